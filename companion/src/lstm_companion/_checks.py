@@ -1,0 +1,105 @@
+"""Argument checks shared by the package.
+
+Every check raises an error whose message names the argument, what was
+expected and what was given, so that a reader's mistake points at itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+__all__ = [
+    "check_positive_int",
+    "check_positive_float",
+    "check_nonneg_float",
+    "check_tensor",
+    "check_same_device",
+]
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """Return ``value`` if it is an ``int`` > 0, else raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int > 0, got {type(value).__name__} {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be an int > 0, got {value}")
+    return value
+
+
+def check_positive_float(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a real number > 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
+    if not value > 0:
+        raise ValueError(f"{name} must be a number > 0, got {value}")
+    return float(value)
+
+
+def check_nonneg_float(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a real number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number >= 0, got {type(value).__name__} {value!r}")
+    if not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value}")
+    return float(value)
+
+
+def check_tensor(
+    name: str,
+    x: object,
+    *,
+    ndim: int | None = None,
+    shape: Sequence[int | None] | None = None,
+    floating: bool | None = None,
+    dtype: torch.dtype | None = None,
+    nonempty: bool = True,
+) -> torch.Tensor:
+    """Check that ``x`` is a tensor of the given rank, shape and dtype.
+
+    ``shape`` may hold ``None`` for a free dimension, e.g. ``(None, None, 28)``.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if shape is not None:
+        ndim = len(shape)
+    if ndim is not None and x.dim() != ndim:
+        raise ValueError(
+            f"{name} must have {ndim} dimensions"
+            + (f" {_fmt_shape(shape)}" if shape is not None else "")
+            + f", got {x.dim()} with shape {tuple(x.shape)}"
+        )
+    if shape is not None:
+        for axis, (want, got) in enumerate(zip(shape, x.shape)):
+            if want is not None and want != got:
+                raise ValueError(
+                    f"{name} must have shape {_fmt_shape(shape)}, got {tuple(x.shape)} "
+                    f"(dimension {axis} is {got}, expected {want})"
+                )
+    if nonempty and x.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {dtype}, got {x.dtype}")
+    if floating is True and not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if floating is False and x.is_floating_point():
+        raise TypeError(f"{name} must be an integer tensor of token indices, got dtype {x.dtype}")
+    return x
+
+
+def check_same_device(name: str, x: torch.Tensor, expected: torch.device) -> None:
+    """Raise if ``x`` lives on another device than ``expected``."""
+    if x.device.type != expected.type or (
+        expected.index is not None and x.device.index is not None and x.device.index != expected.index
+    ):
+        raise ValueError(
+            f"{name} is on device {x.device}, but the model's parameters are on {expected}; "
+            f"move it with {name}.to({str(expected)!r})"
+        )
+
+
+def _fmt_shape(shape: Sequence[int | None] | None) -> str:
+    if shape is None:
+        return "?"
+    return "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"

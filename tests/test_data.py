@@ -1,0 +1,395 @@
+"""Tests of ``lstm_companion.data``: checked downloads, tokens, ``Vocab``, batching."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+import lstm_companion as lc
+from lstm_companion import data
+from lstm_companion.data import (
+    DATA_FILES,
+    ChecksumError,
+    Vocab,
+    fetch,
+    file_hash,
+    seq_data_iter_random,
+    seq_data_iter_sequential,
+    split_corpus,
+    tokenize,
+)
+
+NAME = "timemachine.txt"
+SHA256 = DATA_FILES[NAME].sha256
+
+
+def _sha256(b: bytes) -> str:
+    return hashlib.sha256(b).hexdigest()
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def test_registry_hash_matches_shared_file(shared_data):
+    assert file_hash(shared_data / NAME) == SHA256
+    assert file_hash(shared_data / NAME, "sha1") == DATA_FILES[NAME].sha1
+
+
+def test_download_then_cache_hit(http_server, tmp_path):
+    base, folder, requests = http_server
+    path = fetch(NAME, url=f"{base}/{NAME}", cache=tmp_path)
+    assert path == tmp_path / "data" / NAME
+    assert file_hash(path) == SHA256
+    assert requests == [f"/{NAME}"]
+    assert _leftovers(tmp_path / "data") == [NAME]  # no .part file left
+
+    (folder / NAME).unlink()  # the server could not serve it again
+    again = fetch(NAME, url=f"{base}/{NAME}", cache=tmp_path)
+    assert again == path
+    assert requests == [f"/{NAME}"]  # the second call did not hit the server
+
+
+def test_download_uses_cache_env_var(http_server, companion_cache):
+    base, _, _ = http_server
+    path = fetch(NAME, url=f"{base}/{NAME}")
+    assert path == companion_cache / "data" / NAME
+    assert file_hash(path) == SHA256
+
+
+@pytest.mark.parametrize("damage", ["truncated", "one_byte_changed"])
+def test_download_with_wrong_checksum_leaves_nothing(http_server, tmp_path, damage):
+    base, folder, _ = http_server
+    served = folder / NAME
+    content = served.read_bytes()
+    if damage == "truncated":
+        bad = content[: len(content) // 2]
+    else:
+        i = len(content) // 3
+        bad = content[:i] + bytes([content[i] ^ 0x01]) + content[i + 1 :]
+    served.write_bytes(bad)
+
+    with pytest.raises(ChecksumError) as info:
+        fetch(NAME, url=f"{base}/{NAME}", cache=tmp_path)
+    msg = str(info.value)
+    assert NAME in msg
+    assert SHA256 in msg  # expected
+    assert _sha256(bad) in msg  # got
+    assert _leftovers(tmp_path / "data") == []  # no .part, no target
+
+
+def test_download_http_404_leaves_nothing(http_server, tmp_path):
+    base, folder, _ = http_server
+    (folder / NAME).unlink()
+    with pytest.raises(OSError, match="404") as info:
+        fetch(NAME, url=f"{base}/{NAME}", cache=tmp_path)
+    assert NAME in str(info.value)
+    assert not isinstance(info.value, ChecksumError)
+    assert _leftovers(tmp_path / "data") == []
+
+
+def _open_part_files() -> list[str]:
+    fd_dir = Path("/proc/self/fd")
+    found = []
+    for fd in fd_dir.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if ".part" in target and NAME in target:
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd (Linux)")
+def test_failed_download_closes_temporary_file(http_server, tmp_path):
+    base, folder, _ = http_server
+    (folder / NAME).unlink()
+    with pytest.raises(OSError, match="404"):
+        fetch(NAME, url=f"{base}/{NAME}", cache=tmp_path)
+    assert _open_part_files() == []
+
+
+def test_corrupted_cache_is_detected_and_downloaded_again(http_server, tmp_path):
+    base, _, requests = http_server
+    path = fetch(NAME, url=f"{base}/{NAME}", cache=tmp_path)
+    path.write_bytes(b"garbage, not the time machine")
+    with pytest.warns(UserWarning, match="wrong sha256") as record:
+        again = fetch(NAME, url=f"{base}/{NAME}", cache=tmp_path)
+    assert NAME in str(record[0].message)
+    assert again == path
+    assert file_hash(again) == SHA256
+    assert len(requests) == 2
+    assert _leftovers(tmp_path / "data") == [NAME]
+
+
+def test_connection_refused_is_an_oserror(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    with pytest.raises(OSError):
+        fetch(NAME, url=f"http://127.0.0.1:{port}/{NAME}", cache=tmp_path, timeout=5)
+    assert _leftovers(tmp_path / "data") == []
+
+
+# ---------------------------------------------------------------- local folder
+
+
+def test_local_dir_is_used_in_place(shared_data, tmp_path):
+    path = fetch(NAME, local_dir=shared_data, cache=tmp_path)
+    assert path == shared_data / NAME
+    assert not (tmp_path / "data").exists()  # nothing copied or downloaded
+
+
+def test_local_dir_env_var(shared_data, monkeypatch, companion_cache):
+    monkeypatch.setenv("LSTM_COMPANION_DATA", str(shared_data))
+    assert data.data_dir() == shared_data
+    assert fetch(NAME) == shared_data / NAME
+    assert not (companion_cache / "data").exists()
+
+
+def test_local_dir_without_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        fetch(NAME, local_dir=tmp_path)
+    msg = str(info.value)
+    assert NAME in msg and str(tmp_path) in msg and "local_dir" in msg
+
+
+def test_env_local_dir_without_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("LSTM_COMPANION_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as info:
+        fetch(NAME)
+    msg = str(info.value)
+    assert NAME in msg and str(tmp_path) in msg and "LSTM_COMPANION_DATA" in msg
+
+
+def test_local_dir_with_a_wrong_file(tmp_path):
+    (tmp_path / NAME).write_text("not the book")
+    with pytest.raises(ChecksumError) as info:
+        fetch(NAME, local_dir=tmp_path)
+    msg = str(info.value)
+    assert NAME in msg and SHA256 in msg and _sha256(b"not the book") in msg
+    assert (tmp_path / NAME).exists()  # a local folder is never modified
+
+
+def test_unknown_data_set_name():
+    with pytest.raises(ValueError, match=r"\bname\b.*'nope.txt'"):
+        fetch("nope.txt")
+
+
+def test_cache_dir_default_and_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("LSTM_COMPANION_CACHE", str(tmp_path))
+    assert data.cache_dir() == tmp_path
+    monkeypatch.delenv("LSTM_COMPANION_CACHE")
+    assert data.cache_dir() == Path.home() / ".cache" / "lstm_companion"
+    assert data.data_dir() is None
+
+
+# ---------------------------------------------------------------- tokens and Vocab
+
+
+def test_tokenize_char_and_word():
+    assert tokenize("ab c") == ["a", "b", " ", "c"]
+    assert tokenize("the time  machine", "word") == ["the", "time", "machine"]
+    assert tokenize(["ab", "", "c d"]) == [["a", "b"], [], ["c", " ", "d"]]
+    assert tokenize(["the time", "machine"], token="word") == [["the", "time"], ["machine"]]
+    assert tokenize("") == []
+
+
+def test_tokenize_rejects_non_strings():
+    with pytest.raises(TypeError, match="text"):
+        tokenize(["ok", 3])  # type: ignore[list-item]
+
+
+def test_vocab_round_trip_and_unk():
+    tokens = list("the time machine")
+    vocab = Vocab(tokens)
+    assert vocab.idx_to_token[0] == "<unk>" and vocab.unk == 0 and vocab["<unk>"] == 0
+    ids = vocab.encode(tokens)
+    assert vocab.to_tokens(ids) == tokens
+    assert vocab.to_tokens(torch.tensor(ids)) == tokens
+    assert vocab.to_tokens(ids[0]) == "t"
+    assert len(vocab) == 1 + len(set(tokens))
+    assert vocab["z"] == vocab.unk
+    assert vocab[["t", "z"]] == [vocab["t"], 0]
+    assert vocab.encode(["t", "z"], strict=False) == [vocab["t"], 0]
+
+
+def test_vocab_strict_encode_names_unknown_token():
+    vocab = Vocab("abc")
+    with pytest.raises(ValueError, match="'z'"):
+        vocab.encode(["a", "z"])
+    with pytest.raises(ValueError, match="'z'"):
+        vocab.encode(["a", "z"], strict=True)
+
+
+def test_vocab_order_min_freq_and_reserved():
+    #             a:4  b:2  c:2  d:1
+    tokens = list("abacabcad")
+    vocab = Vocab(tokens)
+    assert vocab.idx_to_token == ["<unk>", "a", "b", "c", "d"]  # most frequent first, ties alphabetical
+    assert vocab.token_freqs == [("a", 4), ("b", 2), ("c", 2), ("d", 1)]
+    rare = Vocab(tokens, min_freq=2)
+    assert rare.idx_to_token == ["<unk>", "a", "b", "c"]
+    assert rare["d"] == rare.unk
+    res = Vocab(tokens, min_freq=3, reserved_tokens=["<pad>", "<eos>", "<unk>"])
+    assert res.idx_to_token == ["<unk>", "<pad>", "<eos>", "a"]
+    # order does not depend on the order the tokens were seen in
+    assert Vocab(list(reversed(tokens))).idx_to_token == vocab.idx_to_token
+    # a list of lines counts like the flat list
+    assert Vocab([["a", "b", "a"], ["c", "a", "b", "c", "a", "d"]]).idx_to_token == vocab.idx_to_token
+
+
+@pytest.mark.parametrize("bad", [5, -1, [0, 5]])
+def test_vocab_to_tokens_out_of_range(bad):
+    vocab = Vocab("abcd")
+    with pytest.raises(ValueError, match="indices"):
+        vocab.to_tokens(bad)
+
+
+def test_vocab_to_tokens_rejects_non_int():
+    with pytest.raises(TypeError, match="indices"):
+        Vocab("ab").to_tokens([1.0])
+
+
+# ---------------------------------------------------------------- The Time Machine
+
+
+def test_load_time_machine(shared_data):
+    corpus, vocab = lc.load_time_machine(local_dir=shared_data)
+    assert len(vocab) == 28
+    assert set(vocab.idx_to_token) == {"<unk>", " "} | set("abcdefghijklmnopqrstuvwxyz")
+    assert vocab.idx_to_token[:4] == ["<unk>", " ", "e", "t"]
+    assert corpus.dtype == torch.long and corpus.dim() == 1
+    assert len(corpus) == 173427
+    assert int(corpus.min()) >= 1  # no <unk> in the corpus
+    assert "".join(vocab.to_tokens(corpus[:13])) == "the time mach"
+    assert "".join(vocab.to_tokens(corpus[:40])) == "the time machine by h g wells i the time"
+
+
+def test_preprocess_time_machine():
+    assert (
+        data.preprocess_time_machine("  The Time-Machine, by H. G. Wells!\n\nI ") == "the time machine by h g wells i"
+    )
+
+
+# ---------------------------------------------------------------- batching
+
+
+SEQ_CASES = [  # (N, batch_size, num_steps, offset)
+    (100, 2, 5, 0),
+    (100, 2, 5, 4),
+    (101, 3, 7, 2),
+    (57, 4, 3, 1),
+    (21, 4, 5, 0),  # exactly batch_size * num_steps + 1 tokens
+    (1000, 1, 10, 9),
+    (64, 8, 1, 0),
+]
+
+
+@pytest.mark.parametrize(("n", "batch_size", "num_steps", "offset"), SEQ_CASES)
+def test_sequential_covers_corpus_once(n, batch_size, num_steps, offset):
+    corpus = torch.arange(n)
+    batches = list(seq_data_iter_sequential(corpus, batch_size, num_steps, offset=offset))
+    num_batches = (n - offset - 1) // (batch_size * num_steps)
+    assert len(batches) == num_batches >= 1
+    seen = []
+    for X, Y in batches:
+        assert X.shape == Y.shape == (batch_size, num_steps)
+        assert torch.equal(Y, X + 1)
+        seen.append(X.flatten())
+    seen = torch.cat(seen).sort().values
+    assert torch.equal(seen, torch.arange(offset, offset + num_batches * batch_size * num_steps))
+    for (X_prev, _), (X_next, _) in zip(batches, batches[1:], strict=False):
+        assert torch.equal(X_next[:, 0], X_prev[:, -1] + 1)  # each row continues
+
+
+def test_sequential_random_offset_is_seeded():
+    corpus = torch.arange(500)
+
+    def first(seed):
+        gen = torch.Generator().manual_seed(seed)
+        return [int(next(seq_data_iter_sequential(corpus, 2, 10, generator=gen))[0][0, 0]) for _ in range(20)]
+
+    offsets = first(0)
+    assert offsets == first(0)
+    assert all(0 <= o < 10 for o in offsets)
+    assert len(set(offsets)) > 1
+
+
+def test_sequential_offset_out_of_range():
+    with pytest.raises(ValueError, match="offset"):
+        list(seq_data_iter_sequential(torch.arange(21), 4, 5, offset=1))
+
+
+@pytest.mark.parametrize("sequential", [True, False])
+def test_minimal_corpus_always_gives_a_batch(sequential):
+    batch_size, num_steps = 3, 5
+    corpus = torch.arange(batch_size * num_steps + 2)  # passes the length check
+    it = seq_data_iter_sequential if sequential else seq_data_iter_random
+    for seed in range(10):
+        gen = torch.Generator().manual_seed(seed)
+        assert len(list(it(corpus, batch_size, num_steps, generator=gen))) >= 1
+
+
+@pytest.mark.parametrize(("n", "batch_size", "num_steps"), [(100, 2, 5), (101, 3, 7), (1000, 4, 10), (30, 1, 3)])
+def test_random_batches(n, batch_size, num_steps):
+    corpus = torch.arange(n)
+    gen = torch.Generator().manual_seed(0)
+    batches = list(seq_data_iter_random(corpus, batch_size, num_steps, generator=gen))
+    assert len(batches) >= (n - 2 * num_steps) // (batch_size * num_steps)
+    seen = []
+    for X, Y in batches:
+        assert X.shape == Y.shape == (batch_size, num_steps)
+        assert torch.equal(Y, X + 1)
+        assert torch.equal(X, X[:, :1] + torch.arange(num_steps))  # each row is a contiguous subsequence
+        seen.append(X.flatten())
+    seen = torch.cat(seen)
+    assert len(seen.unique()) == len(seen)  # no position twice within an epoch
+    assert int(seen.max()) + 1 < n  # Y stays inside the corpus
+
+
+def _random_epoch(seed, n=400, batch_size=4, num_steps=5):
+    gen = torch.Generator().manual_seed(seed)
+    return [X for X, _ in seq_data_iter_random(torch.arange(n), batch_size, num_steps, generator=gen)]
+
+
+def test_random_batches_deterministic_under_seed():
+    a, b = _random_epoch(1), _random_epoch(1)
+    assert len(a) == len(b) and all(torch.equal(x, y) for x, y in zip(a, b, strict=True))
+    c = _random_epoch(2)
+    assert not (len(a) == len(c) and all(torch.equal(x, y) for x, y in zip(a, c, strict=False)))
+
+
+def test_random_batches_cover_most_of_the_corpus():
+    corpus = torch.arange(1000)
+    seen = torch.cat(
+        [X.flatten() for X, _ in seq_data_iter_random(corpus, 4, 10, generator=torch.Generator().manual_seed(3))]
+    )
+    # at most one batch of subsequences, plus the offset and the tail, is left out
+    assert len(seen) >= 1000 - 4 * 10 - 2 * 10
+
+
+@pytest.mark.parametrize(("n", "frac", "n_val"), [(100, 0.1, 10), (1000, 0.25, 250), (11, 0.5, 6), (50, 0.05, 2)])
+def test_split_corpus(n, frac, n_val):
+    corpus = torch.arange(n)
+    train, val = split_corpus(corpus, frac)
+    assert len(val) == n_val and len(train) == n - n_val
+    assert torch.equal(torch.cat([train, val]), corpus)  # contiguous: train is the head, val the tail
+
+
+def test_split_corpus_default_and_too_short():
+    train, val = split_corpus(torch.arange(200))
+    assert (len(train), len(val)) == (180, 20)
+    with pytest.raises(ValueError, match="corpus"):
+        split_corpus(torch.arange(5), 0.1)

@@ -1,0 +1,371 @@
+"""Tests of ``lstm_companion.train`` (training loop, clipping, devices, perplexities)
+and ``lstm_companion.checkpoint`` (save, load, load-or-train)."""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+
+import pytest
+import torch
+from torch import nn
+
+import lstm_companion as lc
+from lstm_companion import RNNLM, History, RNNScratch, TrainConfig, Vocab, evaluate_perplexity, train_lm
+from lstm_companion import checkpoint
+from lstm_companion.checkpoint import cache_key, load_model, load_or_train, save_model
+from lstm_companion.lm import unigram_perplexity, uniform_perplexity
+from lstm_companion.train import clip_gradients, get_device, grad_norm
+
+VOCAB = Vocab(list("abc"))
+
+
+def enc(text: str) -> torch.Tensor:
+    return torch.tensor(VOCAB.encode(list(text)))
+
+
+TRAIN = enc("abc" * 100)  # 300 tokens: with batch_size=4, num_steps=8 every offset gives 9 minibatches
+VAL = enc("abc" * 30)
+VAL_REVERSED = enc("acb" * 30)  # what training on TRAIN makes less and less likely
+BATCHES_PER_EPOCH = 9
+
+
+def tiny_model(seed: int = 0, num_hiddens: int = 8) -> RNNLM:
+    lc.seed_everything(seed)
+    return RNNLM(RNNScratch(len(VOCAB), num_hiddens), len(VOCAB))
+
+
+def adam(**kw) -> TrainConfig:
+    base = dict(num_epochs=4, batch_size=4, num_steps=8, lr=0.1, optimizer="adam")
+    return TrainConfig(**{**base, **kw})
+
+
+def params_of(model: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def assert_same_params(a: nn.Module, b: nn.Module) -> None:
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+
+
+# ---------------------------------------------------------------- clipping
+
+
+def _grads_pair(scale: float):
+    torch.manual_seed(0)
+    a = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3))
+    b = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3))
+    b.load_state_dict(a.state_dict())
+    X = torch.randn(6, 4)
+    for m in (a, b):
+        (m(X).sum() * scale).backward()
+    return a, b
+
+
+@pytest.mark.parametrize("scale", [100.0, 3.0])
+def test_clip_gradients_equals_torch(scale):
+    a, b = _grads_pair(scale)
+    norm_mine = clip_gradients(a.parameters(), 1.0)
+    norm_torch = torch.nn.utils.clip_grad_norm_(b.parameters(), 1.0)
+    assert norm_mine == pytest.approx(float(norm_torch), rel=1e-6)
+    assert norm_mine > 1.0
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        torch.testing.assert_close(pa.grad, pb.grad, rtol=1e-5, atol=1e-7)
+    assert grad_norm(a.parameters()) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_clip_gradients_below_threshold_does_nothing():
+    a, _ = _grads_pair(1.0)
+    before = [p.grad.clone() for p in a.parameters()]
+    norm = clip_gradients(a.parameters(), 1e6)
+    assert norm == pytest.approx(math.sqrt(sum(float(g.pow(2).sum()) for g in before)), rel=1e-6)
+    for p, g in zip(a.parameters(), before, strict=True):
+        assert torch.equal(p.grad, g)
+
+
+def test_grad_norm_skips_params_without_grad():
+    p, q = nn.Parameter(torch.zeros(2)), nn.Parameter(torch.zeros(3))
+    assert grad_norm([p, q]) == 0.0
+    assert clip_gradients([p, q], 1.0) == 0.0
+    p.grad = torch.tensor([3.0, 4.0])
+    assert grad_norm([p, q]) == pytest.approx(5.0)
+    assert clip_gradients([p, q], 1.0) == pytest.approx(5.0)
+    torch.testing.assert_close(p.grad, torch.tensor([0.6, 0.8]))
+    assert q.grad is None
+
+
+# ---------------------------------------------------------------- train_lm
+
+
+def test_train_lm_learns_a_periodic_sequence():
+    model = tiny_model()
+    hist = train_lm(model, TRAIN, VAL, adam(num_epochs=4), device="cpu", progress=False)
+    assert not hist.diverged
+    assert hist.val_ppl[-1] < 1.5
+    assert hist.best_val_ppl < 1.05
+    assert hist.train_ppl[-1] < hist.train_ppl[0]
+    assert evaluate_perplexity(model, VAL) < 1.5
+    # History has one entry per minibatch and per epoch
+    assert len(hist.step_loss) == len(hist.step_grad_norm) == 4 * BATCHES_PER_EPOCH
+    assert len(hist.train_ppl) == len(hist.val_ppl) == 4
+    assert 0 <= hist.best_epoch < 4 and hist.best_val_ppl == min(hist.val_ppl)
+    assert hist.seconds > 0
+    assert all(math.isfinite(x) for x in hist.step_loss + hist.step_grad_norm)
+
+
+def test_train_lm_random_batches_and_no_validation():
+    model = tiny_model()
+    hist = train_lm(model, TRAIN, None, adam(num_epochs=2, sequential=False), progress=False)
+    assert hist.val_ppl == [] and hist.best_epoch == -1 and hist.best_val_ppl == math.inf
+    assert len(hist.train_ppl) == 2
+    assert len(hist.step_loss) >= 2 * 8  # random mode: about (300 - 8) / 8 / 4 minibatches per epoch
+
+
+def test_train_lm_records_norm_before_clipping():
+    model = tiny_model()
+    hist = train_lm(model, TRAIN, None, TrainConfig(num_epochs=1, batch_size=4, num_steps=8, clip=1e-3), progress=False)
+    assert max(hist.step_grad_norm) > 1e-3
+
+
+def test_early_stopping_and_restore_best():
+    model = tiny_model()
+    hist = train_lm(model, TRAIN, VAL_REVERSED, adam(num_epochs=20, patience=2), progress=False)
+    # held-out perplexity gets worse after the first epoch: stop after `patience` bad epochs
+    assert len(hist.val_ppl) == len(hist.train_ppl) == 3
+    assert len(hist.step_loss) == 3 * BATCHES_PER_EPOCH
+    assert hist.best_epoch == 0
+    assert hist.val_ppl[1] > hist.val_ppl[0]
+    # restore_best: the model holds the best epoch's weights, not the last ones
+    assert evaluate_perplexity(model, VAL_REVERSED) == pytest.approx(hist.best_val_ppl, rel=1e-5)
+
+
+def test_restore_best_false_keeps_last_weights():
+    model = tiny_model()
+    hist = train_lm(model, TRAIN, VAL_REVERSED, adam(num_epochs=3, restore_best=False), progress=False)
+    assert hist.best_epoch == 0 and len(hist.val_ppl) == 3
+    assert evaluate_perplexity(model, VAL_REVERSED) == pytest.approx(hist.val_ppl[-1], rel=1e-5)
+
+
+def test_stop_on_nonfinite_marks_divergence():
+    # with this seed, SGD with lr=1e38 and no clipping makes the loss inf on the 3rd minibatch
+    model = tiny_model()
+    cfg = TrainConfig(num_epochs=3, batch_size=4, num_steps=8, lr=1e38, clip=None)
+    hist = train_lm(model, TRAIN, VAL, cfg, progress=False)
+    assert hist.diverged
+    assert not math.isfinite(hist.step_loss[-1])
+    assert len(hist.step_loss) < BATCHES_PER_EPOCH  # stopped inside the first epoch
+    assert hist.train_ppl == [] and hist.val_ppl == []
+
+
+def test_divergence_with_finite_huge_loss_does_not_crash():
+    model = tiny_model()
+    cfg = TrainConfig(num_epochs=2, batch_size=4, num_steps=8, lr=1e10, clip=None)
+    hist = train_lm(model, TRAIN, VAL, cfg, progress=False)
+    assert hist.diverged or math.isinf(hist.train_ppl[0])
+
+
+def test_evaluate_perplexity_of_a_hopeless_model_is_inf():
+    model = tiny_model()
+    with torch.no_grad():
+        model.output.weight.zero_()
+        model.output.bias.copy_(torch.tensor([1e4, 0.0, 0.0, 0.0]))  # always predicts <unk>, never in VAL
+    assert evaluate_perplexity(model, VAL) == math.inf
+
+
+def test_uniform_logits_give_vocab_size_perplexity():
+    for V, text in [(4, "abc" * 50), (28, None)]:
+        if text is None:
+            corpus = torch.randint(1, V, (500,), generator=torch.Generator().manual_seed(0))
+        else:
+            corpus = enc(text)
+        lc.seed_everything(0)
+        model = RNNLM(RNNScratch(V, 5), V)
+        with torch.no_grad():
+            model.output.weight.zero_()
+            model.output.bias.zero_()
+        ppl = evaluate_perplexity(model, corpus, batch_size=3, num_steps=7)
+        assert ppl == pytest.approx(V, rel=1e-4)
+        assert uniform_perplexity(V) == V
+
+
+def test_evaluate_perplexity_is_exp_mean_cross_entropy():
+    model = tiny_model()
+    corpus = enc("abcab" * 13)  # 65 tokens: one minibatch of 1 x 64 with the default settings
+    with torch.no_grad():
+        logits, _ = model(corpus[None, :-1])
+        nll = nn.functional.cross_entropy(logits[0], corpus[1:])
+    assert evaluate_perplexity(model, corpus) == pytest.approx(math.exp(float(nll)), rel=1e-5)
+    model.train()
+    evaluate_perplexity(model, corpus)
+    assert model.training  # mode restored
+
+
+def test_unigram_perplexity_by_hand():
+    train, val = torch.tensor([1, 1, 2, 3]), torch.tensor([1, 2])
+    # add-one counts of tokens 0..3: [1, 3, 2, 2] out of 8
+    assert unigram_perplexity(train, val, 4) == pytest.approx(math.sqrt((8 / 3) * (8 / 2)))
+    # no smoothing: p(1) = 1/2, p(2) = 1/4
+    assert unigram_perplexity(train, val, 4, alpha=0.0) == pytest.approx(math.sqrt(2 * 4))
+    assert uniform_perplexity(28) == 28.0
+
+
+def test_unigram_beats_uniform_on_the_book(shared_data):
+    corpus, vocab = lc.load_time_machine(local_dir=shared_data)
+    train, val = lc.split_corpus(corpus)
+    ppl = unigram_perplexity(train, val, len(vocab))
+    assert 15 < ppl < uniform_perplexity(len(vocab))
+
+
+def test_train_config_defaults_are_valid():
+    TrainConfig().check()
+    assert History.from_dict(History(step_loss=[1.0], best_epoch=0, val_ppl=[2.0]).to_dict()).best_val_ppl == 2.0
+
+
+# ---------------------------------------------------------------- devices
+
+
+def test_get_device_on_this_machine():
+    assert get_device("cpu") == torch.device("cpu")
+    assert get_device(torch.device("cpu")) == torch.device("cpu")
+    auto = get_device()
+    assert auto == get_device("auto")
+    if not torch.cuda.is_available() and not torch.backends.mps.is_available():
+        assert auto == torch.device("cpu")
+
+
+@pytest.mark.parametrize("bad", ["gpu", "cuda:x", "", "cpu:abc"])
+def test_get_device_bad_strings(bad):
+    with pytest.raises(ValueError, match=r"\bdevice\b"):
+        get_device(bad)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is present")
+@pytest.mark.parametrize("name", ["cuda", "cuda:0"])
+def test_get_device_cuda_absent(name):
+    with pytest.raises(ValueError, match=r"device=.*CUDA is not available"):
+        get_device(name)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def test_save_and_load_model(tmp_path):
+    a, b = tiny_model(0), tiny_model(1)
+    path = save_model(a, tmp_path / "sub" / "m.pt")
+    assert path.is_file() and sorted(p.name for p in path.parent.iterdir()) == ["m.pt"]
+    assert load_model(b, path) is b
+    assert_same_params(a, b)
+
+
+class _Recorder:
+    calls: list[str] = []
+
+
+def _record(msg: str) -> str:
+    _Recorder.calls.append(msg)
+    return msg
+
+
+class _Evil:
+    def __reduce__(self):
+        return (_record, ("code ran while loading a checkpoint",))
+
+
+def test_load_model_refuses_pickled_code(tmp_path):
+    path = tmp_path / "evil.pt"
+    state = tiny_model().state_dict()
+    state["payload"] = _Evil()
+    torch.save(state, path)
+    _Recorder.calls.clear()
+    with pytest.raises(pickle.UnpicklingError):
+        load_model(tiny_model(), path)
+    assert _Recorder.calls == []
+
+
+class _Trainer:
+    """A ``train`` callable for load_or_train that counts its calls."""
+
+    def __init__(self, model: nn.Module):
+        self.model, self.calls = model, 0
+
+    def __call__(self) -> History:
+        self.calls += 1
+        return train_lm(self.model, TRAIN, VAL, adam(num_epochs=1), progress=False)
+
+
+def test_load_or_train(tmp_path, monkeypatch):
+    settings = {"num_hiddens": 8, "lr": 0.1, "epochs": 1}
+    m1 = tiny_model(0)
+    t1 = _Trainer(m1)
+    h1, loaded = load_or_train("tiny", m1, settings, t1, cache=tmp_path)
+    assert (loaded, t1.calls) == (False, 1)
+    folder = tmp_path / "checkpoints"
+    key = cache_key("tiny", settings)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{key}.json", f"{key}.pt"]  # nothing half-written
+
+    loads = []
+    real_load = torch.load
+
+    def spy(*args, **kwargs):
+        loads.append(kwargs.get("weights_only"))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", spy)
+    m2 = tiny_model(1)  # other initial weights
+    t2 = _Trainer(m2)
+    h2, loaded = load_or_train("tiny", m2, dict(reversed(settings.items())), t2, cache=tmp_path)
+    assert (loaded, t2.calls) == (True, 0)
+    assert loads == [True]
+    assert_same_params(m1, m2)
+    assert h2 == h1
+
+    m3 = tiny_model(1)
+    t3 = _Trainer(m3)
+    _, loaded = load_or_train("tiny", m3, {**settings, "lr": 0.2}, t3, cache=tmp_path)
+    assert (loaded, t3.calls) == (False, 1)
+    _, loaded = load_or_train("other", tiny_model(1), settings, _Trainer(tiny_model(1)), cache=tmp_path)
+    assert loaded is False
+    assert len(list(folder.glob("*.pt"))) == 3
+
+
+def test_load_or_train_default_cache_is_the_env_folder(companion_cache):
+    model = tiny_model()
+    trainer = _Trainer(model)
+    _, loaded = load_or_train("envcache", model, {"a": 1}, trainer)
+    assert not loaded
+    assert len(list((companion_cache / "checkpoints").glob("envcache-*.pt"))) == 1
+
+
+def test_load_or_train_refuses_pickled_code(tmp_path):
+    settings = {"x": 1}
+    key = cache_key("evil", settings)
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    state = tiny_model().state_dict()
+    state["payload"] = _Evil()
+    torch.save(state, folder / f"{key}.pt")
+    (folder / f"{key}.json").write_text(json.dumps(History().to_dict()))
+    _Recorder.calls.clear()
+    with pytest.raises(pickle.UnpicklingError):
+        load_or_train("evil", tiny_model(), settings, _Trainer(tiny_model()), cache=tmp_path)
+    assert _Recorder.calls == []
+
+
+def test_cache_key(monkeypatch):
+    k = cache_key("model_1-a", {"lr": 0.1, "h": 8})
+    assert k.startswith("model_1-a-") and len(k) == len("model_1-a-") + 16
+    assert k == cache_key("model_1-a", {"h": 8, "lr": 0.1})  # order of settings does not matter
+    assert k != cache_key("model_1-a", {"lr": 0.2, "h": 8})
+    assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8}, device="cuda")
+    monkeypatch.setattr(checkpoint, "code_hash", lambda: "0" * 64)  # a change to the package's code
+    assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8})
+
+
+@pytest.mark.parametrize("bad", ["", "a b", "a/b", "../x", "x.pt", "a\\b", "a\n"])
+def test_cache_key_rejects_bad_names(bad):
+    with pytest.raises(ValueError, match=r"\bname\b"):
+        cache_key(bad, {})
