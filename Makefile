@@ -1,0 +1,98 @@
+# Recurrent Networks and LSTMs, Hands-On: build, test and work on the book.
+#
+#   make book   install .venv (if needed), execute the notebooks, build _build/html
+#   make test   install .venv (if needed), run tests/ and every notebooks/*.ipynb
+#   make lab    JupyterLab in notebooks/
+#   make clean  remove build outputs (keeps .venv and the download/checkpoint cache)
+#   make distclean  also remove .venv and .cache
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# Python used to create .venv (the pins in requirements.txt are for 3.11).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+
+# Data sets: use the local folder ../shared/data when it exists (offline build
+# machines); otherwise leave LSTM_COMPANION_DATA unset so the companion downloads.
+SHARED_DATA := $(abspath $(CURDIR)/../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/.),)
+export LSTM_COMPANION_DATA := $(SHARED_DATA)
+endif
+# Downloads and trained checkpoints, inside the clone: a fresh clone trains for real.
+export LSTM_COMPANION_CACHE := $(CURDIR)/.cache/lstm_companion
+
+# Matplotlib backend. Tests: Agg, no GUI windows (nbval does not compare
+# figures). Book: the Jupyter inline backend, set explicitly: the kernel only
+# picks it when MPLBACKEND is unset, and with Agg every figure would be missing
+# from the HTML.
+test: export MPLBACKEND := Agg
+book: export MPLBACKEND := module://matplotlib_inline.backend_inline
+
+.PHONY: help venv book test lab clean distclean
+
+help:
+	@echo "make book | make test | make lab | make venv | make clean | make distclean"
+
+# ---------------------------------------------------------------- environment
+# Re-runs only when requirements.txt or companion/pyproject.toml change.
+# Lines of requirements.txt marked `# no-deps` are installed with --no-deps.
+NO_DEPS_RE := ^[^\#]*\#[[:space:]]*no-deps
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: requirements.txt companion/pyproject.toml
+	test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PIP) install --upgrade pip; }
+	grep -Ev '$(NO_DEPS_RE)' requirements.txt > $(VENV)/requirements-deps.txt
+	$(PIP) install -r $(VENV)/requirements-deps.txt
+	grep -E '$(NO_DEPS_RE)' requirements.txt | sed 's/#.*//' | xargs -r $(PIP) install --no-deps
+	$(PIP) install -e companion
+	touch $@
+
+# ---------------------------------------------------------------- book
+# --all re-reads every page, so warnings from unchanged pages still fail -W.
+# Notebooks are re-executed only when their code cells changed
+# (execute_notebooks: cache); the cache is also dropped when the companion's
+# sources or the pins change, since those change the outputs too.
+EXEC_CACHE := _build/.jupyter_cache
+EXEC_INPUTS := $(shell find companion/src -name '*.py' 2>/dev/null) requirements.txt
+
+_build/.exec-inputs.stamp: $(EXEC_INPUTS)
+	rm -rf $(EXEC_CACHE)
+	mkdir -p _build
+	touch $@
+
+book: venv _build/.exec-inputs.stamp
+	@rm -rf _build/html/reports  # execution reports of this build only
+	@status=0; \
+	echo "jupyter-book build . --all -W -n --keep-going"; \
+	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going || status=$$?; \
+	if [ $$status -ne 0 ]; then \
+	  if [ -d _build/html/reports ]; then \
+	    find _build/html/reports -name '*.log' -print0 | sort -z | \
+	      while IFS= read -r -d '' log; do echo "===== $$log"; cat "$$log"; done; \
+	  fi; \
+	  echo "book build failed (exit $$status)"; exit $$status; \
+	fi
+	@echo "open _build/html/index.html"
+
+# ---------------------------------------------------------------- tests
+# Options (testpaths tests + notebooks, nbval flags) live in pytest.ini.
+test: venv
+	$(PY) -m pytest
+
+# ---------------------------------------------------------------- authoring
+# Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8889"
+LAB_ARGS ?=
+lab: venv
+	cd notebooks && $(abspath $(VENV))/bin/jupyter lab $(LAB_ARGS)
+
+clean:
+	rm -rf _build
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .ipynb_checkpoints -o -name .pytest_cache \) -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV) .cache
