@@ -114,7 +114,7 @@ def state_grad_norms(
     if loss_fn is not None and not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable as loss_fn(H_T) or None, got {type(loss_fn).__name__}")
     with torch.enable_grad():
-        H = H0.detach()
+        H = H0.detach().requires_grad_()  # so the states need grad even if step has no parameters
         states = []
         for X_t in X:  # X_t: (batch_size, num_inputs)
             H = step(X_t, H)  # (batch_size, num_hiddens)
@@ -125,7 +125,7 @@ def state_grad_norms(
                 )
             states.append(H)
         if not states[-1].requires_grad:
-            raise ValueError("step's output does not require grad: step must be differentiable (e.g. RNNScratch.step)")
+            raise ValueError("step's output does not require grad: step must be differentiable in H (e.g. RNNScratch.step)")
         loss = states[-1].sum() if loss_fn is None else loss_fn(states[-1])
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise ValueError(

@@ -280,6 +280,6 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: 
     correct = 0
     for i in range(0, X.shape[0], batch_size):
         logits = model(X[i : i + batch_size].to(dev))  # (batch_size, num_classes)
-        correct += int((logits.argmax(dim=1).cpu() == y[i : i + batch_size]).sum())
+        correct += int((logits.argmax(dim=1).to(y.device) == y[i : i + batch_size]).sum())
     model.train(was_training)
     return correct / X.shape[0]

@@ -1,0 +1,223 @@
+"""Tests of ``lstm_companion.tasks`` (chapter 2): seeded long-range tasks, the last-state model, training."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+import lstm_companion as lc  # noqa: E402
+from lstm_companion import plots, tasks  # noqa: E402
+
+# ------------------------------------------------------------------ agreement_task
+
+
+def test_agreement_task_shapes_and_content():
+    X, y = tasks.agreement_task(101, 7, vocab_size=6, seed=0)
+    assert X.shape == (101, 8) and y.shape == (101,)
+    assert X.dtype == torch.long and y.dtype == torch.long
+    assert torch.equal(X[:, 0], y)  # the subject token is its class
+    assert int(X[:, 1:].min()) >= 2 and int(X[:, 1:].max()) <= 5  # fillers are never subjects
+    assert set(y.tolist()) == {0, 1}
+    assert abs(int(y.sum()) - 101 / 2) <= 0.5  # balanced up to one sample
+
+
+def test_agreement_task_fillers_use_the_whole_filler_vocabulary():
+    X, _ = tasks.agreement_task(500, 20, vocab_size=10, seed=1)
+    assert set(X[:, 1:].unique().tolist()) == set(range(2, 10))
+
+
+def test_agreement_task_is_seeded():
+    a = tasks.agreement_task(50, 5, seed=3)
+    b = tasks.agreement_task(50, 5, seed=3)
+    c = tasks.agreement_task(50, 5, seed=4)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], c[0])
+
+
+def test_agreement_task_ignores_the_global_random_state():
+    torch.manual_seed(0)
+    a = tasks.agreement_task(20, 5, seed=9)
+    torch.manual_seed(123)
+    torch.rand(10)
+    b = tasks.agreement_task(20, 5, seed=9)
+    assert torch.equal(a[0], b[0])
+
+
+# ------------------------------------------------------------------ adding_problem
+
+
+def test_adding_problem_shapes_markers_and_targets():
+    X, y = tasks.adding_problem(200, 30, seed=0)
+    assert X.shape == (200, 30, 2) and y.shape == (200,)
+    assert X.dtype == torch.float32 and y.dtype == torch.float32
+    values, markers = X[..., 0], X[..., 1]
+    assert ((values >= 0) & (values < 1)).all()
+    assert set(markers.unique().tolist()) <= {0.0, 1.0}
+    assert (markers.sum(1) == 2).all()  # exactly two markers
+    assert (markers[:, :15].sum(1) == 1).all() and (markers[:, 15:].sum(1) == 1).all()  # one per half
+    torch.testing.assert_close(y, (values * markers).sum(1))  # target = sum of the marked values
+
+
+def test_adding_problem_shortest_sequence():
+    X, y = tasks.adding_problem(5, 2, seed=0)
+    assert (X[..., 1] == 1).all()
+    torch.testing.assert_close(y, X[..., 0].sum(1))
+
+
+def test_adding_problem_is_seeded():
+    a = tasks.adding_problem(30, 10, seed=1)
+    b = tasks.adding_problem(30, 10, seed=1)
+    c = tasks.adding_problem(30, 10, seed=2)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], c[0])
+
+
+def test_adding_baseline_mse_is_the_variance_of_the_target():
+    _, y = tasks.adding_problem(40_000, 10, seed=0)
+    assert tasks.adding_baseline_mse() == pytest.approx(1 / 6)
+    # standard error of the mean squared error over 40k samples is about 0.001
+    assert float(((y - 1) ** 2).mean()) == pytest.approx(tasks.adding_baseline_mse(), abs=0.01)
+
+
+# ------------------------------------------------------------------ LastStateModel
+
+
+@pytest.mark.parametrize("make_core", [lambda: lc.RNNScratch(6, 4), lambda: nn.RNN(6, 4), lambda: nn.LSTM(6, 4)])
+def test_last_state_model_on_tokens(make_core):
+    torch.manual_seed(0)
+    model = tasks.LastStateModel(make_core(), 2, vocab_size=6)
+    X, _ = tasks.agreement_task(5, 3, vocab_size=6)
+    assert model(X).shape == (5, 2)
+
+
+def test_last_state_model_uses_the_last_output():
+    torch.manual_seed(0)
+    core = nn.RNN(6, 4)
+    model = tasks.LastStateModel(core, 3, vocab_size=6)
+    X, _ = tasks.agreement_task(5, 3, vocab_size=6)
+    outputs, _ = core(nn.functional.one_hot(X.T, 6).float())
+    torch.testing.assert_close(model(X), model.output(outputs[-1]))
+
+
+def test_last_state_model_on_features():
+    torch.manual_seed(0)
+    model = tasks.LastStateModel(nn.RNN(2, 4), 1)
+    X, _ = tasks.adding_problem(7, 12)
+    assert model(X).shape == (7, 1)
+
+
+# ------------------------------------------------------------------ training and accuracy
+
+
+def _small_run(seed=0, num_updates=60):
+    X, y = tasks.agreement_task(640, 2, vocab_size=5, seed=seed)
+    torch.manual_seed(seed)
+    model = tasks.LastStateModel(nn.RNN(5, 8), 2, vocab_size=5)
+    config = tasks.TaskConfig(num_updates=num_updates, batch_size=32, lr=0.5, seed=seed)
+    history = tasks.train_on_task(model, X, y, config, device="cpu", progress=False)
+    return model, history, X, y
+
+
+def test_train_on_task_learns_a_short_dependency():
+    model, history, X, y = _small_run()
+    assert len(history.step_loss) == len(history.step_grad_norm) == 60
+    assert sum(history.step_loss[-10:]) < sum(history.step_loss[:10])
+    assert tasks.accuracy(model, X, y) >= 0.95
+
+
+def test_train_on_task_is_deterministic():
+    _, a, _, _ = _small_run(seed=1, num_updates=25)
+    _, b, _, _ = _small_run(seed=1, num_updates=25)
+    assert a.step_loss == b.step_loss
+
+
+def test_train_on_task_regression():
+    X, y = tasks.adding_problem(256, 6, seed=0)
+    torch.manual_seed(0)
+    model = tasks.LastStateModel(nn.RNN(2, 8), 1)
+    config = tasks.TaskConfig(num_updates=30, batch_size=32, lr=0.01, optimizer="adam", clip=None)
+    history = tasks.train_on_task(model, X, y, config, device="cpu", progress=False)
+    assert len(history.step_loss) == 30 and all(v >= 0 for v in history.step_loss)
+
+
+def test_accuracy_of_a_hand_built_latch_is_one():
+    latch = nn.RNN(4, 1)
+    with torch.no_grad():
+        latch.weight_hh_l0.fill_(2.0)
+        latch.weight_ih_l0.copy_(torch.tensor([[-5.0, 5.0, 0.0, 0.0]]))
+        latch.bias_ih_l0.zero_()
+        latch.bias_hh_l0.zero_()
+    model = tasks.LastStateModel(latch, 2, vocab_size=4)
+    with torch.no_grad():
+        model.output.weight.copy_(torch.tensor([[-1.0], [1.0]]))
+        model.output.bias.zero_()
+    X, y = tasks.agreement_task(300, 60, vocab_size=4, seed=0)
+    assert tasks.accuracy(model, X, y, batch_size=64) == 1.0
+    assert tasks.accuracy(model, X, 1 - y) == 0.0
+
+
+# ------------------------------------------------------------------ plots
+
+
+def test_plot_accuracy_vs_distance():
+    ax = plots.plot_accuracy_vs_distance([5, 10, 20], [[1.0, 0.8, 0.5], [1.0, 0.6, 0.5]])
+    assert len(ax.lines) == 4  # two seeds, the mean, the chance line
+    with pytest.raises(ValueError, match="accuracies"):
+        plots.plot_accuracy_vs_distance([5, 10], [[1.0, 0.8, 0.5]])
+
+
+# ------------------------------------------------------------------ bad input
+
+TOKENS, LABELS = tasks.agreement_task(8, 3, vocab_size=5)
+FEATURES, TARGETS = tasks.adding_problem(8, 4)
+
+
+def _token_model():
+    return tasks.LastStateModel(nn.RNN(5, 3), 2, vocab_size=5)
+
+
+def _train(X=TOKENS, y=LABELS, **cfg):
+    return lambda: tasks.train_on_task(
+        _token_model(), X, y, tasks.TaskConfig(**{"num_updates": 2, "batch_size": 4, **cfg}), progress=False
+    )
+
+
+BAD = [
+    (lambda: tasks.agreement_task(0, 5), ValueError, "num_samples"),
+    (lambda: tasks.agreement_task(10, 0), ValueError, "distance"),
+    (lambda: tasks.agreement_task(10, 5.0), TypeError, "distance"),
+    (lambda: tasks.agreement_task(10, 5, vocab_size=2), ValueError, "vocab_size"),
+    (lambda: tasks.agreement_task(10, 5, seed="0"), TypeError, "seed"),
+    (lambda: tasks.adding_problem(-3, 10), ValueError, "num_samples"),
+    (lambda: tasks.adding_problem(10, 0), ValueError, "num_steps"),
+    (lambda: tasks.adding_problem(10, 1), ValueError, "num_steps"),
+    (lambda: tasks.adding_problem(10, 10, seed=1.5), TypeError, "seed"),
+    (lambda: tasks.LastStateModel(nn.RNN(5, 3), 0), ValueError, "num_outputs"),
+    (lambda: tasks.LastStateModel(nn.RNN(5, 3), 2, vocab_size=6), ValueError, "vocab_size"),
+    (lambda: tasks.LastStateModel(nn.RNN(5, 3, batch_first=True), 2), ValueError, "batch_first"),
+    (lambda: tasks.LastStateModel(nn.Linear(5, 3), 2), TypeError, "core"),
+    (lambda: _token_model()(TOKENS.float()), TypeError, "X"),
+    (lambda: _token_model()(TOKENS[0]), ValueError, "X"),
+    (lambda: _token_model()(TOKENS + 10), ValueError, "X"),
+    (lambda: tasks.LastStateModel(nn.RNN(2, 3), 1)(FEATURES[..., :1]), ValueError, "X"),
+    (_train(num_updates=0), ValueError, "num_updates"),
+    (_train(batch_size=100), ValueError, "batch_size"),
+    (_train(lr=0.0), ValueError, "lr"),
+    (_train(optimizer="rmsprop"), ValueError, "optimizer"),
+    (_train(clip=-1.0), ValueError, "clip"),
+    (_train(y=LABELS[:5]), ValueError, "X and y"),
+    (_train(y=LABELS[:, None]), ValueError, "y"),
+    (lambda: tasks.accuracy(_token_model(), TOKENS, LABELS.float()), TypeError, "y"),
+    (lambda: tasks.accuracy(_token_model(), TOKENS, LABELS, batch_size=0), ValueError, "batch_size"),
+]
+
+
+@pytest.mark.parametrize("call, error, name", BAD, ids=[f"{i}-{c[2]}" for i, c in enumerate(BAD)])
+def test_bad_input_names_the_argument(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
