@@ -63,3 +63,9 @@ __all__ += [
     "agreement_task",
     "train_on_task",
 ]
+
+# Chapters 3-5: the LSTM from scratch.
+from . import lstm  # noqa: E402
+from .lstm import LSTMCellScratch, LSTMScratch, lstm_num_params, set_forget_bias  # noqa: E402
+
+__all__ += ["lstm", "LSTMCellScratch", "LSTMScratch", "lstm_num_params", "set_forget_bias"]
