@@ -9,6 +9,11 @@ Modules, each small and about one idea:
 - :mod:`lstm_companion.checkpoint` – load-or-train cache keyed by settings and code (chapter 1)
 - :mod:`lstm_companion.diagnostics` – per-step gradient norms and decay rates (chapter 2)
 - :mod:`lstm_companion.tasks` – seeded synthetic long-range tasks (chapter 2)
+- :mod:`lstm_companion.lstm` – an LSTM from scratch, convertible to ``nn.LSTM`` (chapters 3–4)
+- :mod:`lstm_companion.recipes` – the cached character-LM training recipes (chapters 3–4)
+- :mod:`lstm_companion.sequences` – padding, masking and packing utilities (chapter 5)
+- :mod:`lstm_companion.forecast` – sunspots, standardising, autoregression (chapter 5)
+- :mod:`lstm_companion.digits` – 8×8 digits read row by row, and a baseline (chapter 5)
 - :mod:`lstm_companion.plots` – the chapters' figures
 """
 
@@ -69,3 +74,15 @@ from . import lstm  # noqa: E402
 from .lstm import LSTMCellScratch, LSTMScratch, lstm_num_params, set_forget_bias  # noqa: E402
 
 __all__ += ["lstm", "LSTMCellScratch", "LSTMScratch", "lstm_num_params", "set_forget_bias"]
+
+# Chapters 3-4: shared, cached training recipes.
+from . import recipes  # noqa: E402
+from .recipes import CharLM, char_lm  # noqa: E402
+
+__all__ += ["recipes", "CharLM", "char_lm"]
+
+# Chapter 5: nn.LSTM in practice (variable-length batches, digits read row by row, forecasting).
+from . import digits, forecast, sequences  # noqa: E402
+from .sequences import PaddedSequenceModel, last_valid, length_mask, pad_batch  # noqa: E402
+
+__all__ += ["digits", "forecast", "sequences", "PaddedSequenceModel", "last_valid", "length_mask", "pad_batch"]

@@ -14,6 +14,9 @@ For a tanh RNN in the book's row-vector notation,
   ``||dL/dH_t||`` for every step ``t = 1, ..., T``;
 - :func:`geometric_rate`: the factor by which that norm changes per step back
   in time, fitted on a log scale.
+
+Chapter 3 ("The LSTM equations") adds :func:`lstm_state_grad_norms`, the same
+measurement for an LSTM, whose state is the pair ``(H_t, C_t)``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ __all__ = [
     "largest_singular_value",
     "state_grad_norms",
     "geometric_rate",
+    "lstm_state_grad_norms",
 ]
 
 StepFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -162,3 +166,89 @@ def geometric_rate(norms: torch.Tensor) -> float:
     back_c = back - back.mean()
     slope = float((back_c * (y - y.mean())).sum() / (back_c**2).sum())
     return math.exp(slope)
+
+
+# ----------------------------------------------------------------------------- chapter 3: the LSTM
+
+LSTMStepFn = Callable[[torch.Tensor, tuple[torch.Tensor, torch.Tensor]], tuple[torch.Tensor, torch.Tensor]]
+
+
+def lstm_state_grad_norms(
+    cell: LSTMStepFn,
+    X: torch.Tensor,
+    state0: tuple[torch.Tensor, torch.Tensor],
+    loss_fn: LossFn | None = None,
+) -> dict[str, torch.Tensor]:
+    """Norms ``||dL/dH_t||`` and ``||dL/dC_t||`` for every step of an LSTM (chapter 3).
+
+    The LSTM's counterpart of :func:`state_grad_norms`: its state is the pair
+    ``(H_t, C_t)``, and the gradient travels back along both.
+
+    Arguments:
+
+    - ``cell``: one LSTM step, ``(H_t, C_t) = cell(X_t, (H_{t-1}, C_{t-1}))``,
+      e.g. an :class:`~lstm_companion.lstm.LSTMCellScratch` or an
+      ``nn.LSTMCell``; ``X_t`` has shape ``(batch_size, num_inputs)`` and
+      ``H``, ``C`` have shape ``(batch_size, num_hiddens)``.
+    - ``X``: inputs of shape ``(num_steps, batch_size, num_inputs)``.
+    - ``state0``: the initial state ``(H0, C0)``, each ``(batch_size,
+      num_hiddens)``.
+    - ``loss_fn``: maps the final hidden state ``H_T`` to a scalar loss
+      ``L``; default ``H_T.sum()``, as in :func:`state_grad_norms`.
+
+    Returns ``{"H": ..., "C": ...}``, two 1-D tensors of length ``num_steps``
+    (on the CPU, detached) whose entry ``t - 1`` is the Frobenius norm, over
+    the whole minibatch, of the *total* derivative ``dL/dH_t``, respectively
+    ``dL/dC_t``: the sum over every path from that state to the loss. The
+    parameters' ``.grad`` fields are left untouched.
+    """
+    if not callable(cell):
+        raise TypeError(f"cell must be callable as cell(X_t, (H, C)), got {type(cell).__name__}")
+    check_tensor("X", X, ndim=3, floating=True)
+    if not isinstance(state0, tuple) or len(state0) != 2:
+        raise TypeError(f"state0 must be a tuple (H0, C0) of two tensors, got {type(state0).__name__}")
+    H0, C0 = state0
+    check_tensor("state0[0] (H0)", H0, ndim=2, floating=True)
+    check_tensor("state0[1] (C0)", C0, ndim=2, floating=True)
+    if H0.shape != C0.shape:
+        raise ValueError(f"state0's H0 and C0 must have the same shape, got {tuple(H0.shape)} and {tuple(C0.shape)}")
+    if H0.shape[0] != X.shape[1]:
+        raise ValueError(
+            f"state0 must have batch_size={X.shape[1]} rows like X of shape {tuple(X.shape)}, "
+            f"got shape {tuple(H0.shape)}"
+        )
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable as loss_fn(H_T) or None, got {type(loss_fn).__name__}")
+    with torch.enable_grad():
+        H, C = H0.detach().requires_grad_(), C0.detach().requires_grad_()
+        Hs, Cs = [], []
+        for X_t in X:  # X_t: (batch_size, num_inputs)
+            out = cell(X_t, (H, C))
+            if (
+                not isinstance(out, tuple)
+                or len(out) != 2
+                or not all(isinstance(s, torch.Tensor) and s.shape == H0.shape for s in out)
+            ):
+                raise ValueError(
+                    f"cell must return a tuple (H, C) of two tensors of shape {tuple(H0.shape)}, got "
+                    + (
+                        str([tuple(s.shape) if isinstance(s, torch.Tensor) else type(s).__name__ for s in out])
+                        if isinstance(out, tuple)
+                        else type(out).__name__
+                    )
+                )
+            H, C = out  # (batch_size, num_hiddens) each
+            Hs.append(H)
+            Cs.append(C)
+        loss = H.sum() if loss_fn is None else loss_fn(H)
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            raise ValueError(
+                "loss_fn must return a scalar tensor, got "
+                f"{tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__}"
+            )
+        if not loss.requires_grad:
+            raise ValueError("the loss does not require grad: cell must be differentiable in (H, C)")
+        grads = torch.autograd.grad(loss.reshape(()), Hs + Cs, allow_unused=True)
+    norms = [torch.zeros((), dtype=H0.dtype) if g is None else g.detach().norm().cpu() for g in grads]
+    T = X.shape[0]
+    return {"H": torch.stack(norms[:T]), "C": torch.stack(norms[T:])}  # (num_steps,) each

@@ -193,6 +193,8 @@ class LSTMScratch(nn.Module):
         hidden state.
         """
         self.check_inputs(X, state)
+        if isinstance(layer, bool) or not isinstance(layer, int):
+            raise TypeError(f"layer must be an int in [0, {self.num_layers}), got {type(layer).__name__} {layer!r}")
         if not 0 <= layer < self.num_layers:
             raise ValueError(f"layer must be in [0, {self.num_layers}), got {layer}")
         H0, C0 = self.begin_state(X.shape[1]) if state is None else state
@@ -261,6 +263,10 @@ def set_forget_bias(core: nn.Module, value: float) -> None:
     keeps F_t near sigmoid(1) = 0.73 at the start of training, so the cell
     remembers by default (Gers et al., 2000; Jozefowicz et al., 2015).
     """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"value must be a finite number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"value must be a finite number, got {value}")
     with torch.no_grad():
         if isinstance(core, LSTMScratch):
             for cell in core.cells:

@@ -283,3 +283,34 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: 
         correct += int((logits.argmax(dim=1).to(y.device) == y[i : i + batch_size]).sum())
     model.train(was_training)
     return correct / X.shape[0]
+
+
+# ---------------------------------------------------------------- chapter 5
+
+
+@torch.no_grad()
+def mean_squared_error(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024) -> float:
+    """Mean squared error of a regression model's single output against float targets ``y`` (chapter 5).
+
+    The measure of the adding problem, where always predicting 1 scores
+    :func:`adding_baseline_mse` = 1/6. ``model(X[i:j])`` must return
+    ``(batch_size, 1)``, like :class:`LastStateModel` with ``num_outputs=1``.
+    """
+    _check_data(X, y)
+    check_tensor("y", y, ndim=1, floating=True)
+    check_positive_int("batch_size", batch_size)
+    p = next(model.parameters(), None)
+    dev = p.device if p is not None else torch.device("cpu")
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    for i in range(0, X.shape[0], batch_size):
+        out = model(X[i : i + batch_size].to(dev))  # (batch_size, 1)
+        if out.dim() != 2 or out.shape[1] != 1:
+            raise ValueError(f"model must return (batch_size, 1) for float targets y, got shape {tuple(out.shape)}")
+        total += float(((out[:, 0].double().cpu() - y[i : i + batch_size].double()) ** 2).sum())
+    model.train(was_training)
+    return total / X.shape[0]
+
+
+__all__ += ["mean_squared_error"]
