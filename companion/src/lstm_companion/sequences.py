@@ -25,17 +25,15 @@ does.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-from tqdm.auto import tqdm
 
 from ._checks import check_positive_int, check_tensor
-from .tasks import TaskConfig, _check_seed
-from .train import History, clip_gradients, get_device, grad_norm
+from .tasks import TaskConfig, _check_seed, train_on_task
+from .train import History
 
 __all__ = [
     "pad_batch",
@@ -229,36 +227,7 @@ def train_padded(
     (before clipping) per update.
     """
     lengths = _check_padded_data(X, lengths, y)
-    config.check()
-    if config.batch_size > X.shape[0]:
-        raise ValueError(f"batch_size must be <= the number of samples {X.shape[0]}, got {config.batch_size}")
-    dev = get_device(device)
-    model.to(dev)
-    model.train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt: torch.optim.Optimizer = (
-        torch.optim.SGD(params, lr=config.lr) if config.optimizer == "sgd" else torch.optim.Adam(params, lr=config.lr)
-    )
-    gen = torch.Generator().manual_seed(config.seed)
-    per_pass = X.shape[0] // config.batch_size
-    hist = History()
-    order = torch.randperm(X.shape[0], generator=gen)
-    for update in tqdm(range(config.num_updates), desc="updates", disable=not progress, leave=False):
-        i = update % per_pass
-        if i == 0 and update > 0:
-            order = torch.randperm(X.shape[0], generator=gen)
-        idx = order[i * config.batch_size : (i + 1) * config.batch_size]
-        loss = nn.functional.cross_entropy(model(X[idx].to(dev), lengths[idx]), y[idx].to(dev))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        norm = clip_gradients(params, config.clip) if config.clip is not None else grad_norm(params)
-        opt.step()
-        hist.step_loss.append(loss.item())
-        hist.step_grad_norm.append(norm)
-        if not math.isfinite(hist.step_loss[-1]):
-            hist.diverged = True
-            break
-    return hist
+    return train_on_task(model, X, y, config, lengths=lengths, device=device, progress=progress)
 
 
 @torch.no_grad()

@@ -221,10 +221,15 @@ def train_on_task(
     y: torch.Tensor,
     config: TaskConfig,
     *,
+    lengths: torch.Tensor | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
 ) -> History:
     """Train ``model`` on samples ``(X, y)`` for ``config.num_updates`` minibatches (chapter 2).
+
+    With ``lengths`` (one integer per sample, chapter 5's padded batches) the
+    model is called as ``model(X_batch, lengths_batch)``, the lengths staying
+    on the CPU as ``pack_padded_sequence`` wants them.
 
     Integer labels ``y`` are fitted with cross-entropy, floating targets with
     mean squared error (on the model's single output). Minibatches are drawn
@@ -234,6 +239,8 @@ def train_on_task(
     is left on ``device`` (default: the fastest one present).
     """
     _check_data(X, y)
+    if lengths is not None:
+        check_tensor("lengths", lengths, shape=(X.shape[0],), floating=False)
     config.check()
     if config.batch_size > X.shape[0]:
         raise ValueError(f"batch_size must be <= the number of samples {X.shape[0]}, got {config.batch_size}")
@@ -254,7 +261,8 @@ def train_on_task(
             order = torch.randperm(X.shape[0], generator=gen)
         idx = order[i * config.batch_size : (i + 1) * config.batch_size]
         xb, yb = X[idx].to(dev), y[idx].to(dev)
-        loss = _task_loss(model(xb), yb)
+        out = model(xb) if lengths is None else model(xb, lengths[idx])
+        loss = _task_loss(out, yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         norm = clip_gradients(params, config.clip) if config.clip is not None else grad_norm(params)
