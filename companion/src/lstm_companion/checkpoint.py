@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from .data import cache_dir
-from .train import History
+from .train import History, _model_device
 
 __all__ = ["code_hash", "cache_key", "save_model", "load_model", "load_or_train"]
 
@@ -75,7 +75,7 @@ def save_model(model: nn.Module, path: str | os.PathLike[str]) -> Path:
 
 def load_model(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
     """Load a state dict saved by :func:`save_model` into ``model`` (``weights_only=True``)."""
-    device = next(model.parameters()).device
+    device = _model_device(model)
     state = torch.load(Path(path), map_location=device, weights_only=True)
     model.load_state_dict(state)
     return model

@@ -35,7 +35,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from ._checks import check_positive_float, check_positive_int, check_tensor
-from .train import History, clip_gradients, get_device, grad_norm
+from .train import History, _model_device, clip_gradients, get_device, grad_norm
 
 __all__ = [
     "SUBJECT_TOKENS",
@@ -281,8 +281,7 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: 
     _check_data(X, y)
     check_tensor("y", y, ndim=1, floating=False)
     check_positive_int("batch_size", batch_size)
-    p = next(model.parameters(), None)
-    dev = p.device if p is not None else torch.device("cpu")
+    dev = _model_device(model)
     was_training = model.training
     model.eval()
     correct = 0
@@ -307,8 +306,7 @@ def mean_squared_error(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, ba
     _check_data(X, y)
     check_tensor("y", y, ndim=1, floating=True)
     check_positive_int("batch_size", batch_size)
-    p = next(model.parameters(), None)
-    dev = p.device if p is not None else torch.device("cpu")
+    dev = _model_device(model)
     was_training = model.training
     model.eval()
     total = 0.0
