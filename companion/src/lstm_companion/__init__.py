@@ -14,6 +14,8 @@ Modules, each small and about one idea:
 - :mod:`lstm_companion.sequences` – padding, masking and packing utilities (chapter 5)
 - :mod:`lstm_companion.forecast` – sunspots, standardising, autoregression (chapter 5)
 - :mod:`lstm_companion.digits` – 8×8 digits read row by row, and a baseline (chapter 5)
+- :mod:`lstm_companion.gru` – a GRU from scratch, convertible to ``nn.GRU`` (chapter 8)
+- :mod:`lstm_companion.variants` – LSTM variants and the ablation runner (chapter 8)
 - :mod:`lstm_companion.interpret` – what the cells track: signals, correlations against controls, coloured text, gate statistics (chapter 9)
 - :mod:`lstm_companion.plots` – the chapters' figures
 """
@@ -87,6 +89,13 @@ from . import digits, forecast, sequences  # noqa: E402
 from .sequences import PaddedSequenceModel, last_valid, length_mask, pad_batch  # noqa: E402
 
 __all__ += ["digits", "forecast", "sequences", "PaddedSequenceModel", "last_valid", "length_mask", "pad_batch"]
+
+# Chapter 8: the GRU from scratch, LSTM variants and the ablation.
+from . import gru, variants  # noqa: E402
+from .gru import GRUScratch, gru_num_params  # noqa: E402
+from .variants import LSTMVariant  # noqa: E402
+
+__all__ += ["gru", "variants", "GRUScratch", "gru_num_params", "LSTMVariant"]
 
 # Chapter 9: what the cells learn.
 from . import interpret  # noqa: E402
