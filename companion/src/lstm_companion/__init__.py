@@ -17,6 +17,7 @@ Modules, each small and about one idea:
 - :mod:`lstm_companion.gru` – a GRU from scratch, convertible to ``nn.GRU`` (chapter 8)
 - :mod:`lstm_companion.variants` – LSTM variants and the ablation runner (chapter 8)
 - :mod:`lstm_companion.interpret` – what the cells track: signals, correlations against controls, coloured text, gate statistics (chapter 9)
+- :mod:`lstm_companion.fast_lstm` – the same LSTM five ways, proved equal to ``nn.LSTM``; hand-written BPTT; timing and profiling (chapter 10)
 - :mod:`lstm_companion.plots` – the chapters' figures
 """
 
@@ -101,3 +102,9 @@ __all__ += ["gru", "variants", "GRUScratch", "gru_num_params", "LSTMVariant"]
 from . import interpret  # noqa: E402
 
 __all__ += ["interpret"]
+
+# Chapter 10: making an LSTM fast.
+from . import fast_lstm  # noqa: E402
+from .fast_lstm import BPTTLSTM, FusedLSTM, PremultipliedLSTM  # noqa: E402
+
+__all__ += ["fast_lstm", "FusedLSTM", "PremultipliedLSTM", "BPTTLSTM"]
