@@ -14,6 +14,8 @@ Modules, each small and about one idea:
 - :mod:`lstm_companion.sequences` – padding, masking and packing utilities (chapter 5)
 - :mod:`lstm_companion.forecast` – sunspots, standardising, autoregression (chapter 5)
 - :mod:`lstm_companion.digits` – 8×8 digits read row by row, and a baseline (chapter 5)
+- :mod:`lstm_companion.bilstm` – a BiLSTM from scratch, look-ahead tagging, why a BiLSTM is no language model (chapter 6)
+- :mod:`lstm_companion.sentiment` – sentence polarity data, (Bi)LSTM classifier, bag-of-n-grams baseline (chapters 6–7)
 - :mod:`lstm_companion.gru` – a GRU from scratch, convertible to ``nn.GRU`` (chapter 8)
 - :mod:`lstm_companion.variants` – LSTM variants and the ablation runner (chapter 8)
 - :mod:`lstm_companion.interpret` – what the cells track: signals, correlations against controls, coloured text, gate statistics (chapter 9)
@@ -90,6 +92,13 @@ from . import digits, forecast, sequences  # noqa: E402
 from .sequences import PaddedSequenceModel, last_valid, length_mask, pad_batch  # noqa: E402
 
 __all__ += ["digits", "forecast", "sequences", "PaddedSequenceModel", "last_valid", "length_mask", "pad_batch"]
+
+# Chapter 6: bidirectional LSTMs and sentence sentiment.
+from . import bilstm, sentiment  # noqa: E402
+from .bilstm import BiLSTMScratch, reverse_padded  # noqa: E402
+from .sentiment import SentimentClassifier, load_polarity  # noqa: E402
+
+__all__ += ["bilstm", "sentiment", "BiLSTMScratch", "reverse_padded", "SentimentClassifier", "load_polarity"]
 
 # Chapter 8: the GRU from scratch, LSTM variants and the ablation.
 from . import gru, variants  # noqa: E402

@@ -10,6 +10,13 @@ the cache directory, its HTTP status and checksum are checked, and only then is
 it renamed into place. A cached file whose checksum is wrong is detected and
 downloaded again. Set ``LSTM_COMPANION_DATA`` to a folder that already holds
 the files (the book's CI does) and nothing is downloaded at all.
+
+Chapter 6 adds the sentence polarity data of Pang and Lee (2005),
+``rt-polarity.pos`` and ``rt-polarity.neg``. They are published only inside
+the archive ``rt-polaritydata.tar.gz``, so their registry entries name the
+archive's URL and the member to extract (``DataFile.member``); the checksums
+are those of the **extracted, UTF-8** files, not of the archive (see
+:func:`fetch`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import collections
 import hashlib
 import os
 import re
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
@@ -60,7 +68,12 @@ class DataFile:
     sha1: str  # hex sha1 (the hash d2l checks)
     sha256: str  # hex sha256 (the hash this package checks)
     description: str = ""
+    member: str | None = None  # path inside the tar.gz archive at ``url``; None: ``url`` is the file itself
 
+
+#: The Cornell archive of the sentence polarity data (chapter 6); it holds
+#: ``rt-polaritydata/rt-polarity.pos`` and ``.neg``.
+POLARITY_URL = "http://www.cs.cornell.edu/people/pabo/movie-review-data/rt-polaritydata.tar.gz"
 
 DATA_FILES: dict[str, DataFile] = {
     f.name: f
@@ -78,6 +91,22 @@ DATA_FILES: dict[str, DataFile] = {
             "94646ad1522d915e7b0f9296181140edcf86a4f5",
             "fa96382b2c8b609e1662654c1e6e6baeb8d30b3bf63dfb4a5a261cc36347df13",
             "Tatoeba English-French sentence pairs (manythings.org/anki), as in d2l",
+        ),
+        DataFile(
+            "rt-polarity.pos",
+            POLARITY_URL,
+            "a22c1d160197da41367feef5ad7ef36503e9a0ff",
+            "be55c4110462d1e47831f7f8cc674f1206fafc3b02f02aa2739e1c9456a3481f",
+            "Pang & Lee (2005) sentence polarity v1.0: 5331 positive sentences, extracted, as UTF-8",
+            member="rt-polaritydata/rt-polarity.pos",
+        ),
+        DataFile(
+            "rt-polarity.neg",
+            POLARITY_URL,
+            "8c8434996066845bcf936245968b7203119f9dd5",
+            "6b3a3603fd5f1405503fb16de5c5244385d3a8e373a0ce421d359e37bbcff5ee",
+            "Pang & Lee (2005) sentence polarity v1.0: 5331 negative sentences, extracted, as UTF-8",
+            member="rt-polaritydata/rt-polarity.neg",
         ),
     ]
 }
@@ -126,6 +155,13 @@ def fetch(
        checksum is right; a damaged cached file is removed and fetched again.
     3. download from ``url`` (default: the file's canonical address) into a
        temporary file, check the HTTP status and the checksum, then rename.
+       For a file that lives inside an archive (``DataFile.member``, the
+       sentence polarity data of chapter 6), ``url`` is the tar.gz archive:
+       it is downloaded to a temporary file, the member is extracted and
+       converted to UTF-8 (:func:`_to_utf8`), and the checksum of that
+       converted text is checked before it is renamed into the cache. The
+       other registry files of the same archive are extracted and checked
+       in the same pass, so they need no second download.
 
     Raises ``ChecksumError`` naming the file and both hashes when a file is
     wrong, and leaves no partial file behind.
@@ -156,7 +192,10 @@ def fetch(
             warnings.warn(f"{err}; removing the damaged cached file and downloading again", stacklevel=2)
             target.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    _download(url or spec.url, target, spec, timeout)
+    if spec.member is not None:
+        _download_from_archive(url or spec.url, target, spec, timeout)
+    else:
+        _download(url or spec.url, target, spec, timeout)
     return target
 
 
@@ -193,6 +232,86 @@ def _download(url: str, target: Path, spec: DataFile, timeout: float) -> None:
                 f"got {got}; nothing was written to {target}"
             )
         os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _to_utf8(raw: bytes) -> bytes:
+    """The archive's bytes as the UTF-8 text whose sha256 the registry holds (chapter 6).
+
+    ``rt-polaritydata.tar.gz`` is Latin-1, not UTF-8: apart from ASCII it holds
+    316 single bytes for accented letters (such as the "o" of "ladron" with an
+    accent). The registry's files hold U+FFFD (the replacement character) at
+    exactly those places, so they are what decoding the bytes as UTF-8 with
+    ``errors="replace"`` gives; every ASCII byte is unchanged. Doing the same
+    here reproduces them byte for byte. (This was checked against an archive
+    rebuilt from the registry's files, not against the Cornell server, which
+    the book's build machines cannot reach; a mismatch would raise
+    ``ChecksumError``, never cache a wrong file.)
+    """
+    return raw.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: float) -> None:
+    """Download the tar.gz at ``url``, extract ``spec.member`` (and its siblings), check, rename."""
+    siblings = [f for f in DATA_FILES.values() if f.member is not None and f.url == spec.url and f is not spec]
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{Path(url).name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    archive = Path(tmp_name)
+    try:
+        try:
+            response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only)
+        except urllib.error.HTTPError as err:
+            raise OSError(f"downloading {spec.name} (archive {url}) failed: HTTP {err.code} {err.reason}") from err
+        with response, open(archive, "wb") as out:
+            status = getattr(response, "status", 200)
+            if status != 200:
+                raise OSError(f"downloading {spec.name} (archive {url}) failed: HTTP {status}")
+            for chunk in iter(lambda: response.read(1 << 16), b""):
+                out.write(chunk)
+        contents: dict[str, bytes] = {}
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                names = set(tar.getnames())
+                for f in [spec, *siblings]:
+                    handle = tar.extractfile(f.member) if f.member in names else None  # type: ignore[arg-type]
+                    if handle is not None:
+                        contents[f.name] = _to_utf8(handle.read())
+        except (tarfile.TarError, EOFError, OSError) as err:  # gzip.BadGzipFile is an OSError
+            raise ChecksumError(
+                f"downloaded archive {url} (for {spec.name}) is not a readable tar.gz file: {err}; "
+                f"nothing was written to {target.parent}"
+            ) from err
+        if spec.name not in contents:
+            raise OSError(
+                f"the archive {url} does not hold {spec.member} (needed for {spec.name}); "
+                f"it holds {sorted(names)[:10]}"
+            )
+        got = hashlib.sha256(contents[spec.name]).hexdigest()
+        if got != spec.sha256:
+            raise ChecksumError(
+                f"{spec.name} extracted from {url} ({spec.member}, converted to UTF-8) has the wrong sha256: "
+                f"expected {spec.sha256}, got {got}; nothing was written to {target}"
+            )
+        for f in [spec, *siblings]:
+            text = contents.get(f.name)
+            path = target.parent / f.name
+            if text is None or hashlib.sha256(text).hexdigest() != f.sha256 or (f is not spec and path.is_file()):
+                continue  # a damaged sibling is simply not cached; fetching it raises then
+            _write_atomic(path, text)
+    finally:
+        if archive.exists():
+            archive.unlink()
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content)
+        os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
