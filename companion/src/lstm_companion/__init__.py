@@ -20,6 +20,7 @@ Modules, each small and about one idea:
 - :mod:`lstm_companion.variants` – LSTM variants and the ablation runner (chapter 8)
 - :mod:`lstm_companion.interpret` – what the cells track: signals, correlations against controls, coloured text, gate statistics (chapter 9)
 - :mod:`lstm_companion.fast_lstm` – the same LSTM five ways, proved equal to ``nn.LSTM``; hand-written BPTT; timing and profiling (chapter 10)
+- :mod:`lstm_companion.results` – finds the committed results of the book's scripts (chapters 6–10)
 - :mod:`lstm_companion.plots` – the chapters' figures
 """
 
@@ -92,6 +93,11 @@ from . import digits, forecast, sequences  # noqa: E402
 from .sequences import PaddedSequenceModel, last_valid, length_mask, pad_batch  # noqa: E402
 
 __all__ += ["digits", "forecast", "sequences", "PaddedSequenceModel", "last_valid", "length_mask", "pad_batch"]
+
+# Chapters 6-10: committed results of the longer scripts.
+from . import results  # noqa: E402
+
+__all__ += ["results"]
 
 # Chapter 6: bidirectional LSTMs and sentence sentiment.
 from . import bilstm, sentiment  # noqa: E402

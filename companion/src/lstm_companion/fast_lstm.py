@@ -58,6 +58,7 @@ from torch import nn
 
 from ._checks import check_positive_int, check_same_device, check_tensor
 from .lstm import LSTMScratch
+from .results import find_results as _find_results
 
 __all__ = [
     "IMPLEMENTATIONS",
@@ -664,14 +665,5 @@ def plot_speed_ladder(results: Mapping[str, Any], *, ax: Any = None, title: str 
 
 
 def find_results(name: str = "lstm_speed_cpu.json", start: str | Path | None = None) -> Path:
-    """The benchmark's results file ``results/<name>``, looked for in ``start`` (default: the
-    current folder) and its parents, as when a chapter runs in ``notebooks/`` (chapter 10)."""
-    here = Path.cwd() if start is None else Path(start)
-    for folder in (here, *here.resolve().parents):
-        path = folder / "results" / name
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"results/{name} was not found in {here} or its parents: clone the book's repository, or write it with "
-        f"`python bench/lstm_speed.py --out results/{name}`"
-    )
+    """The benchmark's results file ``results/<name>`` (chapter 10); see :func:`lstm_companion.results.find_results`."""
+    return _find_results(name, start)

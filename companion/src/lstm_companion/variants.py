@@ -52,6 +52,7 @@ from .data import load_time_machine, split_corpus
 from .lm import RNNLM
 from .tasks import LastStateModel, TaskConfig, adding_problem, mean_squared_error, train_on_task
 from .train import History, TrainConfig, evaluate_perplexity, get_device, seed_everything, train_lm
+from .results import find_results
 
 __all__ = [
     "VARIANTS",
@@ -401,22 +402,14 @@ def run_ablation(
 def load_ablation_table(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Read the table written by ``scripts/ablations.py`` (chapter 8).
 
-    Without ``path``, look for ``results/ablations.json`` in the current
-    folder and its parent (a notebook runs in ``notebooks/``). The table holds
+    Without ``path``, find ``results/ablations.json`` with
+    :func:`lstm_companion.results.find_results` (a notebook runs in ``notebooks/``). The table holds
     ``settings``, ``ablations``, ``seeds``, ``machine``,
     ``companion_version`` and ``results[task][ablation]`` with the per-seed
     ``scores`` and their ``mean``, ``min``, ``max`` and ``std``.
     """
     if path is None:
-        candidates = [Path.cwd() / "results" / "ablations.json", Path.cwd().parent / "results" / "ablations.json"]
-        found = next((p for p in candidates if p.is_file()), None)
-        if found is None:
-            raise FileNotFoundError(
-                "results/ablations.json was not found in "
-                + " or ".join(str(p.parent.parent) for p in candidates)
-                + "; run `python scripts/ablations.py` in the book's repository, or pass path="
-            )
-        path = found
+        path = find_results("ablations.json")
     table = json.loads(Path(path).read_text())
     missing = {"settings", "ablations", "seeds", "results"} - set(table)
     if missing:
