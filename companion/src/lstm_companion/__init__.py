@@ -16,6 +16,10 @@ Modules, each small and about one idea:
 - :mod:`lstm_companion.digits` – 8×8 digits read row by row, and a baseline (chapter 5)
 - :mod:`lstm_companion.bilstm` – a BiLSTM from scratch, look-ahead tagging, why a BiLSTM is no language model (chapter 6)
 - :mod:`lstm_companion.sentiment` – sentence polarity data, (Bi)LSTM classifier, bag-of-n-grams baseline (chapters 6–7)
+- :mod:`lstm_companion.attention` – additive, general and dot-product attention with masking (chapter 7)
+- :mod:`lstm_companion.seq2seq` – LSTM encoder–decoders, greedy decoding, checkpoints (chapter 7)
+- :mod:`lstm_companion.translation` – Tatoeba English–French pairs (chapter 7)
+- :mod:`lstm_companion.bleu` – corpus BLEU (chapter 7)
 - :mod:`lstm_companion.gru` – a GRU from scratch, convertible to ``nn.GRU`` (chapter 8)
 - :mod:`lstm_companion.variants` – LSTM variants and the ablation runner (chapter 8)
 - :mod:`lstm_companion.interpret` – what the cells track: signals, correlations against controls, coloured text, gate statistics (chapter 9)
@@ -105,6 +109,11 @@ from .bilstm import BiLSTMScratch, reverse_padded  # noqa: E402
 from .sentiment import SentimentClassifier, load_polarity  # noqa: E402
 
 __all__ += ["bilstm", "sentiment", "BiLSTMScratch", "reverse_padded", "SentimentClassifier", "load_polarity"]
+
+# Chapter 7: attention, encoder-decoders, BLEU.
+from . import attention, bleu, seq2seq, translation  # noqa: E402
+
+__all__ += ["attention", "bleu", "seq2seq", "translation"]
 
 # Chapter 8: the GRU from scratch, LSTM variants and the ablation.
 from . import gru, variants  # noqa: E402

@@ -1,0 +1,87 @@
+"""Corpus BLEU (chapter 7): a hand-worked example and the rules of Papineni et al. (2002)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lstm_companion.bleu import bleu_by_length, bleu_stats, corpus_bleu, ngrams, sentence_bleu
+
+
+def test_hand_worked_corpus_bleu() -> None:
+    # Sentence 1. candidate "the cat sat on the mat" (6 words), reference "the cat sat on a mat" (6 words).
+    #   1-grams: the x2 (reference has one "the": clipped to 1), cat, sat, on, mat  -> 5 of 6 match
+    #   2-grams: the cat, cat sat, sat on | on the, the mat                          -> 3 of 5
+    #   3-grams: the cat sat, cat sat on | sat on the, on the mat                    -> 2 of 4
+    #   4-grams: the cat sat on | cat sat on the, sat on the mat                     -> 1 of 3
+    # Sentence 2. candidate "il pleut" (2 words), references "il pleut ." (3) and
+    #   "il pleut beaucoup aujourd'hui" (4): closest reference length is 3.
+    #   1-grams 2 of 2, 2-grams 1 of 1, no 3- or 4-grams (0 of 0).
+    # Corpus: p1 = 7/8, p2 = 4/6, p3 = 2/4, p4 = 1/3; c = 6 + 2 = 8, r = 6 + 3 = 9.
+    # BP = exp(1 - 9/8) = exp(-0.125) = 0.88250 (the candidates are shorter than the references).
+    # BLEU = BP * (7/8 * 2/3 * 1/2 * 1/3) ** (1/4) = 0.88250 * (7/72) ** 0.25 = 0.88250 * 0.55840 = 0.49278.
+    candidates = [["the", "cat", "sat", "on", "the", "mat"], ["il", "pleut"]]
+    references = [
+        [["the", "cat", "sat", "on", "a", "mat"]],
+        [["il", "pleut", "."], ["il", "pleut", "beaucoup", "aujourd'hui"]],
+    ]
+    matches, totals, c, r = bleu_stats(candidates, references)
+    assert matches == [7, 4, 2, 1] and totals == [8, 6, 4, 3] and (c, r) == (8, 9)
+    assert corpus_bleu(candidates, references) == pytest.approx(math.exp(-0.125) * (7 / 72) ** 0.25, rel=1e-12)
+    assert corpus_bleu(candidates, references) == pytest.approx(0.49278, abs=1e-5)
+
+
+def test_single_reference_may_be_a_plain_word_list() -> None:
+    cand = ["a", "b", "c", "d", "e"]
+    assert corpus_bleu([cand], [cand]) == pytest.approx(1.0)
+    assert corpus_bleu([cand], [[cand]]) == corpus_bleu([cand], [cand])
+    assert sentence_bleu(cand, cand) == pytest.approx(1.0)
+
+
+def test_clipping_uses_the_reference_where_an_ngram_is_most_frequent() -> None:
+    # "the the the the": reference 1 has "the" twice, reference 2 once -> 2 of 4 unigrams count.
+    m, t, _, _ = bleu_stats([["the"] * 4], [[["the", "cat", "the", "mat"], ["the", "dog"]]], max_n=1)
+    assert (m, t) == ([2], [4])
+
+
+def test_brevity_penalty_and_closest_length_tie() -> None:
+    # Candidate of 4 words, references of 3 and 5 words: equally close, the shorter (3) is used -> no penalty.
+    _, _, c, r = bleu_stats([["a", "b", "c", "d"]], [[["a", "b", "c"], ["a", "b", "c", "d", "e"]]])
+    assert (c, r) == (4, 3)
+    # A candidate that is a correct prefix is penalised only by BP: exp(1 - 6/4) for 4 of 6 words.
+    ref = ["a", "b", "c", "d", "e", "f"]
+    assert corpus_bleu([ref[:4]], [ref]) == pytest.approx(math.exp(1 - 6 / 4))
+
+
+def test_no_matching_4gram_gives_zero_and_empty_candidate_is_allowed() -> None:
+    assert corpus_bleu([["a", "b", "c"]], [["a", "b", "c"]]) == 0.0  # no 4-gram at all
+    assert corpus_bleu([["a", "b", "c"]], [["a", "b", "c"]], max_n=3) == pytest.approx(1.0)
+    assert corpus_bleu([[]], [["a", "b"]]) == 0.0
+    assert ngrams(["a", "b", "a", "b"], 2) == {("a", "b"): 2, ("b", "a"): 1}
+
+
+def test_bleu_by_length() -> None:
+    good, bad = ["a", "b", "c", "d"], ["w", "x", "y", "z"]
+    scores = bleu_by_length([good, bad, good], [good, good, good], [2, 5, 6], [(1, 3), (4, 6)])
+    assert scores[0] == pytest.approx(1.0)
+    assert scores[1] == pytest.approx(corpus_bleu([bad, good], [good, good]))
+    with pytest.raises(ValueError, match=r"no sentence has a source length in \[7, 9\]"):
+        bleu_by_length([good], [good], [2], [(7, 9)])
+    with pytest.raises(ValueError, match="source_lengths must hold one length per candidate"):
+        bleu_by_length([good], [good], [2, 3], [(1, 3)])
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError, match="one entry per candidate"):
+        corpus_bleu([["a"]], [["a"], ["b"]])
+    with pytest.raises(ValueError, match="candidates must be a non-empty"):
+        corpus_bleu([], [])
+    with pytest.raises(TypeError, match=r"candidates\[0\] must be a list of words"):
+        corpus_bleu(["a b"], [["a", "b"]])
+    with pytest.raises(ValueError, match=r"references\[0\] is empty"):
+        corpus_bleu([["a"]], [[]])
+    with pytest.raises(TypeError, match=r"references\[0\]\[1\] must be a list of words"):
+        corpus_bleu([["a"]], [[["a"], "b"]])
+    with pytest.raises(ValueError, match="max_n must be an int > 0"):
+        corpus_bleu([["a"]], [["a"]], max_n=0)

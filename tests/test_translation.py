@@ -1,0 +1,98 @@
+"""English-French data (chapter 7): d2l's preprocessing, encoding, the grouped held-out split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from lstm_companion.translation import (
+    BOS,
+    EOS,
+    PAD,
+    TranslationConfig,
+    decode_ids,
+    encode_batch,
+    load_translation,
+    preprocess_nmt,
+    read_fra_eng,
+    tokenize_nmt,
+)
+
+TEXT = "\n".join(
+    [
+        "Go.\tVa !",
+        "Go.\tBouge !",
+        "Hi.\tSalut !",
+        "Run!\tCours\u202f!",
+        "I ran.\tJ'ai couru.",
+        "Who?\tQui ?",
+        "Wow!\tÇa alors\u202f!",
+        "This sentence is much too long to keep here.\tCette phrase est bien trop longue pour la garder.",
+        "",
+    ]
+)
+
+
+def test_preprocess_like_d2l() -> None:
+    assert preprocess_nmt("Run!\tCours\u202f!") == "run !\tcours !"
+    assert preprocess_nmt("Hi, you.\xa0Ok?") == "hi , you . ok ?"
+    d2l = pytest.importorskip("d2l.torch", reason="d2l is part of the book's environment, not the companion's")
+    assert preprocess_nmt(TEXT) == d2l.MTFraEng._preprocess(None, TEXT)  # the method does not use self
+
+
+def test_tokenize_skips_lines_without_one_tab() -> None:
+    src, tgt = tokenize_nmt(preprocess_nmt(TEXT))
+    assert len(src) == len(tgt) == 8
+    assert src[0] == ["go", "."] and tgt[3] == ["cours", "!"]
+    assert tokenize_nmt(preprocess_nmt(TEXT), max_examples=2)[0] == [["go", "."], ["go", "."]]
+
+
+def test_encode_and_decode() -> None:
+    data = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=1), text=TEXT)
+    v = data.tgt_vocab
+    assert [v.idx_to_token[i] for i in (0, PAD, BOS, EOS)] == ["<unk>", "<pad>", "<bos>", "<eos>"]
+    a, b = v.idx_to_token[4], v.idx_to_token[5]  # two words of the training side
+    tokens, lengths = encode_batch([[a, b], [b]], v, bos=True, num_steps=5)
+    assert tokens.shape == (2, 5) and lengths.tolist() == [4, 3]
+    assert tokens[1].tolist()[:3] == [BOS, 5, EOS] and tokens[1, 3:].tolist() == [PAD, PAD]
+    assert decode_ids(tokens[0], v) == [a, b]
+    assert decode_ids(torch.tensor([5, EOS, 4]), v) == [b]  # stops at <eos>
+    assert encode_batch([["zzz"]], v)[0].tolist() == [[0, EOS]]  # unknown word -> <unk>
+    with pytest.raises(ValueError, match=r"sentences\[1\] is empty"):
+        encode_batch([["qui"], []], v)
+    with pytest.raises(ValueError, match="non-empty list"):
+        encode_batch([], v)
+    with pytest.raises(TypeError, match=r"sentences\[0\] must be a list of words"):
+        encode_batch(["qui ?"], v)
+    with pytest.raises(ValueError, match="num_steps must be at least the longest encoded sentence"):
+        encode_batch([["salut", "!"]], v, num_steps=2)
+
+
+def test_split_groups_by_source_sentence() -> None:
+    data = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, seed=1), text=TEXT)
+    train_sources = {tuple(data.src_vocab.to_tokens(row[: n - 1])) for row, n in zip(data.train_src, data.train_src_len)}
+    assert len(data.test_src) == 2 and not train_sources & {tuple(s) for s in data.test_src}
+    assert data.num_train + sum(len(r) for r in data.test_refs) == 7  # the long pair is dropped
+    if ["go", "."] in data.test_src:
+        assert sorted(data.test_refs[data.test_src.index(["go", "."])]) == [["bouge", "!"], ["va", "!"]]
+    # teacher forcing layout: <bos> y <eos>
+    assert torch.all(data.train_tgt[:, 0] == BOS)
+    assert torch.all(data.train_tgt.gather(1, (data.train_tgt_len - 1)[:, None]) == EOS)
+    again = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, seed=1), text=TEXT)
+    assert again.test_src == data.test_src and torch.equal(again.train_src, data.train_src)
+
+
+def test_bad_config() -> None:
+    with pytest.raises(ValueError, match="num_test must be smaller than the number of distinct source sentences"):
+        load_translation(TranslationConfig(max_words=4, num_test=50), text=TEXT)
+    with pytest.raises(ValueError, match="max_words must be an int > 0"):
+        load_translation(TranslationConfig(max_words=0), text=TEXT)
+
+
+def test_real_file(shared_data: Path) -> None:
+    text = read_fra_eng(local_dir=shared_data)
+    assert len(text.split("\n")) == 167131  # 167130 pairs and a final empty line
+    src, tgt = tokenize_nmt(preprocess_nmt(text))
+    assert len(src) == 167130 and src[0] == ["go", "."] and tgt[0] == ["va", "!"]
