@@ -138,7 +138,7 @@ def test_bad_input_raises_clear_errors():
     mine = LSTMVariant(3, 4)
     with pytest.raises(ValueError, match="X must have shape"):
         mine(torch.randn(5, 2, 4))
-    with pytest.raises(ValueError, match=r"state\[0\] \(H\) must have shape"):
+    with pytest.raises(ValueError, match=r"state\[0\] \(H0\) must have shape"):
         mine(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4), torch.zeros(2, 2, 4)))
     with pytest.raises(ValueError, match="block must be one of"):
         LSTMVariant(3, 4, variant="no_input").block_slice("i")

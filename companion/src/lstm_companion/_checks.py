@@ -16,6 +16,7 @@ __all__ = [
     "check_nonneg_float",
     "check_tensor",
     "check_same_device",
+    "check_lstm_input",
 ]
 
 
@@ -103,3 +104,33 @@ def _fmt_shape(shape: Sequence[int | None] | None) -> str:
     if shape is None:
         return "?"
     return "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+
+
+def check_lstm_input(
+    X: object,
+    state: object,
+    *,
+    num_inputs: int,
+    num_hiddens: int,
+    like: torch.Tensor,
+) -> None:
+    """Check a one-layer LSTM's call ``forward(X, state)`` (chapters 8 and 10).
+
+    ``X`` must be ``(num_steps, batch_size, num_inputs)`` with ``like``'s dtype
+    and device (``like`` is one of the layer's parameters); ``state`` is
+    ``None`` or a tuple ``(H0, C0)`` of ``(1, batch_size, num_hiddens)``
+    tensors, as for ``nn.LSTM``.
+    """
+    check_tensor("X", X, shape=(None, None, num_inputs), floating=True)
+    assert isinstance(X, torch.Tensor)
+    if X.dtype != like.dtype:
+        raise TypeError(f"X must have the parameters' dtype {like.dtype}, got {X.dtype}")
+    check_same_device("X", X, like.device)
+    if state is None:
+        return
+    if not isinstance(state, tuple) or len(state) != 2:
+        raise TypeError(f"state must be a tuple (H0, C0) of two tensors, got {type(state).__name__}")
+    shape = (1, X.shape[1], num_hiddens)
+    for name, s in zip(("state[0] (H0)", "state[1] (C0)"), state):
+        check_tensor(name, s, shape=shape, dtype=like.dtype)
+        check_same_device(name, s, like.device)

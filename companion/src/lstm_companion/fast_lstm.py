@@ -56,7 +56,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import check_positive_int, check_same_device, check_tensor
+from ._checks import check_lstm_input, check_positive_int
+from ._params import uniform_parameter
 from .lstm import LSTMScratch
 from .results import find_results as _find_results
 
@@ -114,7 +115,7 @@ class FastLSTMBase(nn.Module):
         h4 = 4 * num_hiddens
 
         def param(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.empty(*shape, dtype=dtype, device=device).uniform_(-k, k))
+            return uniform_parameter(*shape, bound=k, dtype=dtype, device=device)
 
         self.W_x = param(num_inputs, h4)  # (num_inputs, 4 * num_hiddens)
         self.W_h = param(num_hiddens, h4)  # (num_hiddens, 4 * num_hiddens)
@@ -125,19 +126,7 @@ class FastLSTMBase(nn.Module):
 
     def check_inputs(self, X: torch.Tensor, state: object) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""
-        w = self.W_h
-        check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
-        if X.dtype != w.dtype:
-            raise TypeError(f"X must have the parameters' dtype {w.dtype}, got {X.dtype}")
-        check_same_device("X", X, w.device)
-        if state is None:
-            return
-        if not isinstance(state, tuple) or len(state) != 2:
-            raise TypeError(f"state must be a tuple (H0, C0) of two tensors, got {type(state).__name__}")
-        shape = (1, X.shape[1], self.num_hiddens)
-        for name, s in zip(("state[0] (H0)", "state[1] (C0)"), state):
-            check_tensor(name, s, shape=shape, dtype=w.dtype)
-            check_same_device(name, s, w.device)
+        check_lstm_input(X, state, num_inputs=self.num_inputs, num_hiddens=self.num_hiddens, like=self.W_h)
 
     def forward(self, X: torch.Tensor, state: LSTMState | None = None) -> tuple[torch.Tensor, LSTMState]:
         """``X`` ``(num_steps, batch_size, num_inputs)`` -> outputs and ``(H_n, C_n)``, like ``nn.LSTM``."""

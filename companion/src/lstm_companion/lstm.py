@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ._checks import check_positive_int, check_same_device, check_tensor
+from ._params import uniform_parameter
 
 __all__ = ["GATES", "TORCH_GATE_ORDER", "LSTMCellScratch", "LSTMScratch", "lstm_num_params", "set_forget_bias"]
 
@@ -75,7 +76,7 @@ class LSTMCellScratch(nn.Module):
         k = 1.0 / math.sqrt(num_hiddens)
 
         def param(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.empty(*shape, dtype=dtype, device=device).uniform_(-k, k))
+            return uniform_parameter(*shape, bound=k, dtype=dtype, device=device)
 
         for g in GATES:
             setattr(self, f"W_x{g}", param(num_inputs, num_hiddens))  # (num_inputs, num_hiddens)

@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ._checks import check_positive_int, check_same_device, check_tensor
+from ._params import uniform_parameter
 
 __all__ = ["RNNScratch", "rnn_step", "bptt_tanh"]
 
@@ -108,10 +109,9 @@ class RNNScratch(nn.Module):
         self.num_hiddens = num_hiddens
         self.nonlinearity = nonlinearity
         k = 1.0 / math.sqrt(num_hiddens)
-        opts = {"dtype": dtype, "device": device}
-        self.W_xh = nn.Parameter(torch.empty(num_inputs, num_hiddens, **opts).uniform_(-k, k))  # type: ignore[arg-type]
-        self.W_hh = nn.Parameter(torch.empty(num_hiddens, num_hiddens, **opts).uniform_(-k, k))  # type: ignore[arg-type]
-        self.b_h = nn.Parameter(torch.empty(num_hiddens, **opts).uniform_(-k, k))  # type: ignore[arg-type]
+        self.W_xh = uniform_parameter(num_inputs, num_hiddens, bound=k, dtype=dtype, device=device)
+        self.W_hh = uniform_parameter(num_hiddens, num_hiddens, bound=k, dtype=dtype, device=device)
+        self.b_h = uniform_parameter(num_hiddens, bound=k, dtype=dtype, device=device)
 
     def extra_repr(self) -> str:
         return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, nonlinearity={self.nonlinearity!r}"

@@ -46,7 +46,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import check_positive_int, check_same_device, check_tensor
+from ._checks import check_lstm_input, check_positive_int
+from ._params import uniform_parameter
 from .checkpoint import load_or_train
 from .data import load_time_machine, split_corpus
 from .lm import RNNLM
@@ -133,7 +134,7 @@ class LSTMVariant(nn.Module):
         bound = 1.0 / math.sqrt(h)
 
         def param(*shape: int) -> nn.Parameter:
-            return nn.Parameter(torch.empty(*shape, dtype=dtype, device=device).uniform_(-bound, bound))
+            return uniform_parameter(*shape, bound=bound, dtype=dtype, device=device)
 
         self.W_x = param(num_inputs, k * h)  # (num_inputs, k * num_hiddens): the blocks side by side
         self.W_h = param(h, k * h)  # (num_hiddens, k * num_hiddens)
@@ -167,19 +168,7 @@ class LSTMVariant(nn.Module):
 
     def check_inputs(self, X: torch.Tensor, state: object) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""
-        w = self.W_h
-        check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
-        if X.dtype != w.dtype:
-            raise TypeError(f"X must have the parameters' dtype {w.dtype}, got {X.dtype}")
-        check_same_device("X", X, w.device)
-        if state is None:
-            return
-        if not isinstance(state, tuple) or len(state) != 2:
-            raise TypeError(f"state must be a tuple (H, C) of two tensors, got {type(state).__name__}")
-        shape = (1, X.shape[1], self.num_hiddens)
-        for name, s in zip(("state[0] (H)", "state[1] (C)"), state):
-            check_tensor(name, s, shape=shape, dtype=w.dtype)
-            check_same_device(name, s, w.device)
+        check_lstm_input(X, state, num_inputs=self.num_inputs, num_hiddens=self.num_hiddens, like=self.W_h)
 
     def forward(self, X: torch.Tensor, state: LSTMState | None = None) -> tuple[torch.Tensor, LSTMState]:
         self.check_inputs(X, state)
