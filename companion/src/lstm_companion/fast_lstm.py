@@ -58,7 +58,7 @@ from torch import nn
 
 from ._checks import check_lstm_input, check_positive_int
 from ._params import uniform_parameter
-from .lstm import LSTMScratch
+from .lstm import LSTMScratch, check_one_layer_lstm, copy_fused_from_torch, fused_to_torch
 from .results import find_results as _find_results
 
 __all__ = [
@@ -146,36 +146,15 @@ class FastLSTMBase(nn.Module):
     @classmethod
     def from_torch(cls, lstm: nn.LSTM) -> FastLSTMBase:
         """A copy of a single-layer, unidirectional ``nn.LSTM`` with the same weights."""
-        _check_torch_lstm(lstm)
+        check_one_layer_lstm(lstm)
         w = lstm.weight_ih_l0
         new = cls(lstm.input_size, lstm.hidden_size, dtype=w.dtype, device=w.device)
-        with torch.no_grad():
-            new.W_x.copy_(lstm.weight_ih_l0.T)
-            new.W_h.copy_(lstm.weight_hh_l0.T)
-            new.b.copy_(lstm.bias_ih_l0 + lstm.bias_hh_l0)
+        copy_fused_from_torch(lstm, new.W_x, new.W_h, new.b)
         return new
 
     def to_torch(self) -> nn.LSTM:
         """An ``nn.LSTM`` computing the same function (its ``bias_hh_l0`` is zero)."""
-        w = self.W_h
-        lstm = nn.LSTM(self.num_inputs, self.num_hiddens, dtype=w.dtype, device=w.device)
-        with torch.no_grad():
-            lstm.weight_ih_l0.copy_(self.W_x.T)
-            lstm.weight_hh_l0.copy_(self.W_h.T)
-            lstm.bias_ih_l0.copy_(self.b)
-            lstm.bias_hh_l0.zero_()
-        return lstm
-
-
-def _check_torch_lstm(lstm: object) -> None:
-    if not isinstance(lstm, nn.LSTM):
-        raise TypeError(f"lstm must be a torch.nn.LSTM, got {type(lstm).__name__}")
-    if lstm.num_layers != 1 or lstm.bidirectional or lstm.batch_first or not lstm.bias or lstm.proj_size:
-        raise ValueError(
-            "lstm must have num_layers=1, bidirectional=False, batch_first=False, bias=True and "
-            f"proj_size=0, got num_layers={lstm.num_layers}, bidirectional={lstm.bidirectional}, "
-            f"batch_first={lstm.batch_first}, bias={lstm.bias}, proj_size={lstm.proj_size}"
-        )
+        return fused_to_torch(self.W_x, self.W_h, self.b)
 
 
 def _cell_pointwise(Z: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -435,7 +414,7 @@ def make_lstm(name: str, lstm: nn.LSTM) -> nn.Module:
 
     ``"nn.LSTM"`` gives an independent copy of ``lstm`` itself.
     """
-    _check_torch_lstm(lstm)
+    check_one_layer_lstm(lstm)
     if name == "nn.LSTM":
         w = lstm.weight_ih_l0
         copy = nn.LSTM(lstm.input_size, lstm.hidden_size, dtype=w.dtype, device=w.device)
@@ -461,7 +440,7 @@ def torch_layout_grads(model: nn.Module) -> dict[str, torch.Tensor]:
         return p.grad
 
     if isinstance(model, nn.LSTM):
-        _check_torch_lstm(model)
+        check_one_layer_lstm(model)
         return {
             "weight_ih_l0": grad(model.weight_ih_l0, "weight_ih_l0"),
             "weight_hh_l0": grad(model.weight_hh_l0, "weight_hh_l0"),

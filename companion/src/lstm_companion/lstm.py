@@ -28,7 +28,17 @@ from torch import nn
 from ._checks import check_positive_int, check_same_device, check_tensor
 from ._params import uniform_parameter
 
-__all__ = ["GATES", "TORCH_GATE_ORDER", "LSTMCellScratch", "LSTMScratch", "lstm_num_params", "set_forget_bias"]
+__all__ = [
+    "GATES",
+    "TORCH_GATE_ORDER",
+    "LSTMCellScratch",
+    "LSTMScratch",
+    "lstm_num_params",
+    "set_forget_bias",
+    "check_one_layer_lstm",
+    "copy_fused_from_torch",
+    "fused_to_torch",
+]
 
 GATES = ("i", "f", "o", "c")  # input, forget, output gates and the candidate cell, in the book's order
 TORCH_GATE_ORDER = ("i", "f", "c", "o")  # nn.LSTM's row blocks (it calls the candidate "g")
@@ -279,3 +289,42 @@ def set_forget_bias(core: nn.Module, value: float) -> None:
                     p[h : 2 * h] = value if name.startswith("bias_ih") else 0.0
         else:
             raise TypeError(f"core must be an LSTMScratch or a torch.nn.LSTM, got {type(core).__name__}")
+
+
+# ---------------------------------------------------------------- the fused layout (chapters 8 and 10)
+# One-layer LSTMs that keep all gates side by side, ``W_x`` (d, 4h), ``W_h`` (h, 4h)
+# and ``b`` (4h,) with column blocks in nn.LSTM's order (i, f, g, o), convert to and
+# from ``nn.LSTM`` by a transpose (and one bias for nn.LSTM's two).
+
+
+def check_one_layer_lstm(lstm: object) -> nn.LSTM:
+    """Return ``lstm`` if it is a one-layer, unidirectional, time-major ``nn.LSTM`` with biases, else raise."""
+    if not isinstance(lstm, nn.LSTM):
+        raise TypeError(f"lstm must be a torch.nn.LSTM, got {type(lstm).__name__}")
+    if lstm.num_layers != 1 or lstm.bidirectional or lstm.batch_first or not lstm.bias or lstm.proj_size:
+        raise ValueError(
+            "lstm must have num_layers=1, bidirectional=False, batch_first=False, bias=True and "
+            f"proj_size=0, got num_layers={lstm.num_layers}, bidirectional={lstm.bidirectional}, "
+            f"batch_first={lstm.batch_first}, bias={lstm.bias}, proj_size={lstm.proj_size}"
+        )
+    return lstm
+
+
+def copy_fused_from_torch(lstm: nn.LSTM, W_x: torch.Tensor, W_h: torch.Tensor, b: torch.Tensor) -> None:
+    """Copy a one-layer ``nn.LSTM``'s weights into the fused ``W_x``, ``W_h``, ``b`` (in place)."""
+    with torch.no_grad():  # nn.LSTM's blocks (i, f, g, o) are already in the fused order; transpose them
+        W_x.copy_(lstm.weight_ih_l0.T)
+        W_h.copy_(lstm.weight_hh_l0.T)
+        b.copy_(lstm.bias_ih_l0 + lstm.bias_hh_l0)
+
+
+def fused_to_torch(W_x: torch.Tensor, W_h: torch.Tensor, b: torch.Tensor) -> nn.LSTM:
+    """An ``nn.LSTM`` computing the same function as the fused weights (its ``bias_hh_l0`` is zero)."""
+    num_inputs, num_hiddens = W_x.shape[0], W_h.shape[0]
+    lstm = nn.LSTM(num_inputs, num_hiddens, dtype=W_h.dtype, device=W_h.device)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(W_x.T)
+        lstm.weight_hh_l0.copy_(W_h.T)
+        lstm.bias_ih_l0.copy_(b)
+        lstm.bias_hh_l0.zero_()
+    return lstm

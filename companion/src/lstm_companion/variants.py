@@ -51,6 +51,7 @@ from ._params import uniform_parameter
 from .checkpoint import load_or_train
 from .data import load_time_machine, split_corpus
 from .lm import RNNLM
+from .lstm import check_one_layer_lstm, copy_fused_from_torch, fused_to_torch
 from .tasks import LastStateModel, TaskConfig, adding_problem, mean_squared_error, train_on_task
 from .train import History, TrainConfig, evaluate_perplexity, get_device, seed_everything, train_lm
 from .results import find_results
@@ -196,34 +197,17 @@ class LSTMVariant(nn.Module):
     @classmethod
     def from_torch(cls, lstm: nn.LSTM) -> LSTMVariant:
         """A ``"vanilla"`` variant with the weights of a one-layer, unidirectional ``nn.LSTM``."""
-        if not isinstance(lstm, nn.LSTM):
-            raise TypeError(f"lstm must be a torch.nn.LSTM, got {type(lstm).__name__}")
-        if lstm.num_layers != 1 or lstm.bidirectional or lstm.batch_first or not lstm.bias or lstm.proj_size:
-            raise ValueError(
-                "lstm must have num_layers=1, bidirectional=False, batch_first=False, bias=True and proj_size=0, got "
-                f"num_layers={lstm.num_layers}, bidirectional={lstm.bidirectional}, batch_first={lstm.batch_first}, "
-                f"bias={lstm.bias}, proj_size={lstm.proj_size}"
-            )
+        check_one_layer_lstm(lstm)
         w = lstm.weight_ih_l0
         new = cls(lstm.input_size, lstm.hidden_size, variant="vanilla", dtype=w.dtype, device=w.device)
-        with torch.no_grad():  # nn.LSTM's blocks (i, f, g, o) are already in our order; transpose them
-            new.W_x.copy_(lstm.weight_ih_l0.T)
-            new.W_h.copy_(lstm.weight_hh_l0.T)
-            new.b.copy_(lstm.bias_ih_l0 + lstm.bias_hh_l0)
+        copy_fused_from_torch(lstm, new.W_x, new.W_h, new.b)
         return new
 
     def to_torch(self) -> nn.LSTM:
         """An ``nn.LSTM`` computing the same function; only the ``"vanilla"`` variant has one."""
         if self.variant != "vanilla":
             raise ValueError(f"only variant='vanilla' converts to nn.LSTM, got variant={self.variant!r}")
-        w = self.W_h
-        lstm = nn.LSTM(self.num_inputs, self.num_hiddens, dtype=w.dtype, device=w.device)
-        with torch.no_grad():
-            lstm.weight_ih_l0.copy_(self.W_x.T)
-            lstm.weight_hh_l0.copy_(self.W_h.T)
-            lstm.bias_ih_l0.copy_(self.b)
-            lstm.bias_hh_l0.zero_()
-        return lstm
+        return fused_to_torch(self.W_x, self.W_h, self.b)
 
 
 # ---------------------------------------------------------------- ablations (chapter 8)
