@@ -208,24 +208,32 @@ def _verify(path: Path, spec: DataFile) -> None:
         )
 
 
+def _stream_to(url: str, path: Path, what: str, timeout: float) -> str:
+    """Download ``url`` into ``path`` (which exists), checking the HTTP status; return the sha256 of the bytes.
+
+    ``what`` names the download in errors, e.g. ``"timemachine.txt from <url>"``.
+    """
+    sha256 = hashlib.sha256()
+    try:
+        response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only)
+    except urllib.error.HTTPError as err:
+        raise OSError(f"downloading {what} failed: HTTP {err.code} {err.reason}") from err
+    with response, open(path, "wb") as out:
+        status = getattr(response, "status", 200)
+        if status != 200:
+            raise OSError(f"downloading {what} failed: HTTP {status}")
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            sha256.update(chunk)
+            out.write(chunk)
+    return sha256.hexdigest()
+
+
 def _download(url: str, target: Path, spec: DataFile, timeout: float) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        sha256 = hashlib.sha256()
-        try:
-            response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only)
-        except urllib.error.HTTPError as err:
-            raise OSError(f"downloading {spec.name} from {url} failed: HTTP {err.code} {err.reason}") from err
-        with response, open(tmp, "wb") as out:
-            status = getattr(response, "status", 200)
-            if status != 200:
-                raise OSError(f"downloading {spec.name} from {url} failed: HTTP {status}")
-            for chunk in iter(lambda: response.read(1 << 16), b""):
-                sha256.update(chunk)
-                out.write(chunk)
-        got = sha256.hexdigest()
+        got = _stream_to(url, tmp, f"{spec.name} from {url}", timeout)
         if got != spec.sha256:
             raise ChecksumError(
                 f"downloaded {spec.name} from {url} has the wrong sha256: expected {spec.sha256}, "
@@ -260,16 +268,7 @@ def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: floa
     os.close(fd)
     archive = Path(tmp_name)
     try:
-        try:
-            response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (http/https only)
-        except urllib.error.HTTPError as err:
-            raise OSError(f"downloading {spec.name} (archive {url}) failed: HTTP {err.code} {err.reason}") from err
-        with response, open(archive, "wb") as out:
-            status = getattr(response, "status", 200)
-            if status != 200:
-                raise OSError(f"downloading {spec.name} (archive {url}) failed: HTTP {status}")
-            for chunk in iter(lambda: response.read(1 << 16), b""):
-                out.write(chunk)
+        _stream_to(url, archive, f"{spec.name} (archive {url})", timeout)
         contents: dict[str, bytes] = {}
         try:
             with tarfile.open(archive, "r:gz") as tar:
