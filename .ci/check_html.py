@@ -82,7 +82,7 @@ LINKS_JS = "return Array.from(document.querySelectorAll('a[href]')).map(a => a.h
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
+    def log_message(self, format, *args):
         pass
 
 
@@ -250,9 +250,11 @@ def main() -> int:
             server.shutdown()
 
     elapsed = time.perf_counter() - started
-    print(f"check_html: {len(pages)} pages, {n_images} local images, {n_links} internal links "
-          f"({links.urls_checked} distinct URLs), {n_external_console} console errors ignored "
-          f"(external hosts, favicon), {elapsed:.1f} s")
+    print(
+        f"check_html: {len(pages)} pages, {n_images} local images, {n_links} internal links "
+        f"({links.urls_checked} distinct URLs), {n_external_console} console errors ignored "
+        f"(external hosts, favicon), {elapsed:.1f} s"
+    )
     print("\n".join(reports))
     if failures:
         print(f"\ncheck_html: FAILED, {len(failures)} problem(s):")

@@ -1,6 +1,6 @@
 """Benchmark: the companion's LSTMs against nn.LSTM (chapter 10, "Making an LSTM fast").
 
-Times, for every implementation in ``lstm_companion.fast_lstm.LADDER`` and at
+Times, for every implementation in ``lstm_companion.LADDER`` and at
 each shape, the forward pass (with autograd recording, as in training; like
 PyTorch's ``benchmarks/fastrnns``) and a training step (forward and backward,
 the loss being the sum of the outputs); measures the
@@ -49,7 +49,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lstm_companion import fast_lstm
+import lstm_companion as lc
 
 SHAPES: dict[str, tuple[int, int, int, int]] = {
     # name: (num_steps T, batch_size B, num_inputs d, num_hiddens h)
@@ -117,12 +117,12 @@ def peak_train_memory_mib(model: nn.Module, X: torch.Tensor) -> float:
         torch.cuda.synchronize(X.device)
         torch.cuda.reset_peak_memory_stats(X.device)
         base = torch.cuda.memory_allocated(X.device)
-        fast_lstm.train_step(model, X)
+        lc.train_step(model, X)
         torch.cuda.synchronize(X.device)
         return (torch.cuda.max_memory_allocated(X.device) - base) / 2**20
     for p in model.parameters():  # free last step's gradients before the baseline
         p.grad = None
-    prof = fast_lstm.profile_step(model, X, profile_memory=True)
+    prof = lc.profile_step(model, X, profile_memory=True)
     events = sorted(
         (e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_ns()
     )
@@ -135,14 +135,18 @@ def peak_train_memory_mib(model: nn.Module, X: torch.Tensor) -> float:
 
 def profile_rows(model: nn.Module, X: torch.Tensor, row_limit: int) -> tuple[str, list[dict[str, Any]]]:
     """The profiler's table of one training step, and its top rows as dicts."""
-    prof = fast_lstm.profile_step(model, X)
+    prof = lc.profile_step(model, X)
     averages = prof.key_averages()
     table = averages.table(sort_by="self_cpu_time_total", row_limit=row_limit)
     total = sum(e.self_cpu_time_total for e in averages) or 1.0
     top = sorted(averages, key=lambda e: e.self_cpu_time_total, reverse=True)[:row_limit]
     rows = [
-        {"op": e.key, "calls": int(e.count), "self_cpu_ms": e.self_cpu_time_total / 1000,
-         "self_cpu_share": e.self_cpu_time_total / total}
+        {
+            "op": e.key,
+            "calls": int(e.count),
+            "self_cpu_ms": e.self_cpu_time_total / 1000,
+            "self_cpu_share": e.self_cpu_time_total / total,
+        }
         for e in top
     ]
     return table, rows
@@ -155,13 +159,13 @@ def bench_shape(
     torch.manual_seed(0)
     reference = nn.LSTM(d, h).to(device)
     X = torch.randn(T, B, d, device=device)  # (num_steps, batch_size, num_inputs)
-    models = {impl: fast_lstm.make_lstm(impl, reference) for impl in impls}
+    models = {impl: lc.make_lstm(impl, reference) for impl in impls}
 
     # First training step, untimed by the rounds: for script/compile it includes compilation.
     first_call_s = {}
     for impl, model in models.items():
         start = time.perf_counter()
-        fast_lstm.train_step(model, X)
+        lc.train_step(model, X)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         first_call_s[impl] = time.perf_counter() - start
@@ -178,20 +182,24 @@ def bench_shape(
 
     log = (lambda *a: None) if args.quiet else (lambda *a: print(*a, file=sys.stderr, flush=True))
     log(f"[{name}] timing forward passes ({args.warmup} + {args.repeats} rounds)")
-    fwd = fast_lstm.time_interleaved(
+    fwd = lc.time_interleaved(
         {impl: (lambda m=m: forward(m)) for impl, m in models.items()},
-        repeats=args.repeats, warmup=args.warmup, device=device,
+        repeats=args.repeats,
+        warmup=args.warmup,
+        device=device,
     )
     log(f"[{name}] timing training steps ({args.warmup} + {args.repeats} rounds)")
-    train = fast_lstm.time_interleaved(
-        {impl: (lambda m=m: fast_lstm.train_step(m, X)) for impl, m in models.items()},
-        repeats=args.repeats, warmup=args.warmup, device=device,
+    train = lc.time_interleaved(
+        {impl: (lambda m=m: lc.train_step(m, X)) for impl, m in models.items()},
+        repeats=args.repeats,
+        warmup=args.warmup,
+        device=device,
     )
     results: dict[str, Any] = {}
     for impl in impls:
         results[impl] = {
-            "forward_ms": fast_lstm.summarize_times(fwd[impl]),
-            "train_ms": fast_lstm.summarize_times(train[impl]),
+            "forward_ms": lc.summarize_times(fwd[impl]),
+            "train_ms": lc.summarize_times(train[impl]),
             "forward_ms_all": [1000 * s for s in fwd[impl]],
             "train_ms_all": [1000 * s for s in train[impl]],
             "first_call_s": first_call_s[impl],
@@ -213,7 +221,12 @@ def bench_shape(
             results[impl]["peak_train_mib"] = peak_train_memory_mib(model, X)
 
     entry: dict[str, Any] = {
-        "name": name, "num_steps": T, "batch_size": B, "num_inputs": d, "num_hiddens": h, "results": results,
+        "name": name,
+        "num_steps": T,
+        "batch_size": B,
+        "num_inputs": d,
+        "num_hiddens": h,
+        "results": results,
     }
     companions = [i for i in impls if i != "nn.LSTM"]
     if companions:
@@ -266,19 +279,31 @@ def markdown_table(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--device", default="cpu", help="cpu or cuda (nn.LSTM then runs cuDNN); default cpu")
-    parser.add_argument("--shape", action="append", type=parse_shape, metavar="NAME=T,B,I,H",
-                        help=f"a shape to run (repeatable); presets {sorted(SHAPES)}; default: all presets")
-    parser.add_argument("--impls", default=",".join(fast_lstm.LADDER),
-                        help=f"comma-separated implementations; default all: {','.join(fast_lstm.LADDER)}")
+    parser.add_argument(
+        "--shape",
+        action="append",
+        type=parse_shape,
+        metavar="NAME=T,B,I,H",
+        help=f"a shape to run (repeatable); presets {sorted(SHAPES)}; default: all presets",
+    )
+    parser.add_argument(
+        "--impls",
+        default=",".join(lc.LADDER),
+        help=f"comma-separated implementations; default all: {','.join(lc.LADDER)}",
+    )
     parser.add_argument("--repeats", type=int, default=10, help="timed rounds per shape (default 10)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds after the first call (default 1)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: PyTorch's default)")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurement")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiler tables")
     parser.add_argument("--profile-rows", type=int, default=8, help="rows of each profiler table (default 8)")
-    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON here, and a .md table beside it")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="write the results as JSON here, and a .md table beside it"
+    )
     parser.add_argument("--note", default="", help="a note stored in the JSON file (e.g. 'provisional')")
     parser.add_argument("--quiet", action="store_true", help="no progress messages or profiler tables on stderr")
     args = parser.parse_args(argv)
@@ -302,9 +327,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--threads must be >= 1")
         torch.set_num_threads(args.threads)
     impls = [i.strip() for i in args.impls.split(",") if i.strip()]
-    unknown = [i for i in impls if i not in fast_lstm.LADDER]
+    unknown = [i for i in impls if i not in lc.LADDER]
     if unknown or not impls:
-        parser.error(f"--impls must name some of {','.join(fast_lstm.LADDER)}, got {args.impls!r}")
+        parser.error(f"--impls must name some of {','.join(lc.LADDER)}, got {args.impls!r}")
     shapes = args.shape or list(SHAPES.items())
 
     warnings.filterwarnings("ignore", message=".*CUDA.*")  # torch.compile on a CPU-only machine
@@ -312,8 +337,12 @@ def main(argv: list[str] | None = None) -> int:
         "note": args.note,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": describe_machine(device),
-        "settings": {"repeats": args.repeats, "warmup": args.warmup, "impls": impls,
-                     "command": " ".join(["python", "bench/lstm_speed.py", *(argv if argv is not None else sys.argv[1:])])},
+        "settings": {
+            "repeats": args.repeats,
+            "warmup": args.warmup,
+            "impls": impls,
+            "command": " ".join(["python", "bench/lstm_speed.py", *(argv if argv is not None else sys.argv[1:])]),
+        },
         "shapes": [],
     }
     start = time.perf_counter()

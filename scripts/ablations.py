@@ -1,7 +1,7 @@
 """Chapter 8's ablation sweep: eight recurrent cores x two tasks x three seeds.
 
-Every run is :func:`lstm_companion.variants.run_ablation` with the settings of
-:data:`lstm_companion.variants.ABLATION_SETTINGS`; the results, the settings,
+Every run is :func:`lstm_companion.run_ablation` with the settings of
+:data:`lstm_companion.ABLATION_SETTINGS`; the results, the settings,
 the machine and the companion's version go to ``results/ablations.json``
 (and a flat ``results/ablations.csv``). Chapter 8 loads that table and reruns
 a few of its runs live to check it.
@@ -30,8 +30,8 @@ from typing import Any
 import torch
 
 import lstm_companion
-from lstm_companion import variants
-from lstm_companion.checkpoint import code_hash
+import lstm_companion as lc
+from lstm_companion import code_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2)
@@ -55,8 +55,8 @@ def header() -> dict[str, Any]:
         "companion_code_hash": code_hash(),
         "machine": machine(),
         "seeds": list(SEEDS),
-        "settings": variants.ABLATION_SETTINGS,
-        "ablations": variants.ABLATIONS,
+        "settings": lc.ABLATION_SETTINGS,
+        "ablations": lc.ABLATIONS,
         "measures": {"adding": "test mean squared error", "char_lm": "held-out perplexity (best epoch)"},
         "note": "seconds are wall-clock times on a machine shared with other jobs; compare them only loosely",
         "results": {},
@@ -64,8 +64,12 @@ def header() -> dict[str, Any]:
 
 
 def summarise(scores: list[float]) -> dict[str, float]:
-    return {"mean": statistics.fmean(scores), "min": min(scores), "max": max(scores),
-            "std": statistics.stdev(scores) if len(scores) > 1 else 0.0}
+    return {
+        "mean": statistics.fmean(scores),
+        "min": min(scores),
+        "max": max(scores),
+        "std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
+    }
 
 
 def sweep(tasks: list[str], ablations: list[str], out: Path) -> dict[str, Any]:
@@ -73,13 +77,13 @@ def sweep(tasks: list[str], ablations: list[str], out: Path) -> dict[str, Any]:
     total = len(tasks) * len(ablations) * len(SEEDS)
     done = 0
     for task in tasks:
-        data = variants.ablation_data(task)
+        data = lc.ablation_data(task)
         table["results"][task] = {}
         for ablation in ablations:
             scores, seconds = [], []
             for seed in SEEDS:
                 start = time.perf_counter()
-                score, _ = variants.run_ablation(task, ablation, seed, data, device="cpu", progress=False)
+                score, _ = lc.run_ablation(task, ablation, seed, data, device="cpu", progress=False)
                 seconds.append(time.perf_counter() - start)
                 scores.append(score)
                 done += 1
@@ -94,8 +98,12 @@ def write(table: dict[str, Any], out: Path) -> None:
     tmp = out.with_suffix(".part")
     tmp.write_text(json.dumps(table, indent=1) + "\n")
     tmp.replace(out)
-    rows = [(task, ab, seed, score) for task, res in table["results"].items()
-            for ab, r in res.items() for seed, score in zip(table["seeds"], r["scores"])]
+    rows = [
+        (task, ab, seed, score)
+        for task, res in table["results"].items()
+        for ab, r in res.items()
+        for seed, score in zip(table["seeds"], r["scores"])
+    ]
     with out.with_suffix(".csv").open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["task", "ablation", "seed", "score"])
@@ -110,15 +118,15 @@ def merge(paths: list[Path], out: Path) -> dict[str, Any]:
             if part[key] != table[key]:
                 raise ValueError(f"{key} differs between the partial files; rerun them with the same code")
         table["results"].update(part["results"])
-    table["results"] = {t: table["results"][t] for t in variants.ABLATION_TASKS if t in table["results"]}
+    table["results"] = {t: table["results"][t] for t in lc.ABLATION_TASKS if t in table["results"]}
     write(table, out)
     return table
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", nargs="+", default=list(variants.ABLATION_TASKS), choices=variants.ABLATION_TASKS)
-    parser.add_argument("--ablations", nargs="+", default=list(variants.ABLATIONS), choices=list(variants.ABLATIONS))
+    parser.add_argument("--tasks", nargs="+", default=list(lc.ABLATION_TASKS), choices=lc.ABLATION_TASKS)
+    parser.add_argument("--ablations", nargs="+", default=list(lc.ABLATIONS), choices=list(lc.ABLATIONS))
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "ablations.json")
     parser.add_argument("--merge", nargs="+", type=Path, help="join these partial files into --out and stop")
     args = parser.parse_args(argv)

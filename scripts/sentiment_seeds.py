@@ -3,7 +3,7 @@
 Seed ``s`` fixes the train/validation/test split (``load_polarity(seed=s)``),
 the models' initial weights, the minibatch order and dropout. For each seed
 the script fits the logistic-regression baseline (``C`` chosen on validation)
-and trains the LSTM and the BiLSTM with ``sentiment.SENTIMENT_SETTINGS``
+and trains the LSTM and the BiLSTM with ``lc.SENTIMENT_SETTINGS``
 (early stopping on validation accuracy), then writes every test accuracy to
 ``results/sentiment.json``, which chapter 6 shows and checks against its own
 live run of seed 0. It trains on one CPU thread, without the checkpoint cache.
@@ -28,7 +28,6 @@ from typing import Any
 import torch
 
 import lstm_companion as lc
-from lstm_companion import sentiment
 
 OUT = Path(__file__).resolve().parents[1] / "results" / "sentiment.json"
 
@@ -37,21 +36,32 @@ def run_one(job: tuple[int, str]) -> dict[str, Any]:
     """Train or fit one model on one seed's split; return its record."""
     seed, name = job
     torch.set_num_threads(1)
-    settings = sentiment.SENTIMENT_SETTINGS
-    data = sentiment.load_polarity(seed=seed, min_freq=settings["min_freq"])
+    settings = lc.SENTIMENT_SETTINGS
+    data = lc.load_polarity(seed=seed, min_freq=settings["min_freq"])
     t0 = time.perf_counter()
     if name == "bag-of-bigrams LR":
-        base = sentiment.bag_of_ngrams_baseline(data, ngram_range=(1, 2))
-        return {"seed": seed, "model": name, "test_acc": base.test_acc, "val_acc": base.val_acc, "C": base.C,
-                "seconds": time.perf_counter() - t0}
+        base = lc.bag_of_ngrams_baseline(data, ngram_range=(1, 2))
+        return {
+            "seed": seed,
+            "model": name,
+            "test_acc": base.test_acc,
+            "val_acc": base.val_acc,
+            "C": base.C,
+            "seconds": time.perf_counter() - t0,
+        }
     lc.seed_everything(seed)
-    model = sentiment.make_classifier(len(data.vocab), bidirectional=name == "BiLSTM")
-    hist = sentiment.train_classifier(
-        model, data.train, data.val, sentiment.sentiment_config(seed), device="cpu", progress=False
-    )
-    return {"seed": seed, "model": name, "test_acc": sentiment.accuracy(model, data.test),
-            "val_acc": hist.best_val_acc, "best_epoch": hist.best_epoch, "epochs_run": len(hist.val_acc),
-            "num_params": sum(p.numel() for p in model.parameters()), "seconds": hist.seconds}
+    model = lc.make_classifier(len(data.vocab), bidirectional=name == "BiLSTM")
+    hist = lc.train_classifier(model, data.train, data.val, lc.sentiment_config(seed), device="cpu", progress=False)
+    return {
+        "seed": seed,
+        "model": name,
+        "test_acc": lc.sentiment_accuracy(model, data.test),
+        "val_acc": hist.best_val_acc,
+        "best_epoch": hist.best_epoch,
+        "epochs_run": len(hist.val_acc),
+        "num_params": sum(p.numel() for p in model.parameters()),
+        "seconds": hist.seconds,
+    }
 
 
 def main() -> None:
@@ -61,7 +71,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="processes in parallel, each on one thread")
     parser.add_argument("--note", default="", help="a remark on the machine, stored in the JSON")
     args = parser.parse_args()
-    settings = dict(sentiment.SENTIMENT_SETTINGS)
+    settings = dict(lc.SENTIMENT_SETTINGS)
     runs = []
     start = time.perf_counter()
     jobs = [(seed, name) for seed in args.seeds for name in ("bag-of-bigrams LR", "LSTM", "BiLSTM")]
@@ -72,8 +82,12 @@ def main() -> None:
     summary = {}
     for name in ("bag-of-bigrams LR", "LSTM", "BiLSTM"):
         accs = [r["test_acc"] for r in runs if r["model"] == name]
-        summary[name] = {"mean": statistics.mean(accs), "min": min(accs), "max": max(accs),
-                         "stdev": statistics.stdev(accs) if len(accs) > 1 else 0.0}
+        summary[name] = {
+            "mean": statistics.mean(accs),
+            "min": min(accs),
+            "max": max(accs),
+            "stdev": statistics.stdev(accs) if len(accs) > 1 else 0.0,
+        }
     result = {
         "description": "Chapter 6: test accuracy on the sentence polarity data (Pang and Lee, 2005), "
         "80/10/10 split fixed by the seed; see scripts/sentiment_seeds.py",

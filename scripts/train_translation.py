@@ -2,8 +2,8 @@
 
     python scripts/train_translation.py --decoder luong --name attention --max-minutes 60
 
-Trains a :class:`lstm_companion.seq2seq.Seq2Seq` on the Tatoeba pairs chosen
-by :class:`lstm_companion.translation.TranslationConfig`, and after every
+Trains a :class:`lstm_companion.Seq2Seq` on the Tatoeba pairs chosen
+by :class:`lstm_companion.TranslationConfig`, and after every
 epoch saves the float16 weights (``NAME.pt``), measures held-out corpus
 BLEU-4 by greedy decoding *from the saved weights* reloaded in float32 (so the
 chapter, which reloads them, gets the same number) and writes ``NAME.json``
@@ -11,7 +11,7 @@ with the settings, BLEU, sha256 of the weights, history and machine. The best
 epoch (by held-out BLEU) is what stays under ``NAME``; the latest one is kept
 under ``NAME_last`` while training and removed at the end.
 
-Chapter 7 loads the result with ``seq2seq.load_pretrained("results/translation", NAME)``.
+Chapter 7 loads the result with ``lc.load_pretrained("results/translation", NAME)``.
 Set ``LSTM_COMPANION_DATA`` to a folder holding ``fra-eng.zip`` to avoid a download.
 """
 
@@ -25,9 +25,8 @@ from pathlib import Path
 
 import torch
 
-from lstm_companion import seq2seq
-from lstm_companion.train import History, seed_everything
-from lstm_companion.translation import TranslationConfig, load_translation
+import lstm_companion as lc
+from lstm_companion import History, TranslationConfig, load_translation, seed_everything
 
 
 def main() -> None:
@@ -48,21 +47,31 @@ def main() -> None:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-minutes", type=float, default=None, help="stop training after this much wall-clock time")
-    p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (1: on a busy machine more threads spin rather than work)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch.set_num_threads (1: on a busy machine more threads spin rather than work)",
+    )
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
     seed_everything(args.seed)
-    data_cfg = TranslationConfig(max_words=args.max_words, min_freq=args.min_freq, num_test=args.num_test, seed=args.seed)
+    data_cfg = TranslationConfig(
+        max_words=args.max_words, min_freq=args.min_freq, num_test=args.num_test, seed=args.seed
+    )
     data = load_translation(data_cfg)
-    model_cfg = seq2seq.Seq2SeqConfig(
+    model_cfg = lc.Seq2SeqConfig(
         args.embed_size, args.num_hiddens, args.num_layers, args.dropout, args.decoder, args.attention
     )
-    train_cfg = seq2seq.Seq2SeqTrainConfig(args.epochs, args.batch_size, args.lr, 1.0, args.seed)
-    model = seq2seq.build_seq2seq(model_cfg, len(data.src_vocab), len(data.tgt_vocab))
+    train_cfg = lc.Seq2SeqTrainConfig(args.epochs, args.batch_size, args.lr, 1.0, args.seed)
+    model = lc.build_seq2seq(model_cfg, len(data.src_vocab), len(data.tgt_vocab))
     out = Path(args.out)
-    print(f"{data.num_train} training pairs, {len(data.test_src)} held-out sentences, "
-          f"vocab {len(data.src_vocab)} -> {len(data.tgt_vocab)}", flush=True)
+    print(
+        f"{data.num_train} training pairs, {len(data.test_src)} held-out sentences, "
+        f"vocab {len(data.src_vocab)} -> {len(data.tgt_vocab)}",
+        flush=True,
+    )
     best = {"bleu": -1.0}
 
     def record(epoch: int, history: History) -> dict:
@@ -92,22 +101,29 @@ def main() -> None:
 
     def on_epoch(epoch: int, history: History) -> None:
         rec = record(epoch, history)
-        seq2seq.save_pretrained(model, out, f"{args.name}_last", rec)
-        reloaded, _, _ = seq2seq.load_pretrained(out, f"{args.name}_last", data=data)
-        bleu, hyps = seq2seq.evaluate_bleu(reloaded, data)
+        lc.save_pretrained(model, out, f"{args.name}_last", rec)
+        reloaded, _, _ = lc.load_pretrained(out, f"{args.name}_last", data=data)
+        bleu, hyps = lc.evaluate_bleu(reloaded, data)
         rec["bleu"] = bleu
-        seq2seq.save_pretrained(model, out, f"{args.name}_last", rec)
-        print(f"epoch {epoch + 1}: train ppl {history.train_ppl[-1]:.2f}, held-out BLEU {bleu:.4f}, "
-              f"{history.seconds / 60:.1f} min; e.g. {data.test_src[0]} -> {hyps[0]}", flush=True)
+        lc.save_pretrained(model, out, f"{args.name}_last", rec)
+        print(
+            f"epoch {epoch + 1}: train ppl {history.train_ppl[-1]:.2f}, held-out BLEU {bleu:.4f}, "
+            f"{history.seconds / 60:.1f} min; e.g. {data.test_src[0]} -> {hyps[0]}",
+            flush=True,
+        )
         if bleu > best["bleu"]:
             best["bleu"] = bleu
-            seq2seq.save_pretrained(model, out, args.name, rec)
+            lc.save_pretrained(model, out, args.name, rec)
         model.train()
 
     start = time.perf_counter()
-    seq2seq.train_seq2seq(
-        model, data, train_cfg, progress=False,
-        max_seconds=None if args.max_minutes is None else 60 * args.max_minutes, on_epoch=on_epoch,
+    lc.train_seq2seq(
+        model,
+        data,
+        train_cfg,
+        progress=False,
+        max_seconds=None if args.max_minutes is None else 60 * args.max_minutes,
+        on_epoch=on_epoch,
     )
     for suffix in (".pt", ".json"):
         (out / f"{args.name}_last{suffix}").unlink(missing_ok=True)

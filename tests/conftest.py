@@ -59,11 +59,11 @@ def http_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory, mon
     requests: list[str] = []
 
     class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             requests.append(self.path)
             super().do_GET()
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # keep the test output quiet
 
     # never send loopback requests through a proxy configured in the environment

@@ -8,7 +8,7 @@ import matplotlib
 import pytest
 import torch
 
-from lstm_companion.attention import (
+from lstm_companion import (
     AdditiveAttention,
     DotProductAttention,
     GeneralAttention,

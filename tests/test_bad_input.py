@@ -15,20 +15,22 @@ from lstm_companion import (
     RNNScratch,
     TrainConfig,
     Vocab,
+    cache_key,
+    clip_gradients,
     evaluate_perplexity,
     fetch,
     generate,
     get_device,
+    load_model,
+    load_or_train,
     seq_data_iter_random,
     seq_data_iter_sequential,
     split_corpus,
+    tokenize,
     train_lm,
-    unigram_perplexity,
     uniform_perplexity,
+    unigram_perplexity,
 )
-from lstm_companion.checkpoint import cache_key, load_model, load_or_train
-from lstm_companion.data import tokenize
-from lstm_companion.train import clip_gradients
 
 V = 5  # vocabulary size of the small models below
 VOCAB = Vocab(list("abcd"))  # <unk>, a, b, c, d

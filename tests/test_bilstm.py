@@ -9,9 +9,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from lstm_companion import bilstm
-from lstm_companion.bilstm import BiLSTMScratch, reverse_padded
-from lstm_companion.data import Vocab
+import lstm_companion as lc
+from lstm_companion import BiLSTMScratch, Vocab, reverse_padded
 
 
 @pytest.fixture(autouse=True)
@@ -179,65 +178,68 @@ def test_bad_inputs_name_the_argument():
 def test_parameter_counts():
     for d, h, layers in ((5, 7, 1), (5, 7, 3), (28, 64, 2)):
         ref = nn.LSTM(d, h, layers, bidirectional=True)
-        assert bilstm.bilstm_num_params(d, h, layers) == sum(p.numel() for p in ref.parameters())
-        assert bilstm.bilstm_num_params(d, h, layers) == sum(p.numel() for p in BiLSTMScratch(d, h, layers).parameters()) + 2 * layers * 4 * h
-    h_uni = bilstm.matching_num_hiddens(10, 32, 11)
-    bi = bilstm.Tagger(nn.LSTM(10, 32, bidirectional=True), 10, 11)
-    uni = bilstm.Tagger(nn.LSTM(10, h_uni), 10, 11)
+        assert lc.bilstm_num_params(d, h, layers) == sum(p.numel() for p in ref.parameters())
+        assert (
+            lc.bilstm_num_params(d, h, layers)
+            == sum(p.numel() for p in BiLSTMScratch(d, h, layers).parameters()) + 2 * layers * 4 * h
+        )
+    h_uni = lc.matching_num_hiddens(10, 32, 11)
+    bi = lc.Tagger(nn.LSTM(10, 32, bidirectional=True), 10, 11)
+    uni = lc.Tagger(nn.LSTM(10, h_uni), 10, 11)
     n_bi, n_uni = (sum(p.numel() for p in m.parameters()) for m in (bi, uni))
     assert abs(n_uni - n_bi) / n_bi < 0.03
 
 
 def test_lookahead_task_and_bound():
-    X, Y = bilstm.lookahead_task(50, 12, vocab_size=6, offset=3, seed=1)
+    X, Y = lc.lookahead_task(50, 12, vocab_size=6, offset=3, seed=1)
     assert X.shape == Y.shape == (50, 12) and X.dtype == Y.dtype == torch.long
     assert torch.equal(Y[:, :9], X[:, 3:]) and (Y[:, 9:] == 6).all()
-    X2, _ = bilstm.lookahead_task(50, 12, vocab_size=6, offset=3, seed=1)
+    X2, _ = lc.lookahead_task(50, 12, vocab_size=6, offset=3, seed=1)
     assert torch.equal(X, X2)
-    assert math.isclose(bilstm.lookahead_bound(12, 6, 3), (9 / 6 + 3) / 12)
+    assert math.isclose(lc.lookahead_bound(12, 6, 3), (9 / 6 + 3) / 12)
     with pytest.raises(ValueError, match="offset must be < num_steps=4"):
-        bilstm.lookahead_task(5, 4, offset=4)
+        lc.lookahead_task(5, 4, offset=4)
 
 
 def test_bidirectional_tagger_learns_what_a_unidirectional_one_cannot():
     torch.manual_seed(0)
-    X, Y = bilstm.lookahead_task(2000, 8, vocab_size=4, offset=1, seed=0)
-    X_test, Y_test = bilstm.lookahead_task(500, 8, vocab_size=4, offset=1, seed=1)
-    config = bilstm.TaggerConfig(num_updates=150, batch_size=64, lr=2e-2)
+    X, Y = lc.lookahead_task(2000, 8, vocab_size=4, offset=1, seed=0)
+    X_test, Y_test = lc.lookahead_task(500, 8, vocab_size=4, offset=1, seed=1)
+    config = lc.TaggerConfig(num_updates=150, batch_size=64, lr=2e-2)
     acc = {}
     for name, core in (("bi", nn.LSTM(4, 16, bidirectional=True)), ("uni", nn.LSTM(4, 24))):
-        model = bilstm.Tagger(core, 4, 5)
-        losses = bilstm.train_tagger(model, X, Y, config, device="cpu", progress=False)
+        model = lc.Tagger(core, 4, 5)
+        losses = lc.train_tagger(model, X, Y, config, device="cpu", progress=False)
         assert len(losses) == 150
-        acc[name] = float(bilstm.tagging_accuracy(model, X_test, Y_test))
-    bound = bilstm.lookahead_bound(8, 4, 1)
+        acc[name] = float(lc.tagging_accuracy(model, X_test, Y_test))
+    bound = lc.lookahead_bound(8, 4, 1)
     assert acc["bi"] > 0.95
     assert acc["uni"] < bound + 0.03
 
 
 def test_tagger_with_scratch_core_matches_nn_lstm():
     ref, scratch = _pair(num_inputs=4, num_hiddens=3)
-    a, b = bilstm.Tagger(ref, 4, 5), bilstm.Tagger(scratch, 4, 5)
+    a, b = lc.Tagger(ref, 4, 5), lc.Tagger(scratch, 4, 5)
     b.output.load_state_dict(a.output.state_dict())
     X = torch.randint(0, 4, (2, 6))
     torch.testing.assert_close(b(X), a(X), atol=1e-6, rtol=1e-5)
-    assert bilstm.tagging_accuracy(a, X, X, per_position=True).shape == (6,)
+    assert lc.tagging_accuracy(a, X, X, per_position=True).shape == (6,)
     with pytest.raises(ValueError, match=r"X must hold token indices in \[0, 4\)"):
         a(torch.tensor([[0, 4]]))
 
 
 def test_causal_perplexity_of_a_unidirectional_model_is_its_ordinary_perplexity():
     torch.manual_seed(0)
-    model = bilstm.CharLM(6, 8, bidirectional=False)
+    model = lc.CharLSTM(6, 8, bidirectional=False)
     corpus = torch.randint(0, 6, (201,))  # 20 windows of num_steps + 1 tokens, and one more token
     num_steps = 9
     windows = corpus[: 20 * (num_steps + 1)].reshape(20, num_steps + 1)
     logits, state = model(windows[:, :-1])
     assert state is None and logits.shape == (20, num_steps, 6)
     ordinary = math.exp(float(nn.functional.cross_entropy(logits.detach().reshape(-1, 6), windows[:, 1:].reshape(-1))))
-    assert math.isclose(bilstm.causal_perplexity(model, corpus, num_steps=num_steps), ordinary, rel_tol=1e-5)
+    assert math.isclose(lc.causal_perplexity(model, corpus, num_steps=num_steps), ordinary, rel_tol=1e-5)
 
-    bi = bilstm.CharLM(6, 8, bidirectional=True)
+    bi = lc.CharLSTM(6, 8, bidirectional=True)
     logits_bi, _ = bi(windows[:, :-1])
     assert logits_bi.shape == (20, num_steps, 6)
     # the bidirectional model's output at step 1 changes when a later token changes: it reads the future
@@ -250,9 +252,9 @@ def test_causal_perplexity_of_a_unidirectional_model_is_its_ordinary_perplexity(
 def test_generate_causal():
     vocab = Vocab(list("ab c"))
     torch.manual_seed(0)
-    model = bilstm.CharLM(len(vocab), 8, bidirectional=True)
-    text = bilstm.generate_causal(model, "ab", 5, vocab)
+    model = lc.CharLSTM(len(vocab), 8, bidirectional=True)
+    text = lc.generate_causal(model, "ab", 5, vocab)
     assert text.startswith("ab") and len(text) == 7 and "<unk>" not in text
-    assert text == bilstm.generate_causal(model, "ab", 5, vocab)
+    assert text == lc.generate_causal(model, "ab", 5, vocab)
     with pytest.raises(ValueError, match="prefix"):
-        bilstm.generate_causal(model, "", 5, vocab)
+        lc.generate_causal(model, "", 5, vocab)

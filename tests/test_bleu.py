@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lstm_companion.bleu import bleu_by_length, bleu_stats, corpus_bleu, ngrams, sentence_bleu
+from lstm_companion import bleu_by_length, bleu_stats, corpus_bleu, ngrams, sentence_bleu
 
 
 def test_hand_worked_corpus_bleu() -> None:

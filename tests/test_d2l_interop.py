@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_companion.data import DATA_FILES, preprocess_time_machine
+from lstm_companion import DATA_FILES, preprocess_time_machine
 
 d2l = pytest.importorskip("d2l.torch", reason="d2l is part of the book's environment, not the companion's")
 

@@ -10,8 +10,7 @@ import pytest
 import torch
 
 import lstm_companion as lc
-from lstm_companion import data
-from lstm_companion.data import (
+from lstm_companion import (
     DATA_FILES,
     ChecksumError,
     Vocab,
@@ -153,7 +152,7 @@ def test_local_dir_is_used_in_place(shared_data, tmp_path):
 
 def test_local_dir_env_var(shared_data, monkeypatch, companion_cache):
     monkeypatch.setenv("LSTM_COMPANION_DATA", str(shared_data))
-    assert data.data_dir() == shared_data
+    assert lc.data_dir() == shared_data
     assert fetch(NAME) == shared_data / NAME
     assert not (companion_cache / "data").exists()
 
@@ -189,10 +188,10 @@ def test_unknown_data_set_name():
 
 def test_cache_dir_default_and_env(monkeypatch, tmp_path):
     monkeypatch.setenv("LSTM_COMPANION_CACHE", str(tmp_path))
-    assert data.cache_dir() == tmp_path
+    assert lc.cache_dir() == tmp_path
     monkeypatch.delenv("LSTM_COMPANION_CACHE")
-    assert data.cache_dir() == Path.home() / ".cache" / "lstm_companion"
-    assert data.data_dir() is None
+    assert lc.cache_dir() == Path.home() / ".cache" / "lstm_companion"
+    assert lc.data_dir() is None
 
 
 # ---------------------------------------------------------------- tokens and Vocab
@@ -278,9 +277,7 @@ def test_load_time_machine(shared_data):
 
 
 def test_preprocess_time_machine():
-    assert (
-        data.preprocess_time_machine("  The Time-Machine, by H. G. Wells!\n\nI ") == "the time machine by h g wells i"
-    )
+    assert lc.preprocess_time_machine("  The Time-Machine, by H. G. Wells!\n\nI ") == "the time machine by h g wells i"
 
 
 # ---------------------------------------------------------------- batching

@@ -9,7 +9,6 @@ import torch
 from torch.nn import functional as F
 
 import lstm_companion as lc
-from lstm_companion import diagnostics
 
 
 def _rnn(d=3, h=5, seed=0):
@@ -33,17 +32,17 @@ def _direct_norms(rnn, X, H0, loss_fn):
 
 @pytest.mark.parametrize("rho", [0.5, 1.0, 1.7])
 def test_scaled_orthogonal_has_every_singular_value_rho(rho):
-    W = diagnostics.scaled_orthogonal(8, rho, seed=3, dtype=torch.float64)
+    W = lc.scaled_orthogonal(8, rho, seed=3, dtype=torch.float64)
     assert W.shape == (8, 8) and W.dtype == torch.float64
     torch.testing.assert_close(W.T @ W, rho**2 * torch.eye(8, dtype=torch.float64), atol=1e-12, rtol=0)
-    assert diagnostics.spectral_radius(W) == pytest.approx(rho, rel=1e-10)
-    assert diagnostics.largest_singular_value(W) == pytest.approx(rho, rel=1e-10)
+    assert lc.spectral_radius(W) == pytest.approx(rho, rel=1e-10)
+    assert lc.largest_singular_value(W) == pytest.approx(rho, rel=1e-10)
 
 
 def test_scaled_orthogonal_is_seeded():
-    a = diagnostics.scaled_orthogonal(6, 1.0, seed=0)
-    b = diagnostics.scaled_orthogonal(6, 1.0, seed=0)
-    c = diagnostics.scaled_orthogonal(6, 1.0, seed=1)
+    a = lc.scaled_orthogonal(6, 1.0, seed=0)
+    b = lc.scaled_orthogonal(6, 1.0, seed=0)
+    c = lc.scaled_orthogonal(6, 1.0, seed=1)
     assert a.dtype == torch.float32
     assert torch.equal(a, b)
     assert not torch.allclose(a, c)
@@ -51,8 +50,8 @@ def test_scaled_orthogonal_is_seeded():
 
 def test_spectral_radius_and_singular_value_differ_for_non_normal_matrix():
     W = torch.tensor([[0.5, 10.0], [0.0, 0.5]])
-    assert diagnostics.spectral_radius(W) == pytest.approx(0.5)
-    assert diagnostics.largest_singular_value(W) > 10
+    assert lc.spectral_radius(W) == pytest.approx(0.5)
+    assert lc.largest_singular_value(W) > 10
 
 
 # ------------------------------------------------------------------ state_grad_norms
@@ -63,7 +62,7 @@ def test_state_grad_norms_matches_direct_autograd_default_loss():
     g = torch.Generator().manual_seed(1)
     X = torch.randn(7, 4, 3, generator=g, dtype=torch.float64)  # (num_steps, batch_size, num_inputs)
     H0 = torch.randn(4, 5, generator=g, dtype=torch.float64)
-    norms = diagnostics.state_grad_norms(rnn.step, X, H0)
+    norms = lc.state_grad_norms(rnn.step, X, H0)
     assert norms.shape == (7,)
     expected = _direct_norms(_rnn(), X, H0, lambda H: H.sum())
     torch.testing.assert_close(norms, expected, rtol=1e-12, atol=0)
@@ -76,8 +75,8 @@ def test_state_grad_norms_matches_direct_autograd_custom_loss():
     H0 = torch.zeros(6, 5, dtype=torch.float64)
     W_hq = torch.randn(5, 2, generator=g, dtype=torch.float64)
     y = torch.tensor([0, 1, 1, 0, 1, 0])
-    loss_fn = lambda H: F.cross_entropy(H @ W_hq, y)  # noqa: E731
-    norms = diagnostics.state_grad_norms(rnn.step, X, H0, loss_fn)
+    loss_fn = lambda H: F.cross_entropy(H @ W_hq, y)
+    norms = lc.state_grad_norms(rnn.step, X, H0, loss_fn)
     expected = _direct_norms(_rnn(seed=2), X, H0, loss_fn)
     torch.testing.assert_close(norms, expected, rtol=1e-12, atol=0)
 
@@ -85,7 +84,7 @@ def test_state_grad_norms_matches_direct_autograd_custom_loss():
 def test_state_grad_norms_leaves_parameter_grads_alone():
     rnn = _rnn()
     X = torch.randn(4, 2, 3, dtype=torch.float64)
-    diagnostics.state_grad_norms(rnn.step, X, rnn.begin_state(2))
+    lc.state_grad_norms(rnn.step, X, rnn.begin_state(2))
     assert all(p.grad is None for p in rnn.parameters())
 
 
@@ -93,7 +92,7 @@ def test_state_grad_norms_under_no_grad_still_works():
     rnn = _rnn()
     X = torch.randn(4, 2, 3, dtype=torch.float64)
     with torch.no_grad():
-        norms = diagnostics.state_grad_norms(rnn.step, X, rnn.begin_state(2))
+        norms = lc.state_grad_norms(rnn.step, X, rnn.begin_state(2))
     assert torch.isfinite(norms).all() and (norms > 0).all()
 
 
@@ -103,13 +102,13 @@ def test_linear_regime_is_exactly_geometric(rho):
     num_steps, h = 12, 6
     rnn = lc.RNNScratch(2, h, dtype=torch.float64)
     with torch.no_grad():
-        rnn.W_hh.copy_(diagnostics.scaled_orthogonal(h, rho, seed=0, dtype=torch.float64))
+        rnn.W_hh.copy_(lc.scaled_orthogonal(h, rho, seed=0, dtype=torch.float64))
         rnn.b_h.zero_()
     X = torch.zeros(num_steps, 3, 2, dtype=torch.float64)
-    norms = diagnostics.state_grad_norms(rnn.step, X, rnn.begin_state(3))
+    norms = lc.state_grad_norms(rnn.step, X, rnn.begin_state(3))
     t = torch.arange(1, num_steps + 1, dtype=torch.float64)
     torch.testing.assert_close(norms, norms[-1] * rho ** (num_steps - t), rtol=1e-12, atol=0)
-    assert diagnostics.geometric_rate(norms) == pytest.approx(rho, rel=1e-12)
+    assert lc.geometric_rate(norms) == pytest.approx(rho, rel=1e-12)
 
 
 # ------------------------------------------------------------------ geometric_rate
@@ -120,14 +119,14 @@ def test_geometric_rate_recovers_an_exact_geometric_sequence(r):
     T = 20
     t = torch.arange(1, T + 1, dtype=torch.float64)
     norms = 3.7 * r ** (T - t)
-    assert diagnostics.geometric_rate(norms) == pytest.approx(r, rel=1e-12)
-    assert diagnostics.geometric_rate(norms.float()) == pytest.approx(r, rel=1e-5)
+    assert lc.geometric_rate(norms) == pytest.approx(r, rel=1e-12)
+    assert lc.geometric_rate(norms.float()) == pytest.approx(r, rel=1e-5)
 
 
 def test_geometric_rate_is_a_least_squares_fit():
     # log-norms 0, 1, 0 against steps back 2, 1, 0: slope 0, so the rate is 1
     norms = torch.tensor([1.0, math.e, 1.0])
-    assert diagnostics.geometric_rate(norms) == pytest.approx(1.0)
+    assert lc.geometric_rate(norms) == pytest.approx(1.0)
 
 
 # ------------------------------------------------------------------ bad input
@@ -141,25 +140,25 @@ def _step(X_t, H):
 
 
 BAD = [
-    (lambda: diagnostics.geometric_rate(torch.ones(2, 3)), ValueError, "norms"),
-    (lambda: diagnostics.geometric_rate(torch.ones(4, dtype=torch.long)), TypeError, "norms"),
-    (lambda: diagnostics.geometric_rate(torch.tensor([1.0, 0.0, 2.0])), ValueError, "norms"),
-    (lambda: diagnostics.geometric_rate(torch.tensor([1.0])), ValueError, "norms"),
-    (lambda: diagnostics.geometric_rate([1.0, 0.5]), TypeError, "norms"),
-    (lambda: diagnostics.state_grad_norms(_step, torch.zeros(3, 4), H_OK), ValueError, "X"),
-    (lambda: diagnostics.state_grad_norms(_step, X_OK.long(), H_OK), TypeError, "X"),
-    (lambda: diagnostics.state_grad_norms(_step, X_OK, torch.zeros(3, 5)), ValueError, "H0"),
-    (lambda: diagnostics.state_grad_norms("step", X_OK, H_OK), TypeError, "step"),
-    (lambda: diagnostics.state_grad_norms(_step, X_OK, H_OK, loss_fn=3), TypeError, "loss_fn"),
-    (lambda: diagnostics.state_grad_norms(_step, X_OK, H_OK, loss_fn=lambda H: H), ValueError, "loss_fn"),
-    (lambda: diagnostics.state_grad_norms(lambda X_t, H: H[:1], X_OK, H_OK), ValueError, "step"),
-    (lambda: diagnostics.scaled_orthogonal(0, 1.0), ValueError, "num_hiddens"),
-    (lambda: diagnostics.scaled_orthogonal(4.0, 1.0), TypeError, "num_hiddens"),
-    (lambda: diagnostics.scaled_orthogonal(4, -1.0), ValueError, "spectral_radius"),
-    (lambda: diagnostics.scaled_orthogonal(4, 1.0, dtype=torch.long), TypeError, "dtype"),
-    (lambda: diagnostics.spectral_radius(torch.zeros(2, 3)), ValueError, "W"),
-    (lambda: diagnostics.spectral_radius(torch.zeros(3)), ValueError, "W"),
-    (lambda: diagnostics.largest_singular_value(torch.zeros(2, 2, dtype=torch.long)), TypeError, "W"),
+    (lambda: lc.geometric_rate(torch.ones(2, 3)), ValueError, "norms"),
+    (lambda: lc.geometric_rate(torch.ones(4, dtype=torch.long)), TypeError, "norms"),
+    (lambda: lc.geometric_rate(torch.tensor([1.0, 0.0, 2.0])), ValueError, "norms"),
+    (lambda: lc.geometric_rate(torch.tensor([1.0])), ValueError, "norms"),
+    (lambda: lc.geometric_rate([1.0, 0.5]), TypeError, "norms"),
+    (lambda: lc.state_grad_norms(_step, torch.zeros(3, 4), H_OK), ValueError, "X"),
+    (lambda: lc.state_grad_norms(_step, X_OK.long(), H_OK), TypeError, "X"),
+    (lambda: lc.state_grad_norms(_step, X_OK, torch.zeros(3, 5)), ValueError, "H0"),
+    (lambda: lc.state_grad_norms("step", X_OK, H_OK), TypeError, "step"),
+    (lambda: lc.state_grad_norms(_step, X_OK, H_OK, loss_fn=3), TypeError, "loss_fn"),
+    (lambda: lc.state_grad_norms(_step, X_OK, H_OK, loss_fn=lambda H: H), ValueError, "loss_fn"),
+    (lambda: lc.state_grad_norms(lambda X_t, H: H[:1], X_OK, H_OK), ValueError, "step"),
+    (lambda: lc.scaled_orthogonal(0, 1.0), ValueError, "num_hiddens"),
+    (lambda: lc.scaled_orthogonal(4.0, 1.0), TypeError, "num_hiddens"),
+    (lambda: lc.scaled_orthogonal(4, -1.0), ValueError, "spectral_radius"),
+    (lambda: lc.scaled_orthogonal(4, 1.0, dtype=torch.long), TypeError, "dtype"),
+    (lambda: lc.spectral_radius(torch.zeros(2, 3)), ValueError, "W"),
+    (lambda: lc.spectral_radius(torch.zeros(3)), ValueError, "W"),
+    (lambda: lc.largest_singular_value(torch.zeros(2, 2, dtype=torch.long)), TypeError, "W"),
 ]
 
 

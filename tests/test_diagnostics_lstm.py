@@ -1,4 +1,4 @@
-"""Tests of ``diagnostics.lstm_state_grad_norms`` (chapter 3): per-step gradient norms of an LSTM."""
+"""Tests of ``lc.lstm_state_grad_norms`` (chapter 3): per-step gradient norms of an LSTM."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from torch import nn
 from torch.nn import functional as F
 
 import lstm_companion as lc
-from lstm_companion import diagnostics
 
 
 def _cell(d=3, h=5, seed=0):
@@ -39,7 +38,7 @@ def _direct_norms(cell, X, H0, C0, loss_fn):
 
 def test_matches_direct_autograd_default_loss():
     X, H0, C0 = _data()
-    norms = diagnostics.lstm_state_grad_norms(_cell(), X, (H0, C0))
+    norms = lc.lstm_state_grad_norms(_cell(), X, (H0, C0))
     assert set(norms) == {"H", "C"}
     assert norms["H"].shape == norms["C"].shape == (7,)
     exp_H, exp_C = _direct_norms(_cell(), X, H0, C0, lambda H: H.sum())
@@ -54,8 +53,8 @@ def test_matches_direct_autograd_custom_loss():
     g = torch.Generator().manual_seed(3)
     W_hq = torch.randn(5, 2, generator=g, dtype=torch.float64)
     y = torch.tensor([0, 1, 1, 0, 1, 0])
-    loss_fn = lambda H: F.cross_entropy(H @ W_hq, y)  # noqa: E731
-    norms = diagnostics.lstm_state_grad_norms(_cell(seed=4), X, (H0, C0), loss_fn)
+    loss_fn = lambda H: F.cross_entropy(H @ W_hq, y)
+    norms = lc.lstm_state_grad_norms(_cell(seed=4), X, (H0, C0), loss_fn)
     exp_H, exp_C = _direct_norms(_cell(seed=4), X, H0, C0, loss_fn)
     torch.testing.assert_close(norms["H"], exp_H, rtol=1e-12, atol=0)
     torch.testing.assert_close(norms["C"], exp_C, rtol=1e-12, atol=0)
@@ -68,8 +67,8 @@ def test_works_with_torch_lstm_cell_and_agrees_with_scratch():
     torch_cell = nn.LSTMCell(3, 5).double()
     torch_cell.load_state_dict({k.removesuffix("_l0"): v for k, v in lstm.state_dict().items()})
     X, H0, C0 = _data()
-    a = diagnostics.lstm_state_grad_norms(torch_cell, X, (H0, C0))
-    b = diagnostics.lstm_state_grad_norms(scratch.cells[0], X, (H0, C0))
+    a = lc.lstm_state_grad_norms(torch_cell, X, (H0, C0))
+    b = lc.lstm_state_grad_norms(scratch.cells[0], X, (H0, C0))
     torch.testing.assert_close(a["H"], b["H"], rtol=1e-10, atol=0)
     torch.testing.assert_close(a["C"], b["C"], rtol=1e-10, atol=0)
 
@@ -83,7 +82,7 @@ def test_open_forget_gate_passes_the_cell_gradient_unchanged():
         cell.W_xf.zero_()
         cell.b_f.fill_(50.0)  # sigmoid(50) rounds to exactly 1 in float64
     X, H0, C0 = _data(T=30, h=4)
-    norms = diagnostics.lstm_state_grad_norms(cell, X, (H0, C0))
+    norms = lc.lstm_state_grad_norms(cell, X, (H0, C0))
     torch.testing.assert_close(norms["C"], norms["C"][-1].expand(30), rtol=1e-14, atol=0)
     assert bool((norms["H"][:-1] == 0).all())
 
@@ -92,7 +91,7 @@ def test_leaves_parameter_grads_alone_and_works_under_no_grad():
     cell = _cell()
     X, H0, C0 = _data()
     with torch.no_grad():
-        norms = diagnostics.lstm_state_grad_norms(cell, X, (H0, C0))
+        norms = lc.lstm_state_grad_norms(cell, X, (H0, C0))
     assert all(p.grad is None for p in cell.parameters())
     assert bool((norms["C"] > 0).all())
 
@@ -102,7 +101,7 @@ def test_float32_on_the_cpu_and_detached():
     cell = lc.LSTMCellScratch(3, 5)
     X = torch.randn(4, 2, 3)
     state = (torch.zeros(2, 5), torch.zeros(2, 5))
-    norms = diagnostics.lstm_state_grad_norms(cell, X, state)
+    norms = lc.lstm_state_grad_norms(cell, X, state)
     for v in norms.values():
         assert v.dtype == torch.float32 and v.device.type == "cpu" and not v.requires_grad
 
@@ -113,40 +112,40 @@ def test_float32_on_the_cpu_and_detached():
 def test_bad_cell():
     X, H0, C0 = _data()
     with pytest.raises(TypeError, match="cell"):
-        diagnostics.lstm_state_grad_norms("not a cell", X, (H0, C0))
+        lc.lstm_state_grad_norms("not a cell", X, (H0, C0))
     with pytest.raises(ValueError, match="cell must return"):
-        diagnostics.lstm_state_grad_norms(lambda X_t, s: s[0], X, (H0, C0))
+        lc.lstm_state_grad_norms(lambda X_t, s: s[0], X, (H0, C0))
     with pytest.raises(ValueError, match="cell must return"):
-        diagnostics.lstm_state_grad_norms(lambda X_t, s: (s[0][:, :2], s[1]), X, (H0, C0))
+        lc.lstm_state_grad_norms(lambda X_t, s: (s[0][:, :2], s[1]), X, (H0, C0))
 
 
 def test_bad_X():
     _, H0, C0 = _data()
     with pytest.raises(ValueError, match="X"):
-        diagnostics.lstm_state_grad_norms(_cell(), torch.zeros(4, 3, dtype=torch.float64), (H0, C0))
+        lc.lstm_state_grad_norms(_cell(), torch.zeros(4, 3, dtype=torch.float64), (H0, C0))
     with pytest.raises(TypeError, match="X"):
-        diagnostics.lstm_state_grad_norms(_cell(), torch.zeros(7, 4, 3, dtype=torch.long), (H0, C0))
+        lc.lstm_state_grad_norms(_cell(), torch.zeros(7, 4, 3, dtype=torch.long), (H0, C0))
 
 
 def test_bad_state0():
     X, H0, C0 = _data()
     with pytest.raises(TypeError, match="state0"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, H0)
+        lc.lstm_state_grad_norms(_cell(), X, H0)
     with pytest.raises(TypeError, match="state0"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, [H0, C0])
+        lc.lstm_state_grad_norms(_cell(), X, [H0, C0])
     with pytest.raises(ValueError, match="state0"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, (H0[None], C0))
+        lc.lstm_state_grad_norms(_cell(), X, (H0[None], C0))
     with pytest.raises(ValueError, match="state0"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, (H0, C0[:, :3]))
+        lc.lstm_state_grad_norms(_cell(), X, (H0, C0[:, :3]))
     with pytest.raises(ValueError, match="batch_size"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, (H0[:2], C0[:2]))
+        lc.lstm_state_grad_norms(_cell(), X, (H0[:2], C0[:2]))
 
 
 def test_bad_loss_fn():
     X, H0, C0 = _data()
     with pytest.raises(TypeError, match="loss_fn"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=3)
+        lc.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=3)
     with pytest.raises(ValueError, match="loss_fn"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=lambda H: H)
+        lc.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=lambda H: H)
     with pytest.raises(ValueError, match="does not require grad"):
-        diagnostics.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=lambda H: H.detach().sum())
+        lc.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=lambda H: H.detach().sum())

@@ -22,8 +22,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from lstm_companion import fast_lstm
-from lstm_companion.fast_lstm import (
+import lstm_companion as lc
+from lstm_companion import (
     BPTTLSTM,
     FusedLSTM,
     LSTMFunction,
@@ -35,7 +35,7 @@ from lstm_companion.fast_lstm import (
 
 ROOT = Path(__file__).resolve().parents[1]
 # torch.compile takes tens of seconds to compile on a CPU: tested once, in its own (slow) test.
-QUICK = [name for name in fast_lstm.IMPLEMENTATIONS if name != "compile"]
+QUICK = [name for name in lc.IMPLEMENTATIONS if name != "compile"]
 FAST_CLASSES = [FusedLSTM, PremultipliedLSTM, BPTTLSTM, ScriptedLSTM]
 
 
@@ -44,7 +44,9 @@ def _reference(d: int = 5, h: int = 7, seed: int = 0) -> nn.LSTM:
     return nn.LSTM(d, h)
 
 
-def _run_and_backward(model: nn.Module, X: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None, w: torch.Tensor):
+def _run_and_backward(
+    model: nn.Module, X: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None, w: torch.Tensor
+):
     X = X.clone().requires_grad_()
     state = None if state is None else tuple(s.clone().requires_grad_() for s in state)
     out, (h_n, c_n) = model(X, state)
@@ -146,34 +148,33 @@ def test_make_lstm_copies_nn_lstm() -> None:
     copy = make_lstm("nn.LSTM", ref)
     assert copy is not ref
     assert all(torch.equal(p, q) for p, q in zip(copy.parameters(), ref.parameters()))
-    assert set(fast_lstm.LADDER) == {*fast_lstm.IMPLEMENTATIONS, "nn.LSTM"}
+    assert set(lc.LADDER) == {*lc.IMPLEMENTATIONS, "nn.LSTM"}
 
 
 def test_op_counts_show_the_ladder() -> None:
     T = 7
     ref = _reference()
     X = torch.randn(T, 3, 5)
-    counts = {name: fast_lstm.op_counts(make_lstm(name, ref), X, train=False) for name in ("naive", "fused", "premultiplied")}
+    counts = {name: lc.op_counts(make_lstm(name, ref), X, train=False) for name in ("naive", "fused", "premultiplied")}
     products = {name: c.get("aten::mm", 0) + c.get("aten::addmm", 0) for name, c in counts.items()}
     assert products == {"naive": 8 * T, "fused": T, "premultiplied": T + 1}
-    train = fast_lstm.op_counts(make_lstm("nn.LSTM", ref), X, train=True)
+    train = lc.op_counts(make_lstm("nn.LSTM", ref), X, train=True)
     assert train.get("aten::mm", 0) + train.get("aten::addmm", 0) == 0  # one fused kernel, no loop of products
 
 
 def test_time_interleaved_and_summaries() -> None:
     calls: list[str] = []
-    seconds = fast_lstm.time_interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")},
-                                         repeats=3, warmup=1)
+    seconds = lc.time_interleaved({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3, warmup=1)
     assert {k: len(v) for k, v in seconds.items()} == {"a": 3, "b": 3}
     assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]  # the order rotates every round
-    s = fast_lstm.summarize_times([0.001, 0.002, 0.003, 0.004, 0.005])
+    s = lc.summarize_times([0.001, 0.002, 0.003, 0.004, 0.005])
     assert s["median"] == pytest.approx(3.0) and s["min"] == pytest.approx(1.0) and s["max"] == pytest.approx(5.0)
     assert s["q25"] == pytest.approx(2.0) and s["q75"] == pytest.approx(4.0) and s["n"] == 5
 
 
 def test_profile_table_names_the_products() -> None:
     ref = _reference()
-    table = fast_lstm.profile_table(make_lstm("premultiplied", ref), torch.randn(3, 2, 5), row_limit=30)
+    table = lc.profile_table(make_lstm("premultiplied", ref), torch.randn(3, 2, 5), row_limit=30)
     assert "aten::addmm" in table
 
 
@@ -183,13 +184,19 @@ def test_plot_speed_ladder() -> None:
     def r(ms: float) -> dict:
         return {"train_ms": {"median": ms, "q25": 0.9 * ms, "q75": 1.1 * ms}}
 
-    shape = {"name": "x", "num_steps": 10, "batch_size": 2, "num_inputs": 3, "num_hiddens": 4,
-             "results": {"naive": r(30.0), "bptt": r(12.0), "nn.LSTM": r(10.0)}}
-    ax = fast_lstm.plot_speed_ladder(shape)
+    shape = {
+        "name": "x",
+        "num_steps": 10,
+        "batch_size": 2,
+        "num_inputs": 3,
+        "num_hiddens": 4,
+        "results": {"naive": r(30.0), "bptt": r(12.0), "nn.LSTM": r(10.0)},
+    }
+    ax = lc.plot_speed_ladder(shape)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["naive", "bptt", "nn.LSTM"]
     plt.close("all")
     with pytest.raises(ValueError, match="nn.LSTM"):
-        fast_lstm.plot_speed_ladder({**shape, "results": {"naive": r(1.0)}})
+        lc.plot_speed_ladder({**shape, "results": {"naive": r(1.0)}})
 
 
 # ---------------------------------------------------------------- bad input
@@ -227,13 +234,13 @@ def test_bad_conversions_and_names() -> None:
     with pytest.raises(TypeError, match="model must be an nn.LSTM"):
         torch_layout_grads(nn.Linear(3, 4))
     with pytest.raises(ValueError, match="repeats must be an int > 0"):
-        fast_lstm.time_interleaved({"a": lambda: None}, repeats=0)
+        lc.time_interleaved({"a": lambda: None}, repeats=0)
     with pytest.raises(ValueError, match="warmup must be an int >= 0"):
-        fast_lstm.time_interleaved({"a": lambda: None}, repeats=1, warmup=-1)
+        lc.time_interleaved({"a": lambda: None}, repeats=1, warmup=-1)
     with pytest.raises(ValueError, match="cases must hold"):
-        fast_lstm.time_interleaved({}, repeats=1)
+        lc.time_interleaved({}, repeats=1)
     with pytest.raises(ValueError, match="seconds must hold"):
-        fast_lstm.summarize_times([])
+        lc.summarize_times([])
 
 
 # ---------------------------------------------------------------- the benchmark script
@@ -243,15 +250,33 @@ def _run_bench(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg"}
     return subprocess.run(
         [sys.executable, str(ROOT / "bench" / "lstm_speed.py"), *args],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
 
 
 def test_bench_script_tiny(tmp_path: Path) -> None:
     out = tmp_path / "res" / "speed.json"
-    proc = _run_bench("--shape", "tiny=4,2,3,4", "--repeats", "2", "--warmup", "1", "--threads", "1",
-                      "--impls", "naive,premultiplied,bptt,nn.LSTM", "--out", str(out), "--note", "test run",
-                      tmp_path=tmp_path)
+    proc = _run_bench(
+        "--shape",
+        "tiny=4,2,3,4",
+        "--repeats",
+        "2",
+        "--warmup",
+        "1",
+        "--threads",
+        "1",
+        "--impls",
+        "naive,premultiplied,bptt,nn.LSTM",
+        "--out",
+        str(out),
+        "--note",
+        "test run",
+        tmp_path=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(out.read_text())
     assert report["note"] == "test run"

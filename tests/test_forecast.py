@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lstm_companion import forecast
+import lstm_companion as lc
 
 # ------------------------------------------------------------------ data
 
 
 def test_load_sunspots():
     pytest.importorskip("statsmodels")
-    years, values = forecast.load_sunspots()
+    years, values = lc.load_sunspots()
     assert years.shape == values.shape == (309,)
     assert int(years[0]) == 1700 and int(years[-1]) == 2008
     assert torch.equal(years, torch.arange(1700, 2009))
@@ -25,7 +25,7 @@ def test_load_sunspots():
 
 def test_standardizer_uses_the_training_statistics():
     train = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)
-    s = forecast.Standardizer.fit(train)
+    s = lc.Standardizer.fit(train)
     assert s.mean == 2.5 and abs(s.std - float(train.std(correction=0))) < 1e-12
     z = s.transform(torch.tensor([2.5, 100.0], dtype=torch.float64))
     assert z[0] == 0 and z[1] > 50  # later values are scaled with the training statistics, not their own
@@ -35,11 +35,11 @@ def test_standardizer_uses_the_training_statistics():
 
 def test_standardizer_bad_input():
     with pytest.raises(ValueError, match="train must not be constant"):
-        forecast.Standardizer.fit(torch.ones(5))
+        lc.Standardizer.fit(torch.ones(5))
     with pytest.raises(ValueError, match="train must have 1 dimensions"):
-        forecast.Standardizer.fit(torch.ones(5, 1))
+        lc.Standardizer.fit(torch.ones(5, 1))
     with pytest.raises(TypeError, match="train must be a floating-point tensor"):
-        forecast.Standardizer.fit(torch.arange(5))
+        lc.Standardizer.fit(torch.arange(5))
 
 
 # ------------------------------------------------------------------ windows
@@ -47,13 +47,13 @@ def test_standardizer_bad_input():
 
 def test_sliding_windows_by_hand():
     series = torch.arange(10, dtype=torch.float64)
-    X, y = forecast.sliding_windows(series, 3)
+    X, y = lc.sliding_windows(series, 3)
     assert X.shape == (7, 3, 1) and y.shape == (7,)
     assert X[0, :, 0].tolist() == [0, 1, 2] and y[0] == 3
     assert X[-1, :, 0].tolist() == [6, 7, 8] and y[-1] == 9
-    X, y = forecast.sliding_windows(series, 3, start=8)  # a held-out segment: targets 8 and 9
+    X, y = lc.sliding_windows(series, 3, start=8)  # a held-out segment: targets 8 and 9
     assert y.tolist() == [8, 9] and X[0, :, 0].tolist() == [5, 6, 7]
-    X, y = forecast.sliding_windows(series, 2, stop=5)
+    X, y = lc.sliding_windows(series, 2, stop=5)
     assert y.tolist() == [2, 3, 4]
 
 
@@ -69,14 +69,14 @@ def test_sliding_windows_by_hand():
 )
 def test_sliding_windows_bad_input(kwargs, exc, match):
     with pytest.raises(exc, match=match):
-        forecast.sliding_windows(torch.arange(10, dtype=torch.float64), **kwargs)
+        lc.sliding_windows(torch.arange(10, dtype=torch.float64), **kwargs)
 
 
 def test_sliding_windows_bad_series():
     with pytest.raises(ValueError, match="series must have 1 dimensions"):
-        forecast.sliding_windows(torch.zeros(10, 1), 3)
+        lc.sliding_windows(torch.zeros(10, 1), 3)
     with pytest.raises(TypeError, match="series must be a floating-point tensor"):
-        forecast.sliding_windows(torch.arange(10), 3)
+        lc.sliding_windows(torch.arange(10), 3)
 
 
 # ------------------------------------------------------------------ autoregression
@@ -89,27 +89,27 @@ def test_autoregression_recovers_known_coefficients():
     noise = torch.randn(n, generator=gen, dtype=torch.float64) * 0.1
     for t in range(2, n):
         x[t] = 0.3 + 1.2 * x[t - 1] - 0.5 * x[t - 2] + noise[t]
-    X, y = forecast.sliding_windows(x, 2, start=100)
-    coef = forecast.fit_autoregression(X, y)  # a_1, a_2, c
+    X, y = lc.sliding_windows(x, 2, start=100)
+    coef = lc.fit_autoregression(X, y)  # a_1, a_2, c
     assert torch.allclose(coef, torch.tensor([1.2, -0.5, 0.3], dtype=torch.float64), atol=0.05)
-    pred = forecast.predict_autoregression(coef, X)
-    assert forecast.rmse(pred, y) < 0.11  # about the noise level
-    assert torch.allclose(forecast.predict_autoregression(coef, X[..., 0]), pred)  # 2-D windows work too
+    pred = lc.predict_autoregression(coef, X)
+    assert lc.rmse(pred, y) < 0.11  # about the noise level
+    assert torch.allclose(lc.predict_autoregression(coef, X[..., 0]), pred)  # 2-D windows work too
 
 
 def test_autoregression_bad_input():
-    X, y = forecast.sliding_windows(torch.randn(50, dtype=torch.float64), 3)
+    X, y = lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)
     with pytest.raises(ValueError, match="X and y must hold the same number of windows"):
-        forecast.fit_autoregression(X, y[:-1])
+        lc.fit_autoregression(X, y[:-1])
     with pytest.raises(ValueError, match="at least p \\+ 1 = 4 windows"):
-        forecast.fit_autoregression(X[:3], y[:3])
+        lc.fit_autoregression(X[:3], y[:3])
     with pytest.raises(ValueError, match="X must have one feature per step"):
-        forecast.fit_autoregression(torch.zeros(10, 3, 2), torch.zeros(10))
-    coef = forecast.fit_autoregression(X, y)
+        lc.fit_autoregression(torch.zeros(10, 3, 2), torch.zeros(10))
+    coef = lc.fit_autoregression(X, y)
     with pytest.raises(ValueError, match="windows of length p = 3"):
-        forecast.predict_autoregression(coef, torch.zeros(4, 5))
+        lc.predict_autoregression(coef, torch.zeros(4, 5))
     with pytest.raises(ValueError, match="X must have shape"):
-        forecast.predict_autoregression(coef, torch.zeros(4))
+        lc.predict_autoregression(coef, torch.zeros(4))
 
 
 # ------------------------------------------------------------------ errors
@@ -118,9 +118,9 @@ def test_autoregression_bad_input():
 def test_rmse_and_mae():
     pred = torch.tensor([1.0, 2.0, 3.0])
     target = torch.tensor([1.0, 4.0, 0.0])
-    assert forecast.mae(pred, target) == pytest.approx(5 / 3)
-    assert forecast.rmse(pred, target) == pytest.approx((13 / 3) ** 0.5)
+    assert lc.mae(pred, target) == pytest.approx(5 / 3)
+    assert lc.rmse(pred, target) == pytest.approx((13 / 3) ** 0.5)
     with pytest.raises(ValueError, match="pred and target must have the same shape"):
-        forecast.rmse(pred, target[:2])
+        lc.rmse(pred, target[:2])
     with pytest.raises(TypeError, match="target must be a floating-point tensor"):
-        forecast.mae(pred, torch.tensor([1, 2, 3]))
+        lc.mae(pred, torch.tensor([1, 2, 3]))

@@ -6,9 +6,15 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_companion import RNNLM, lstm_num_params
-from lstm_companion.gru import GRU_BLOCKS, GRUCellScratch, GRUScratch, gru_num_params
-from lstm_companion.tasks import LastStateModel
+from lstm_companion import (
+    GRU_BLOCKS,
+    RNNLM,
+    GRUCellScratch,
+    GRUScratch,
+    LastStateModel,
+    gru_num_params,
+    lstm_num_params,
+)
 
 ATOL = 1e-5
 
@@ -119,7 +125,9 @@ def test_num_params_is_three_quarters_of_the_lstm(d, h, layers):
     assert gru_num_params(d, h, layers) == sum(p.numel() for p in nn.GRU(d, h, layers).parameters())
     assert 4 * gru_num_params(d, h, layers) == 3 * lstm_num_params(d, h, layers)
     # the scratch GRU keeps one bias for r and z each, two for the candidate: 2h fewer than nn.GRU per layer
-    assert sum(p.numel() for p in GRUScratch(d, h, layers).parameters()) == gru_num_params(d, h, layers) - 2 * h * layers
+    assert (
+        sum(p.numel() for p in GRUScratch(d, h, layers).parameters()) == gru_num_params(d, h, layers) - 2 * h * layers
+    )
 
 
 def test_drops_into_rnnlm_and_last_state_model():

@@ -60,8 +60,10 @@ def run(args: list[str], cwd: Path) -> str:
 def test_pip_install_companion_in_a_fresh_venv(tmp_path: Path) -> None:
     wheel = local_torch_wheel()
     if wheel is None:
-        pytest.skip(f"no local {TORCH_WHEEL_GLOB} in pip's find-links {find_links()}; "
-                    "the test would have to download the full torch build")
+        pytest.skip(
+            f"no local {TORCH_WHEEL_GLOB} in pip's find-links {find_links()}; "
+            "the test would have to download the full torch build"
+        )
     assert (COMPANION / "pyproject.toml").is_file(), "companion/pyproject.toml is missing"
 
     env_dir = tmp_path / "venv"

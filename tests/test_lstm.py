@@ -8,8 +8,15 @@ from torch import nn
 from torch.func import functional_call
 
 import lstm_companion as lc
-from lstm_companion import RNNLM, LSTMCellScratch, LSTMScratch, lstm_num_params, set_forget_bias
-from lstm_companion.lstm import GATES, TORCH_GATE_ORDER
+from lstm_companion import (
+    GATES,
+    RNNLM,
+    TORCH_GATE_ORDER,
+    LSTMCellScratch,
+    LSTMScratch,
+    lstm_num_params,
+    set_forget_bias,
+)
 
 ATOL = 1e-5
 
@@ -228,8 +235,9 @@ def test_rnnlm_with_scratch_core_equals_nn_lstm_core():
         logits, _ = lm(X)
         nn.functional.cross_entropy(logits.reshape(-1, V), Y.reshape(-1)).backward()
     torch.testing.assert_close(mine_lm.output.weight.grad, ref_lm.output.weight.grad, atol=ATOL, rtol=1e-4)
-    torch.testing.assert_close(mine_lm.core.cells[0].W_hf.grad, ref_lm.core.weight_hh_l0.grad[_rows("f", h)].T,
-                               atol=ATOL, rtol=1e-4)
+    torch.testing.assert_close(
+        mine_lm.core.cells[0].W_hf.grad, ref_lm.core.weight_hh_l0.grad[_rows("f", h)].T, atol=ATOL, rtol=1e-4
+    )
 
 
 def test_generate_with_lstm_core_is_deterministic():
@@ -321,11 +329,14 @@ def test_bad_state_dtype(lstm):
         lstm(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4, dtype=torch.float64), torch.zeros(2, 2, 4)))
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"num_inputs": 0, "num_hiddens": 4}, "num_inputs"),
-    ({"num_inputs": 3, "num_hiddens": -1}, "num_hiddens"),
-    ({"num_inputs": 3, "num_hiddens": 4, "num_layers": 0}, "num_layers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"num_inputs": 0, "num_hiddens": 4}, "num_inputs"),
+        ({"num_inputs": 3, "num_hiddens": -1}, "num_hiddens"),
+        ({"num_inputs": 3, "num_hiddens": 4, "num_layers": 0}, "num_layers"),
+    ],
+)
 def test_non_positive_sizes(kwargs, name):
     with pytest.raises(ValueError, match=name):
         LSTMScratch(**kwargs)
@@ -340,12 +351,15 @@ def test_non_int_sizes():
         lstm_num_params(3, 4, 0)
 
 
-@pytest.mark.parametrize("kwargs, word", [
-    ({"bidirectional": True}, "bidirectional"),
-    ({"batch_first": True}, "batch_first"),
-    ({"proj_size": 2}, "proj_size"),
-    ({"bias": False}, "bias"),
-])
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [
+        ({"bidirectional": True}, "bidirectional"),
+        ({"batch_first": True}, "batch_first"),
+        ({"proj_size": 2}, "proj_size"),
+        ({"bias": False}, "bias"),
+    ],
+)
 def test_from_torch_unsupported_variants(kwargs, word):
     with pytest.raises(ValueError, match=word):
         LSTMScratch.from_torch(nn.LSTM(3, 4, **kwargs))

@@ -50,7 +50,8 @@ def test_every_notebook_is_in_the_toc() -> None:
 
 def test_every_toc_file_exists() -> None:
     missing = [
-        f for f in book_toc.toc_docnames(TOC)
+        f
+        for f in book_toc.toc_docnames(TOC)
         if not any((ROOT / f).with_suffix(s).is_file() for s in book_toc.SOURCE_SUFFIXES)
     ]
     assert not missing, f"_toc.yml lists files that do not exist: {missing}"

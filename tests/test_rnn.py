@@ -8,9 +8,7 @@ from torch import nn
 from torch.func import functional_call
 
 import lstm_companion as lc
-from lstm_companion import RNNLM, RNNScratch, Vocab, generate
-from lstm_companion.lm import detach_state
-from lstm_companion.rnn import rnn_step
+from lstm_companion import RNNLM, RNNScratch, Vocab, detach_state, generate, rnn_step
 
 ATOL = 1e-6
 

@@ -9,9 +9,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstm_companion import sentiment
-from lstm_companion.data import DATA_FILES, POLARITY_URL, ChecksumError, Vocab, fetch, file_hash
-from lstm_companion.sentiment import PAD, PolarityData, PolaritySplit, SentimentClassifier
+import lstm_companion as lc
+from lstm_companion import (
+    DATA_FILES,
+    POLARITY_URL,
+    ChecksumError,
+    PolarityData,
+    PolaritySplit,
+    SentimentClassifier,
+    Vocab,
+    fetch,
+    file_hash,
+)
+from lstm_companion import PAD_TOKEN as PAD
 
 NAMES = ("rt-polarity.pos", "rt-polarity.neg")
 ARCHIVE = "rt-polaritydata.tar.gz"
@@ -102,7 +112,7 @@ def data() -> PolarityData:
 
     if not (SHARED_DATA / "rt-polarity.pos").is_file():
         pytest.skip("shared data folder with rt-polarity.pos/.neg is missing")
-    return sentiment.load_polarity(seed=0, min_freq=2, local_dir=SHARED_DATA)
+    return lc.load_polarity(seed=0, min_freq=2, local_dir=SHARED_DATA)
 
 
 def test_split_sizes_balance_and_disjointness(data):
@@ -118,9 +128,9 @@ def test_split_sizes_balance_and_disjointness(data):
 
 
 def test_split_is_fixed_by_seed(shared_data):
-    a = sentiment.load_polarity(seed=3, local_dir=shared_data)
-    b = sentiment.load_polarity(seed=3, local_dir=shared_data)
-    c = sentiment.load_polarity(seed=4, local_dir=shared_data)
+    a = lc.load_polarity(seed=3, local_dir=shared_data)
+    b = lc.load_polarity(seed=3, local_dir=shared_data)
+    c = lc.load_polarity(seed=4, local_dir=shared_data)
     assert a.test.texts == b.test.texts and torch.equal(a.train.tokens, b.train.tokens)
     assert a.test.texts != c.test.texts
 
@@ -131,23 +141,23 @@ def test_vocab_comes_from_training_sentences_only(data):
 
 
 def test_encode_pads_and_maps_unknown_words(data):
-    tokens, lengths = sentiment.encode(["a good film .", "zzzunknownzzz", ""], data.vocab)
+    tokens, lengths = lc.encode(["a good film .", "zzzunknownzzz", ""], data.vocab)
     assert tokens.shape == (3, 4) and lengths.tolist() == [4, 1, 1]
     assert tokens[1, 0] == data.vocab.unk and tokens[2, 0] == data.vocab.unk
     assert (tokens[1, 1:] == data.pad).all()
-    assert sentiment.encode(["a b c d e"], data.vocab, max_length=2)[0].shape == (1, 2)
+    assert lc.encode(["a b c d e"], data.vocab, max_length=2)[0].shape == (1, 2)
     with pytest.raises(TypeError, match="texts must be a list"):
-        sentiment.encode("a good film", data.vocab)
+        lc.encode("a good film", data.vocab)
     with pytest.raises(ValueError, match="padding token"):
-        sentiment.encode(["a"], Vocab(["a"]))
+        lc.encode(["a"], Vocab(["a"]))
     with pytest.raises(ValueError, match="val_fraction \\+ test_fraction must be < 1"):
-        sentiment.load_polarity(val_fraction=0.5, test_fraction=0.5)
+        lc.load_polarity(val_fraction=0.5, test_fraction=0.5)
 
 
 # ---------------------------------------------------------------- the classifier
 
 
-@pytest.mark.parametrize("pooling", sentiment.POOLINGS)
+@pytest.mark.parametrize("pooling", lc.POOLINGS)
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_classifier_shapes_and_padding_invariance(pooling, bidirectional):
     torch.manual_seed(0)
@@ -210,48 +220,52 @@ def _small(data: PolarityData, n: int) -> PolarityData:
 
 def test_training_is_seeded_and_learns(data):
     small = _small(data, 600)
-    config = sentiment.SentimentConfig(num_epochs=3, batch_size=64, lr=1e-2, patience=None, seed=1)
+    config = lc.SentimentConfig(num_epochs=3, batch_size=64, lr=1e-2, patience=None, seed=1)
     runs = []
     for _ in range(2):
         torch.manual_seed(0)
         model = SentimentClassifier(len(data.vocab), 16, 8, bidirectional=True, pooling="max", dropout=0.2)
-        hist = sentiment.train_classifier(model, small.train, small.val, config, device="cpu", progress=False)
+        hist = lc.train_classifier(model, small.train, small.val, config, device="cpu", progress=False)
         runs.append((hist.step_loss, hist.val_acc))
     assert runs[0] == runs[1]
     assert hist.train_loss[-1] < hist.train_loss[0]
     assert len(hist.val_acc) == 3 and hist.val_acc[hist.best_epoch] == max(hist.val_acc)
-    assert sentiment.accuracy(model, small.val) == pytest.approx(hist.best_val_acc)  # best weights restored
-    p = sentiment.predict_proba(model, data.vocab, ["a good film .", "bad ."])
+    assert lc.sentiment_accuracy(model, small.val) == pytest.approx(hist.best_val_acc)  # best weights restored
+    p = lc.predict_proba(model, data.vocab, ["a good film .", "bad ."])
     assert p.shape == (2,) and ((p > 0) & (p < 1)).all()
 
 
 def test_load_or_train_classifier_caches(data, tmp_path):
     small = _small(data, 200)
-    config = sentiment.SentimentConfig(num_epochs=1, batch_size=64, patience=None)
+    config = lc.SentimentConfig(num_epochs=1, batch_size=64, patience=None)
     torch.manual_seed(0)
     a = SentimentClassifier(len(data.vocab), 8, 4, bidirectional=False, pooling="attention", dropout=0.0)
-    hist_a, loaded_a = sentiment.load_or_train_classifier("tiny", a, small, config, device="cpu", progress=False, cache=tmp_path)
+    hist_a, loaded_a = lc.load_or_train_classifier(
+        "tiny", a, small, config, device="cpu", progress=False, cache=tmp_path
+    )
     torch.manual_seed(1)
     b = SentimentClassifier(len(data.vocab), 8, 4, bidirectional=False, pooling="attention", dropout=0.0)
-    hist_b, loaded_b = sentiment.load_or_train_classifier("tiny", b, small, config, device="cpu", progress=False, cache=tmp_path)
+    hist_b, loaded_b = lc.load_or_train_classifier(
+        "tiny", b, small, config, device="cpu", progress=False, cache=tmp_path
+    )
     assert (loaded_a, loaded_b) == (False, True)
     assert hist_a == hist_b
     for pa, pb in zip(a.parameters(), b.parameters()):
         assert torch.equal(pa, pb)
-    words = sentiment.attention_weights(b, data.vocab, "a truly good film")
+    words = lc.attention_weights(b, data.vocab, "a truly good film")
     assert [w for w, _ in words] == ["a", "truly", "good", "film"]
     assert sum(a for _, a in words) == pytest.approx(1.0)
 
 
 def test_recipe_and_baseline(data):
-    model = sentiment.make_classifier(len(data.vocab), bidirectional=True)
-    assert model.bidirectional and model.pooling == sentiment.SENTIMENT_SETTINGS["pooling"]
-    assert sentiment.make_classifier(10, bidirectional=False, pooling="attention").pooling == "attention"
-    assert sentiment.sentiment_config(3).seed == 3
+    model = lc.make_classifier(len(data.vocab), bidirectional=True)
+    assert model.bidirectional and model.pooling == lc.SENTIMENT_SETTINGS["pooling"]
+    assert lc.make_classifier(10, bidirectional=False, pooling="attention").pooling == "attention"
+    assert lc.sentiment_config(3).seed == 3
     pytest.importorskip("sklearn")
     small = _small(data, 800)
-    result = sentiment.bag_of_ngrams_baseline(small, Cs=(0.3, 1.0))
+    result = lc.bag_of_ngrams_baseline(small, Cs=(0.3, 1.0))
     assert set(result.val_acc_by_C) == {0.3, 1.0} and result.C in (0.3, 1.0)
     assert 0.55 < result.test_acc <= 1.0
     with pytest.raises(ValueError, match="ngram_range"):
-        sentiment.bag_of_ngrams_baseline(small, ngram_range=(2, 1))
+        lc.bag_of_ngrams_baseline(small, ngram_range=(2, 1))

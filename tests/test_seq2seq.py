@@ -9,14 +9,29 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstm_companion import seq2seq
-from lstm_companion.seq2seq import Seq2SeqConfig, Seq2SeqTrainConfig, build_seq2seq, greedy_decode
-from lstm_companion.translation import BOS, EOS, PAD, TranslationConfig, load_translation
+import lstm_companion as lc
+from lstm_companion import BOS_ID as BOS
+from lstm_companion import EOS_ID as EOS
+from lstm_companion import PAD_ID as PAD
+from lstm_companion import (
+    Seq2SeqConfig,
+    Seq2SeqTrainConfig,
+    TranslationConfig,
+    build_seq2seq,
+    greedy_decode,
+    load_translation,
+)
 
-DECODERS = [("plain", "general"), ("luong", "general"), ("luong", "additive"), ("luong", "dot"), ("bahdanau", "additive")]
+DECODERS = [
+    ("plain", "general"),
+    ("luong", "general"),
+    ("luong", "additive"),
+    ("luong", "dot"),
+    ("bahdanau", "additive"),
+]
 
 
-def _model(decoder: str, attention: str, src_vocab: int = 11, tgt_vocab: int = 13) -> seq2seq.Seq2Seq:
+def _model(decoder: str, attention: str, src_vocab: int = 11, tgt_vocab: int = 13) -> lc.Seq2Seq:
     torch.manual_seed(0)
     return build_seq2seq(Seq2SeqConfig(8, 10, 2, 0.0, decoder, attention), src_vocab, tgt_vocab).eval()
 
@@ -74,9 +89,9 @@ def test_training_learns_to_copy() -> None:
     text = "\n".join(f"{a} {b} {c} {d}\t{a} {b} {c} {d}" for a, b, c, d in itertools.product(*words))
     data = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=6), text=text)
     model = build_seq2seq(Seq2SeqConfig(16, 32, 1, 0.0, "luong", "dot"), len(data.src_vocab), len(data.tgt_vocab))
-    history = seq2seq.train_seq2seq(model, data, Seq2SeqTrainConfig(num_epochs=12, batch_size=25, lr=2e-2), progress=False)
+    history = lc.train_seq2seq(model, data, Seq2SeqTrainConfig(num_epochs=12, batch_size=25, lr=2e-2), progress=False)
     assert history.train_ppl[-1] < 1.5 < history.train_ppl[0]
-    bleu, hyps = seq2seq.evaluate_bleu(model, data)
+    bleu, hyps = lc.evaluate_bleu(model, data)
     assert bleu > 0.5, hyps  # held-out triples are new combinations of known words
 
 
@@ -85,19 +100,19 @@ def test_save_and_load_pretrained(tmp_path: Path) -> None:
     data = load_translation(TranslationConfig(max_words=2, min_freq=1, num_test=3), text=text)
     cfg = Seq2SeqConfig(8, 8, 1, 0.0, "luong", "general")
     model = build_seq2seq(cfg, len(data.src_vocab), len(data.tgt_vocab))
-    rec = seq2seq.save_pretrained(model, tmp_path, "m", {"data": data.config.to_dict(), "model": cfg.to_dict()})
-    assert rec["sha256"] == seq2seq.file_sha256(tmp_path / "m.pt")
+    rec = lc.save_pretrained(model, tmp_path, "m", {"data": data.config.to_dict(), "model": cfg.to_dict()})
+    assert rec["sha256"] == lc.file_hash(tmp_path / "m.pt")
     state = torch.load(tmp_path / "m.pt", weights_only=True)
     assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
-    loaded, same_data, record = seq2seq.load_pretrained(tmp_path, "m", data=data)
+    loaded, same_data, record = lc.load_pretrained(tmp_path, "m", data=data)
     assert record == json.loads((tmp_path / "m.json").read_text()) and same_data is data
     for (k, v), (k2, v2) in zip(model.state_dict().items(), loaded.state_dict().items()):
         assert k == k2 and torch.equal(v.half().float(), v2)
     with pytest.raises(ValueError, match="data was built with"):
-        seq2seq.load_pretrained(tmp_path, "m", data=load_translation(TranslationConfig(2, None, 1, 2), text=text))
+        lc.load_pretrained(tmp_path, "m", data=load_translation(TranslationConfig(2, None, 1, 2), text=text))
     (tmp_path / "m.pt").write_bytes((tmp_path / "m.pt").read_bytes() + b"x")
     with pytest.raises(ValueError, match="has the wrong sha256"):
-        seq2seq.load_pretrained(tmp_path, "m", data=data)
+        lc.load_pretrained(tmp_path, "m", data=data)
 
 
 def test_bad_input() -> None:

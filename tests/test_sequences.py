@@ -8,7 +8,6 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
 import lstm_companion as lc
-from lstm_companion import sequences, tasks
 
 # ------------------------------------------------------------------ pad_batch
 
@@ -20,22 +19,22 @@ def _seqs(lengths=(3, 1, 4), d=2, seed=0):
 
 def test_pad_batch_matches_pad_sequence_and_returns_cpu_int64_lengths():
     seqs = _seqs()
-    padded, lengths = sequences.pad_batch(seqs)
+    padded, lengths = lc.pad_batch(seqs)
     assert padded.shape == (3, 4, 2)
     assert torch.equal(padded, pad_sequence(seqs, batch_first=True))
     assert lengths.dtype == torch.long and lengths.device.type == "cpu"
     assert lengths.tolist() == [3, 1, 4]
-    time_major, lengths2 = sequences.pad_batch(seqs, batch_first=False)
+    time_major, lengths2 = lc.pad_batch(seqs, batch_first=False)
     assert torch.equal(time_major, pad_sequence(seqs))
     assert torch.equal(lengths, lengths2)
 
 
 def test_pad_batch_padding_value_and_feature_shapes():
     seqs = [torch.ones(2, 3, 4), torch.ones(1, 3, 4)]
-    padded, lengths = sequences.pad_batch(seqs, padding_value=-7.0)
+    padded, lengths = lc.pad_batch(seqs, padding_value=-7.0)
     assert padded.shape == (2, 2, 3, 4)
     assert torch.all(padded[1, 1] == -7.0) and torch.all(padded[1, 0] == 1.0)
-    ints, _ = sequences.pad_batch([torch.tensor([1, 2, 3]), torch.tensor([4])])  # 1-D sequences of token ids
+    ints, _ = lc.pad_batch([torch.tensor([1, 2, 3]), torch.tensor([4])])  # 1-D sequences of token ids
     assert ints.dtype == torch.long and ints.tolist() == [[1, 2, 3], [4, 0, 0]]
 
 
@@ -54,33 +53,33 @@ def test_pad_batch_padding_value_and_feature_shapes():
 )
 def test_pad_batch_bad_input(bad, exc, match):
     with pytest.raises(exc, match=match):
-        sequences.pad_batch(bad)
+        lc.pad_batch(bad)
 
 
 # ------------------------------------------------------------------ masks and gathers
 
 
 def test_length_mask():
-    mask = sequences.length_mask(torch.tensor([2, 3, 1]))
+    mask = lc.length_mask(torch.tensor([2, 3, 1]))
     assert mask.tolist() == [[True, True, False], [True, True, True], [True, False, False]]
-    assert torch.equal(sequences.length_mask(torch.tensor([2, 3, 1]), 4, batch_first=False)[:3], mask.T)
-    assert sequences.length_mask(torch.tensor([1]), 4).shape == (1, 4)
+    assert torch.equal(lc.length_mask(torch.tensor([2, 3, 1]), 4, batch_first=False)[:3], mask.T)
+    assert lc.length_mask(torch.tensor([1]), 4).shape == (1, 4)
 
 
 def test_last_valid_equals_packed_h_n():
     torch.manual_seed(0)
     lstm = nn.LSTM(2, 5)
     seqs = _seqs((4, 2, 5, 1))
-    padded, lengths = sequences.pad_batch(seqs, batch_first=False)
+    padded, lengths = lc.pad_batch(seqs, batch_first=False)
     out, (h_n, _) = lstm(pack_padded_sequence(padded, lengths, enforce_sorted=False))
     out, _ = pad_packed_sequence(out)  # (max_length, batch_size, 5)
-    assert torch.allclose(sequences.last_valid(out, lengths), h_n[0], atol=1e-6)
-    assert torch.allclose(sequences.last_valid(out.transpose(0, 1), lengths, batch_first=True), h_n[0], atol=1e-6)
+    assert torch.allclose(lc.last_valid(out, lengths), h_n[0], atol=1e-6)
+    assert torch.allclose(lc.last_valid(out.transpose(0, 1), lengths, batch_first=True), h_n[0], atol=1e-6)
 
 
 def test_last_valid_by_hand():
     outputs = torch.arange(3 * 2 * 1, dtype=torch.float32).reshape(3, 2, 1)  # (num_steps, batch_size, 1)
-    assert sequences.last_valid(outputs, torch.tensor([1, 3])).tolist() == [[0.0], [5.0]]
+    assert lc.last_valid(outputs, torch.tensor([1, 3])).tolist() == [[0.0], [5.0]]
 
 
 @pytest.mark.parametrize(
@@ -96,16 +95,16 @@ def test_last_valid_by_hand():
 )
 def test_last_valid_bad_lengths(lengths, exc, match):
     with pytest.raises(exc, match=match):
-        sequences.last_valid(torch.zeros(3, 2, 4), lengths)
+        lc.last_valid(torch.zeros(3, 2, 4), lengths)
 
 
 def test_last_valid_bad_outputs():
     with pytest.raises(ValueError, match="outputs must have 3 dimensions"):
-        sequences.last_valid(torch.zeros(3, 2), torch.tensor([1, 2]))
+        lc.last_valid(torch.zeros(3, 2), torch.tensor([1, 2]))
     with pytest.raises(ValueError, match="lengths must have 1 dimensions"):
-        sequences.length_mask(torch.tensor(3))
+        lc.length_mask(torch.tensor(3))
     with pytest.raises(ValueError, match="num_steps"):
-        sequences.length_mask(torch.tensor([1, 2]), 0)
+        lc.length_mask(torch.tensor([1, 2]), 0)
 
 
 # ------------------------------------------------------------------ the padded-sequence model
@@ -113,9 +112,9 @@ def test_last_valid_bad_outputs():
 
 def test_padded_model_packed_ignores_padding_and_naive_does_not():
     torch.manual_seed(0)
-    model = sequences.PaddedSequenceModel(nn.LSTM(2, 6), 3, packed=True)
+    model = lc.PaddedSequenceModel(nn.LSTM(2, 6), 3, packed=True)
     seqs = _seqs((4, 2))
-    X, lengths = sequences.pad_batch(seqs)  # (2, 4, 2)
+    X, lengths = lc.pad_batch(seqs)  # (2, 4, 2)
     alone = model(seqs[1][None], torch.tensor([2]))  # the short sequence by itself
     together = model(X, lengths)
     assert together.shape == (2, 3)
@@ -130,22 +129,22 @@ def test_padded_model_packed_ignores_padding_and_naive_does_not():
 
 def test_padded_model_works_with_gru_and_proj_size():
     torch.manual_seed(0)
-    X, lengths = sequences.pad_batch(_seqs((3, 2)))
-    assert sequences.PaddedSequenceModel(nn.GRU(2, 5), 2)(X, lengths).shape == (2, 2)
-    assert sequences.PaddedSequenceModel(nn.LSTM(2, 5, proj_size=3), 2)(X, lengths).shape == (2, 2)
-    assert sequences.PaddedSequenceModel(nn.LSTM(2, 5, num_layers=2), 2)(X, lengths).shape == (2, 2)
+    X, lengths = lc.pad_batch(_seqs((3, 2)))
+    assert lc.PaddedSequenceModel(nn.GRU(2, 5), 2)(X, lengths).shape == (2, 2)
+    assert lc.PaddedSequenceModel(nn.LSTM(2, 5, proj_size=3), 2)(X, lengths).shape == (2, 2)
+    assert lc.PaddedSequenceModel(nn.LSTM(2, 5, num_layers=2), 2)(X, lengths).shape == (2, 2)
 
 
 def test_padded_model_bad_input():
     with pytest.raises(TypeError, match="core must be an nn.LSTM"):
-        sequences.PaddedSequenceModel(lc.LSTMScratch(2, 3), 2)
+        lc.PaddedSequenceModel(lc.LSTMScratch(2, 3), 2)
     with pytest.raises(ValueError, match="batch_first=False and bidirectional=False"):
-        sequences.PaddedSequenceModel(nn.LSTM(2, 3, batch_first=True), 2)
+        lc.PaddedSequenceModel(nn.LSTM(2, 3, batch_first=True), 2)
     with pytest.raises(ValueError, match="batch_first=False and bidirectional=False"):
-        sequences.PaddedSequenceModel(nn.LSTM(2, 3, bidirectional=True), 2)
+        lc.PaddedSequenceModel(nn.LSTM(2, 3, bidirectional=True), 2)
     with pytest.raises(ValueError, match="num_outputs"):
-        sequences.PaddedSequenceModel(nn.LSTM(2, 3), 0)
-    model = sequences.PaddedSequenceModel(nn.LSTM(2, 3), 2)
+        lc.PaddedSequenceModel(nn.LSTM(2, 3), 0)
+    model = lc.PaddedSequenceModel(nn.LSTM(2, 3), 2)
     with pytest.raises(ValueError, match="X must have shape"):
         model(torch.zeros(2, 4, 3), torch.tensor([4, 2]))
     with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
@@ -156,48 +155,48 @@ def test_padded_model_bad_input():
 
 
 def test_sign_of_sum_task():
-    seqs, y = sequences.sign_of_sum_task(200, 3, 9, seed=0)
+    seqs, y = lc.sign_of_sum_task(200, 3, 9, seed=0)
     assert len(seqs) == 200 and y.shape == (200,) and y.dtype == torch.long
     assert {len(s) for s in seqs} <= set(range(3, 10)) and len({len(s) for s in seqs}) > 3
     assert all(s.shape[1] == 1 and s.abs().max() <= 1 for s in seqs)
     assert all(int(s.sum() > 0) == int(label) for s, label in zip(seqs, y))
     assert 0.35 < float(y.float().mean()) < 0.65
-    again, y2 = sequences.sign_of_sum_task(200, 3, 9, seed=0)
+    again, y2 = lc.sign_of_sum_task(200, 3, 9, seed=0)
     assert all(torch.equal(a, b) for a, b in zip(seqs, again)) and torch.equal(y, y2)
     with pytest.raises(ValueError, match="max_length must be >= min_length"):
-        sequences.sign_of_sum_task(10, 5, 4)
+        lc.sign_of_sum_task(10, 5, 4)
     with pytest.raises(ValueError, match="num_samples"):
-        sequences.sign_of_sum_task(0, 1, 4)
+        lc.sign_of_sum_task(0, 1, 4)
     with pytest.raises(TypeError, match="seed"):
-        sequences.sign_of_sum_task(10, 1, 4, seed=1.5)
+        lc.sign_of_sum_task(10, 1, 4, seed=1.5)
 
 
 def test_train_padded_learns_and_accuracy():
-    seqs, y = sequences.sign_of_sum_task(512, 2, 8, seed=0)
-    X, lengths = sequences.pad_batch(seqs)
+    seqs, y = lc.sign_of_sum_task(512, 2, 8, seed=0)
+    X, lengths = lc.pad_batch(seqs)
     torch.manual_seed(0)
-    model = sequences.PaddedSequenceModel(nn.LSTM(1, 16), 2)
-    before = sequences.padded_accuracy(model, X, lengths, y)
-    config = tasks.TaskConfig(num_updates=150, batch_size=64, lr=1e-2, optimizer="adam", seed=0)
-    hist = sequences.train_padded(model, X, lengths, y, config, device="cpu", progress=False)
+    model = lc.PaddedSequenceModel(nn.LSTM(1, 16), 2)
+    before = lc.padded_accuracy(model, X, lengths, y)
+    config = lc.TaskConfig(num_updates=150, batch_size=64, lr=1e-2, optimizer="adam", seed=0)
+    hist = lc.train_padded(model, X, lengths, y, config, device="cpu", progress=False)
     assert len(hist.step_loss) == 150 and len(hist.step_grad_norm) == 150
-    after = sequences.padded_accuracy(model, X, lengths, y, batch_size=100)
+    after = lc.padded_accuracy(model, X, lengths, y, batch_size=100)
     assert after > 0.85 and after > before
     assert model.training  # padded_accuracy restores the mode
 
 
 def test_train_padded_bad_input():
-    seqs, y = sequences.sign_of_sum_task(32, 2, 5, seed=0)
-    X, lengths = sequences.pad_batch(seqs)
-    model = sequences.PaddedSequenceModel(nn.LSTM(1, 4), 2)
-    config = tasks.TaskConfig(num_updates=1, batch_size=8)
+    seqs, y = lc.sign_of_sum_task(32, 2, 5, seed=0)
+    X, lengths = lc.pad_batch(seqs)
+    model = lc.PaddedSequenceModel(nn.LSTM(1, 4), 2)
+    config = lc.TaskConfig(num_updates=1, batch_size=8)
     with pytest.raises(ValueError, match="X and y must hold the same number"):
-        sequences.train_padded(model, X, lengths, y[:-1], config, progress=False)
+        lc.train_padded(model, X, lengths, y[:-1], config, progress=False)
     with pytest.raises(ValueError, match="one entry per sequence"):
-        sequences.train_padded(model, X, lengths[:-1], y, config, progress=False)
+        lc.train_padded(model, X, lengths[:-1], y, config, progress=False)
     with pytest.raises(TypeError, match="y must be an integer tensor"):
-        sequences.train_padded(model, X, lengths, y.float(), config, progress=False)
+        lc.train_padded(model, X, lengths, y.float(), config, progress=False)
     with pytest.raises(ValueError, match="batch_size must be <="):
-        sequences.train_padded(model, X, lengths, y, tasks.TaskConfig(batch_size=64), progress=False)
+        lc.train_padded(model, X, lengths, y, lc.TaskConfig(batch_size=64), progress=False)
     with pytest.raises(ValueError, match="batch_size"):
-        sequences.padded_accuracy(model, X, lengths, y, batch_size=0)
+        lc.padded_accuracy(model, X, lengths, y, batch_size=0)

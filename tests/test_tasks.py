@@ -6,18 +6,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
+import pytest
+import torch
+from torch import nn
 
-import lstm_companion as lc  # noqa: E402
-from lstm_companion import plots, tasks  # noqa: E402
+import lstm_companion as lc
+from lstm_companion import plots
 
 # ------------------------------------------------------------------ agreement_task
 
 
 def test_agreement_task_shapes_and_content():
-    X, y = tasks.agreement_task(101, 7, vocab_size=6, seed=0)
+    X, y = lc.agreement_task(101, 7, vocab_size=6, seed=0)
     assert X.shape == (101, 8) and y.shape == (101,)
     assert X.dtype == torch.long and y.dtype == torch.long
     assert torch.equal(X[:, 0], y)  # the subject token is its class
@@ -27,24 +27,24 @@ def test_agreement_task_shapes_and_content():
 
 
 def test_agreement_task_fillers_use_the_whole_filler_vocabulary():
-    X, _ = tasks.agreement_task(500, 20, vocab_size=10, seed=1)
+    X, _ = lc.agreement_task(500, 20, vocab_size=10, seed=1)
     assert set(X[:, 1:].unique().tolist()) == set(range(2, 10))
 
 
 def test_agreement_task_is_seeded():
-    a = tasks.agreement_task(50, 5, seed=3)
-    b = tasks.agreement_task(50, 5, seed=3)
-    c = tasks.agreement_task(50, 5, seed=4)
+    a = lc.agreement_task(50, 5, seed=3)
+    b = lc.agreement_task(50, 5, seed=3)
+    c = lc.agreement_task(50, 5, seed=4)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
     assert not torch.equal(a[0], c[0])
 
 
 def test_agreement_task_ignores_the_global_random_state():
     torch.manual_seed(0)
-    a = tasks.agreement_task(20, 5, seed=9)
+    a = lc.agreement_task(20, 5, seed=9)
     torch.manual_seed(123)
     torch.rand(10)
-    b = tasks.agreement_task(20, 5, seed=9)
+    b = lc.agreement_task(20, 5, seed=9)
     assert torch.equal(a[0], b[0])
 
 
@@ -52,7 +52,7 @@ def test_agreement_task_ignores_the_global_random_state():
 
 
 def test_adding_problem_shapes_markers_and_targets():
-    X, y = tasks.adding_problem(200, 30, seed=0)
+    X, y = lc.adding_problem(200, 30, seed=0)
     assert X.shape == (200, 30, 2) and y.shape == (200,)
     assert X.dtype == torch.float32 and y.dtype == torch.float32
     values, markers = X[..., 0], X[..., 1]
@@ -64,24 +64,24 @@ def test_adding_problem_shapes_markers_and_targets():
 
 
 def test_adding_problem_shortest_sequence():
-    X, y = tasks.adding_problem(5, 2, seed=0)
+    X, y = lc.adding_problem(5, 2, seed=0)
     assert (X[..., 1] == 1).all()
     torch.testing.assert_close(y, X[..., 0].sum(1))
 
 
 def test_adding_problem_is_seeded():
-    a = tasks.adding_problem(30, 10, seed=1)
-    b = tasks.adding_problem(30, 10, seed=1)
-    c = tasks.adding_problem(30, 10, seed=2)
+    a = lc.adding_problem(30, 10, seed=1)
+    b = lc.adding_problem(30, 10, seed=1)
+    c = lc.adding_problem(30, 10, seed=2)
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
     assert not torch.equal(a[0], c[0])
 
 
 def test_adding_baseline_mse_is_the_variance_of_the_target():
-    _, y = tasks.adding_problem(40_000, 10, seed=0)
-    assert tasks.adding_baseline_mse() == pytest.approx(1 / 6)
+    _, y = lc.adding_problem(40_000, 10, seed=0)
+    assert lc.adding_baseline_mse() == pytest.approx(1 / 6)
     # standard error of the mean squared error over 40k samples is about 0.001
-    assert float(((y - 1) ** 2).mean()) == pytest.approx(tasks.adding_baseline_mse(), abs=0.01)
+    assert float(((y - 1) ** 2).mean()) == pytest.approx(lc.adding_baseline_mse(), abs=0.01)
 
 
 # ------------------------------------------------------------------ LastStateModel
@@ -90,24 +90,24 @@ def test_adding_baseline_mse_is_the_variance_of_the_target():
 @pytest.mark.parametrize("make_core", [lambda: lc.RNNScratch(6, 4), lambda: nn.RNN(6, 4), lambda: nn.LSTM(6, 4)])
 def test_last_state_model_on_tokens(make_core):
     torch.manual_seed(0)
-    model = tasks.LastStateModel(make_core(), 2, vocab_size=6)
-    X, _ = tasks.agreement_task(5, 3, vocab_size=6)
+    model = lc.LastStateModel(make_core(), 2, vocab_size=6)
+    X, _ = lc.agreement_task(5, 3, vocab_size=6)
     assert model(X).shape == (5, 2)
 
 
 def test_last_state_model_uses_the_last_output():
     torch.manual_seed(0)
     core = nn.RNN(6, 4)
-    model = tasks.LastStateModel(core, 3, vocab_size=6)
-    X, _ = tasks.agreement_task(5, 3, vocab_size=6)
+    model = lc.LastStateModel(core, 3, vocab_size=6)
+    X, _ = lc.agreement_task(5, 3, vocab_size=6)
     outputs, _ = core(nn.functional.one_hot(X.T, 6).float())
     torch.testing.assert_close(model(X), model.output(outputs[-1]))
 
 
 def test_last_state_model_on_features():
     torch.manual_seed(0)
-    model = tasks.LastStateModel(nn.RNN(2, 4), 1)
-    X, _ = tasks.adding_problem(7, 12)
+    model = lc.LastStateModel(nn.RNN(2, 4), 1)
+    X, _ = lc.adding_problem(7, 12)
     assert model(X).shape == (7, 1)
 
 
@@ -115,11 +115,11 @@ def test_last_state_model_on_features():
 
 
 def _small_run(seed=0, num_updates=60):
-    X, y = tasks.agreement_task(640, 2, vocab_size=5, seed=seed)
+    X, y = lc.agreement_task(640, 2, vocab_size=5, seed=seed)
     torch.manual_seed(seed)
-    model = tasks.LastStateModel(nn.RNN(5, 8), 2, vocab_size=5)
-    config = tasks.TaskConfig(num_updates=num_updates, batch_size=32, lr=0.5, seed=seed)
-    history = tasks.train_on_task(model, X, y, config, device="cpu", progress=False)
+    model = lc.LastStateModel(nn.RNN(5, 8), 2, vocab_size=5)
+    config = lc.TaskConfig(num_updates=num_updates, batch_size=32, lr=0.5, seed=seed)
+    history = lc.train_on_task(model, X, y, config, device="cpu", progress=False)
     return model, history, X, y
 
 
@@ -127,7 +127,7 @@ def test_train_on_task_learns_a_short_dependency():
     model, history, X, y = _small_run()
     assert len(history.step_loss) == len(history.step_grad_norm) == 60
     assert sum(history.step_loss[-10:]) < sum(history.step_loss[:10])
-    assert tasks.accuracy(model, X, y) >= 0.95
+    assert lc.accuracy(model, X, y) >= 0.95
 
 
 def test_train_on_task_is_deterministic():
@@ -137,11 +137,11 @@ def test_train_on_task_is_deterministic():
 
 
 def test_train_on_task_regression():
-    X, y = tasks.adding_problem(256, 6, seed=0)
+    X, y = lc.adding_problem(256, 6, seed=0)
     torch.manual_seed(0)
-    model = tasks.LastStateModel(nn.RNN(2, 8), 1)
-    config = tasks.TaskConfig(num_updates=30, batch_size=32, lr=0.01, optimizer="adam", clip=None)
-    history = tasks.train_on_task(model, X, y, config, device="cpu", progress=False)
+    model = lc.LastStateModel(nn.RNN(2, 8), 1)
+    config = lc.TaskConfig(num_updates=30, batch_size=32, lr=0.01, optimizer="adam", clip=None)
+    history = lc.train_on_task(model, X, y, config, device="cpu", progress=False)
     assert len(history.step_loss) == 30 and all(v >= 0 for v in history.step_loss)
 
 
@@ -152,13 +152,13 @@ def test_accuracy_of_a_hand_built_latch_is_one():
         latch.weight_ih_l0.copy_(torch.tensor([[-5.0, 5.0, 0.0, 0.0]]))
         latch.bias_ih_l0.zero_()
         latch.bias_hh_l0.zero_()
-    model = tasks.LastStateModel(latch, 2, vocab_size=4)
+    model = lc.LastStateModel(latch, 2, vocab_size=4)
     with torch.no_grad():
         model.output.weight.copy_(torch.tensor([[-1.0], [1.0]]))
         model.output.bias.zero_()
-    X, y = tasks.agreement_task(300, 60, vocab_size=4, seed=0)
-    assert tasks.accuracy(model, X, y, batch_size=64) == 1.0
-    assert tasks.accuracy(model, X, 1 - y) == 0.0
+    X, y = lc.agreement_task(300, 60, vocab_size=4, seed=0)
+    assert lc.accuracy(model, X, y, batch_size=64) == 1.0
+    assert lc.accuracy(model, X, 1 - y) == 0.0
 
 
 # ------------------------------------------------------------------ plots
@@ -173,38 +173,38 @@ def test_plot_accuracy_vs_distance():
 
 # ------------------------------------------------------------------ bad input
 
-TOKENS, LABELS = tasks.agreement_task(8, 3, vocab_size=5)
-FEATURES, TARGETS = tasks.adding_problem(8, 4)
+TOKENS, LABELS = lc.agreement_task(8, 3, vocab_size=5)
+FEATURES, TARGETS = lc.adding_problem(8, 4)
 
 
 def _token_model():
-    return tasks.LastStateModel(nn.RNN(5, 3), 2, vocab_size=5)
+    return lc.LastStateModel(nn.RNN(5, 3), 2, vocab_size=5)
 
 
 def _train(X=TOKENS, y=LABELS, **cfg):
-    return lambda: tasks.train_on_task(
-        _token_model(), X, y, tasks.TaskConfig(**{"num_updates": 2, "batch_size": 4, **cfg}), progress=False
+    return lambda: lc.train_on_task(
+        _token_model(), X, y, lc.TaskConfig(**{"num_updates": 2, "batch_size": 4, **cfg}), progress=False
     )
 
 
 BAD = [
-    (lambda: tasks.agreement_task(0, 5), ValueError, "num_samples"),
-    (lambda: tasks.agreement_task(10, 0), ValueError, "distance"),
-    (lambda: tasks.agreement_task(10, 5.0), TypeError, "distance"),
-    (lambda: tasks.agreement_task(10, 5, vocab_size=2), ValueError, "vocab_size"),
-    (lambda: tasks.agreement_task(10, 5, seed="0"), TypeError, "seed"),
-    (lambda: tasks.adding_problem(-3, 10), ValueError, "num_samples"),
-    (lambda: tasks.adding_problem(10, 0), ValueError, "num_steps"),
-    (lambda: tasks.adding_problem(10, 1), ValueError, "num_steps"),
-    (lambda: tasks.adding_problem(10, 10, seed=1.5), TypeError, "seed"),
-    (lambda: tasks.LastStateModel(nn.RNN(5, 3), 0), ValueError, "num_outputs"),
-    (lambda: tasks.LastStateModel(nn.RNN(5, 3), 2, vocab_size=6), ValueError, "vocab_size"),
-    (lambda: tasks.LastStateModel(nn.RNN(5, 3, batch_first=True), 2), ValueError, "batch_first"),
-    (lambda: tasks.LastStateModel(nn.Linear(5, 3), 2), TypeError, "core"),
+    (lambda: lc.agreement_task(0, 5), ValueError, "num_samples"),
+    (lambda: lc.agreement_task(10, 0), ValueError, "distance"),
+    (lambda: lc.agreement_task(10, 5.0), TypeError, "distance"),
+    (lambda: lc.agreement_task(10, 5, vocab_size=2), ValueError, "vocab_size"),
+    (lambda: lc.agreement_task(10, 5, seed="0"), TypeError, "seed"),
+    (lambda: lc.adding_problem(-3, 10), ValueError, "num_samples"),
+    (lambda: lc.adding_problem(10, 0), ValueError, "num_steps"),
+    (lambda: lc.adding_problem(10, 1), ValueError, "num_steps"),
+    (lambda: lc.adding_problem(10, 10, seed=1.5), TypeError, "seed"),
+    (lambda: lc.LastStateModel(nn.RNN(5, 3), 0), ValueError, "num_outputs"),
+    (lambda: lc.LastStateModel(nn.RNN(5, 3), 2, vocab_size=6), ValueError, "vocab_size"),
+    (lambda: lc.LastStateModel(nn.RNN(5, 3, batch_first=True), 2), ValueError, "batch_first"),
+    (lambda: lc.LastStateModel(nn.Linear(5, 3), 2), TypeError, "core"),
     (lambda: _token_model()(TOKENS.float()), TypeError, "X"),
     (lambda: _token_model()(TOKENS[0]), ValueError, "X"),
     (lambda: _token_model()(TOKENS + 10), ValueError, "X"),
-    (lambda: tasks.LastStateModel(nn.RNN(2, 3), 1)(FEATURES[..., :1]), ValueError, "X"),
+    (lambda: lc.LastStateModel(nn.RNN(2, 3), 1)(FEATURES[..., :1]), ValueError, "X"),
     (_train(num_updates=0), ValueError, "num_updates"),
     (_train(batch_size=100), ValueError, "batch_size"),
     (_train(lr=0.0), ValueError, "lr"),
@@ -212,8 +212,8 @@ BAD = [
     (_train(clip=-1.0), ValueError, "clip"),
     (_train(y=LABELS[:5]), ValueError, "X and y"),
     (_train(y=LABELS[:, None]), ValueError, "y"),
-    (lambda: tasks.accuracy(_token_model(), TOKENS, LABELS.float()), TypeError, "y"),
-    (lambda: tasks.accuracy(_token_model(), TOKENS, LABELS, batch_size=0), ValueError, "batch_size"),
+    (lambda: lc.accuracy(_token_model(), TOKENS, LABELS.float()), TypeError, "y"),
+    (lambda: lc.accuracy(_token_model(), TOKENS, LABELS, batch_size=0), ValueError, "batch_size"),
 ]
 
 

@@ -12,11 +12,24 @@ import torch
 from torch import nn
 
 import lstm_companion as lc
-from lstm_companion import RNNLM, History, RNNScratch, TrainConfig, Vocab, evaluate_perplexity, train_lm
-from lstm_companion import checkpoint
-from lstm_companion.checkpoint import cache_key, load_model, load_or_train, save_model
-from lstm_companion.lm import unigram_perplexity, uniform_perplexity
-from lstm_companion.train import clip_gradients, get_device, grad_norm
+from lstm_companion import (
+    RNNLM,
+    History,
+    RNNScratch,
+    TrainConfig,
+    Vocab,
+    cache_key,
+    clip_gradients,
+    evaluate_perplexity,
+    get_device,
+    grad_norm,
+    load_model,
+    load_or_train,
+    save_model,
+    train_lm,
+    uniform_perplexity,
+    unigram_perplexity,
+)
 
 VOCAB = Vocab(list("abc"))
 
@@ -361,7 +374,7 @@ def test_cache_key(monkeypatch):
     assert k == cache_key("model_1-a", {"h": 8, "lr": 0.1})  # order of settings does not matter
     assert k != cache_key("model_1-a", {"lr": 0.2, "h": 8})
     assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8}, device="cuda")
-    monkeypatch.setattr(checkpoint, "code_hash", lambda: "0" * 64)  # a change to the package's code
+    monkeypatch.setattr(lc.training.checkpoint, "code_hash", lambda: "0" * 64)  # a change to the package's code
     assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8})
 
 

@@ -7,10 +7,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstm_companion.translation import (
-    BOS,
-    EOS,
-    PAD,
+from lstm_companion import (
+    BOS_ID as BOS,
+)
+from lstm_companion import (
+    EOS_ID as EOS,
+)
+from lstm_companion import (
+    PAD_ID as PAD,
+)
+from lstm_companion import (
     TranslationConfig,
     decode_ids,
     encode_batch,
@@ -72,7 +78,9 @@ def test_encode_and_decode() -> None:
 
 def test_split_groups_by_source_sentence() -> None:
     data = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, seed=1), text=TEXT)
-    train_sources = {tuple(data.src_vocab.to_tokens(row[: n - 1])) for row, n in zip(data.train_src, data.train_src_len)}
+    train_sources = {
+        tuple(data.src_vocab.to_tokens(row[: n - 1])) for row, n in zip(data.train_src, data.train_src_len)
+    }
     assert len(data.test_src) == 2 and not train_sources & {tuple(s) for s in data.test_src}
     assert data.num_train + sum(len(r) for r in data.test_refs) == 7  # the long pair is dropped
     if ["go", "."] in data.test_src:

@@ -6,9 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_companion import RNNLM, lstm_num_params, variants
-from lstm_companion.tasks import LastStateModel
-from lstm_companion.variants import ABLATIONS, VARIANT_BLOCKS, VARIANTS, LSTMVariant
+import lstm_companion as lc
+from lstm_companion import ABLATIONS, RNNLM, VARIANT_BLOCKS, VARIANTS, LastStateModel, LSTMVariant, lstm_num_params
 
 ATOL = 1e-5
 
@@ -45,9 +44,11 @@ def _manual(mine: LSTMVariant, X: torch.Tensor) -> torch.Tensor:
     H = C = torch.zeros(X.shape[1], h, dtype=X.dtype)
     outs = []
     for X_t in X:
+
         def pre(g):
             s = mine.block_slice(g)
             return X_t @ mine.W_x[:, s] + H @ mine.W_h[:, s] + mine.b[s]
+
         ones = torch.ones_like(H)
         F = torch.sigmoid(pre("f")) if "f" in mine.blocks else ones
         I = torch.sigmoid(pre("i")) if "i" in mine.blocks else (1 - F if mine.variant == "coupled" else ones)
@@ -108,21 +109,30 @@ def test_drops_into_rnnlm_and_last_state_model():
 
 @pytest.mark.parametrize("ablation", list(ABLATIONS))
 def test_make_core_gives_time_major_cores(ablation):
-    core = variants.make_core(ablation, 2, 6)
+    core = lc.make_core(ablation, 2, 6)
     out, _ = core(torch.randn(5, 3, 2))
     assert out.shape == (5, 3, 6)
 
 
 def test_run_ablation_repeats_and_caches(monkeypatch):
-    monkeypatch.setitem(variants.ABLATION_SETTINGS, "adding",
-                        {**variants.ABLATION_SETTINGS["adding"], "num_train": 128, "num_test": 64,
-                         "num_steps": 8, "num_hiddens": 4, "num_updates": 3})
-    data = variants.ablation_data("adding")
-    a, _ = variants.run_ablation("adding", "coupled", 1, data, progress=False)
-    b, _ = variants.run_ablation("adding", "coupled", 1, data, progress=False, cache=True)
-    c, _ = variants.run_ablation("adding", "coupled", 1, data, progress=False, cache=True)  # loaded
+    monkeypatch.setitem(
+        lc.ABLATION_SETTINGS,
+        "adding",
+        {
+            **lc.ABLATION_SETTINGS["adding"],
+            "num_train": 128,
+            "num_test": 64,
+            "num_steps": 8,
+            "num_hiddens": 4,
+            "num_updates": 3,
+        },
+    )
+    data = lc.ablation_data("adding")
+    a, _ = lc.run_ablation("adding", "coupled", 1, data, progress=False)
+    b, _ = lc.run_ablation("adding", "coupled", 1, data, progress=False, cache=True)
+    c, _ = lc.run_ablation("adding", "coupled", 1, data, progress=False, cache=True)  # loaded
     assert a == b == c
-    d, _ = variants.run_ablation("adding", "coupled", 2, data, progress=False)
+    d, _ = lc.run_ablation("adding", "coupled", 2, data, progress=False)
     assert d != a
 
 
@@ -147,8 +157,8 @@ def test_bad_input_raises_clear_errors():
     with pytest.raises(ValueError, match="num_layers=1"):
         LSTMVariant.from_torch(nn.LSTM(3, 4, 2))
     with pytest.raises(ValueError, match="ablation must be one of"):
-        variants.make_core("lstm", 2, 4)
+        lc.make_core("lstm", 2, 4)
     with pytest.raises(ValueError, match="task must be one of"):
-        variants.ablation_data("mnist")
+        lc.ablation_data("mnist")
     with pytest.raises(TypeError, match="seed must be an int"):
-        variants.run_ablation("adding", "vanilla", 1.5)
+        lc.run_ablation("adding", "vanilla", 1.5)

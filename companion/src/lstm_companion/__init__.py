@@ -1,31 +1,26 @@
 """Companion package of the book *Recurrent Networks and LSTMs, Hands-On*.
 
-Modules, each small and about one idea:
+``import lstm_companion as lc`` gives the whole public API as flat names
+(``lc.LSTMScratch``, ``lc.train_lm``, ``lc.load_polarity``, ...). Each name has
+one home, in a layout that follows the data flow of every chapter:
 
-- :mod:`lstm_companion.data` – checked downloads, tokenisation, ``Vocab``, batching (chapter 1)
-- :mod:`lstm_companion.rnn` – an RNN from scratch, convertible to ``nn.RNN`` (chapter 1)
-- :mod:`lstm_companion.lm` – language-model wrapper, baselines, sampling (chapter 1)
-- :mod:`lstm_companion.train` – training with truncated BPTT and clipping, devices (chapters 1–2)
-- :mod:`lstm_companion.checkpoint` – load-or-train cache keyed by settings and code (chapter 1)
-- :mod:`lstm_companion.diagnostics` – per-step gradient norms and decay rates (chapter 2)
-- :mod:`lstm_companion.tasks` – seeded synthetic long-range tasks (chapter 2)
-- :mod:`lstm_companion.lstm` – an LSTM from scratch, convertible to ``nn.LSTM`` (chapters 3–4)
-- :mod:`lstm_companion.recipes` – the cached character-LM training recipes (chapters 3–4)
-- :mod:`lstm_companion.sequences` – padding, masking and packing utilities (chapter 5)
-- :mod:`lstm_companion.forecast` – sunspots, standardising, autoregression (chapter 5)
-- :mod:`lstm_companion.digits` – 8×8 digits read row by row, and a baseline (chapter 5)
-- :mod:`lstm_companion.bilstm` – a BiLSTM from scratch, look-ahead tagging, why a BiLSTM is no language model (chapter 6)
-- :mod:`lstm_companion.sentiment` – sentence polarity data, (Bi)LSTM classifier, bag-of-n-grams baseline (chapters 6–7)
-- :mod:`lstm_companion.attention` – additive, general and dot-product attention with masking (chapter 7)
-- :mod:`lstm_companion.seq2seq` – LSTM encoder–decoders, greedy decoding, checkpoints (chapter 7)
-- :mod:`lstm_companion.translation` – Tatoeba English–French pairs (chapter 7)
-- :mod:`lstm_companion.bleu` – corpus BLEU (chapter 7)
-- :mod:`lstm_companion.gru` – a GRU from scratch, convertible to ``nn.GRU`` (chapter 8)
-- :mod:`lstm_companion.variants` – LSTM variants and the ablation runner (chapter 8)
-- :mod:`lstm_companion.interpret` – what the cells track: signals, correlations against controls, coloured text, gate statistics (chapter 9)
-- :mod:`lstm_companion.fast_lstm` – the same LSTM five ways, proved equal to ``nn.LSTM``; hand-written BPTT; timing and profiling (chapter 10)
-- :mod:`lstm_companion.results` – finds the committed results of the book's scripts (chapters 6–10)
-- :mod:`lstm_companion.plots` – the chapters' figures
+- :mod:`lstm_companion.runtime` – device, seeding, environment variables and
+  paths, atomic writes, file hashes: what every other module may use.
+- :mod:`lstm_companion.data` – checked downloads, vocabularies and batching,
+  each data set's loader, the synthetic tasks.
+- :mod:`lstm_companion.models` – the from-scratch and fast recurrent layers,
+  attention, encoder-decoders, LSTM variants, and the small models built from
+  them. Models never import training code.
+- :mod:`lstm_companion.training` – the one training loop (:func:`fit`), its
+  wrappers for each kind of data, and the load-or-train cache.
+- :mod:`lstm_companion.measure` – metrics and baselines, BLEU, gradient
+  diagnostics, interpretability, the speed benchmark.
+- :mod:`lstm_companion.recipes` – each chapter's cached experiments: the
+  character LMs, sentiment, the pretrained translator, the ablations.
+- :mod:`lstm_companion.plots` – the chapters' figures.
+
+``CONTRIBUTING.md`` at the repository's root says how to add a chapter, a
+data set or a model variant.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -35,100 +30,316 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0+unknown"
 
-from .data import Vocab, fetch, load_time_machine, seq_data_iter_random, seq_data_iter_sequential, split_corpus
-from .lm import RNNLM, generate, unigram_perplexity, uniform_perplexity
-from .rnn import RNNScratch
-from .train import History, TrainConfig, evaluate_perplexity, get_device, seed_everything, train_lm
+from . import data, measure, models, recipes, training
+from .data.batching import (
+    check_lengths,
+    last_valid,
+    length_mask,
+    pad_batch,
+    seq_data_iter_random,
+    seq_data_iter_sequential,
+)
+from .data.digits import (
+    DigitSplit,
+    load_digit_rows,
+)
+from .data.download import (
+    DATA_FILES,
+    POLARITY_URL,
+    ChecksumError,
+    DataFile,
+    fetch,
+)
+from .data.polarity import (
+    PAD_TOKEN,
+    PolarityData,
+    PolaritySplit,
+    encode,
+    load_polarity,
+    read_polarity,
+)
+from .data.sunspots import (
+    Standardizer,
+    load_sunspots,
+    sliding_windows,
+)
+from .data.synthetic import (
+    SUBJECT_TOKENS,
+    adding_baseline_mse,
+    adding_problem,
+    agreement_task,
+    lookahead_bound,
+    lookahead_task,
+    sign_of_sum_task,
+)
+from .data.tatoeba import (
+    BOS_ID,
+    EOS_ID,
+    PAD_ID,
+    SPECIALS,
+    TranslationConfig,
+    TranslationData,
+    decode_ids,
+    encode_batch,
+    load_translation,
+    preprocess_nmt,
+    read_fra_eng,
+    tokenize_nmt,
+)
+from .data.text import (
+    Vocab,
+    load_time_machine,
+    preprocess_time_machine,
+    split_corpus,
+    tokenize,
+)
+from .measure.baselines import (
+    BaselineResult,
+    bag_of_ngrams_baseline,
+    fit_autoregression,
+    logistic_regression_accuracy,
+    predict_autoregression,
+    uniform_perplexity,
+    unigram_perplexity,
+)
+from .measure.benchmark import (
+    find_speed_results,
+    op_counts,
+    plot_speed_ladder,
+    profile_step,
+    profile_table,
+    summarize_times,
+    time_interleaved,
+    train_step,
+)
+from .measure.bleu import (
+    Sentence,
+    bleu_by_length,
+    bleu_stats,
+    corpus_bleu,
+    evaluate_bleu,
+    ngrams,
+    sentence_bleu,
+)
+from .measure.diagnostics import (
+    LossFn,
+    LSTMStepFn,
+    StepFn,
+    geometric_rate,
+    largest_singular_value,
+    lstm_state_grad_norms,
+    scaled_orthogonal,
+    spectral_radius,
+    state_grad_norms,
+)
+from .measure.interpret import (
+    POSITION_CLASSES,
+    TRACE_KEYS,
+    ArrayLike,
+    best_units,
+    cell_activations,
+    char_indicator,
+    char_only_ceiling,
+    colored_text_html,
+    correlate_units,
+    gate_statistics,
+    in_word,
+    is_vowel,
+    is_word_start,
+    plot_colored_text,
+    position_classes,
+    position_in_word,
+    shuffled_control,
+    steps_to_word_end,
+    word_spans,
+)
+from .measure.metrics import (
+    accuracy,
+    causal_perplexity,
+    mae,
+    mean_squared_error,
+    padded_accuracy,
+    rmse,
+    sentiment_accuracy,
+    tagging_accuracy,
+)
+from .models.attention import (
+    AdditiveAttention,
+    Attention,
+    DotProductAttention,
+    GeneralAttention,
+    lengths_to_mask,
+    make_attention,
+    masked_softmax,
+)
+from .models.bilstm import (
+    DIRECTIONS,
+    BiLSTMScratch,
+    bilstm_num_params,
+    matching_num_hiddens,
+    reverse_padded,
+)
+from .models.classifier import (
+    POOLINGS,
+    SentimentClassifier,
+    attention_weights,
+    predict_proba,
+)
+from .models.fast_lstm import (
+    BPTTLSTM,
+    IMPLEMENTATIONS,
+    LADDER,
+    CompiledLSTM,
+    FastLSTMBase,
+    FusedLSTM,
+    LSTMFunction,
+    PremultipliedLSTM,
+    ScriptedLSTM,
+    make_lstm,
+    torch_layout_grads,
+)
+from .models.gru import (
+    GRU_BLOCKS,
+    GRUCellScratch,
+    GRUScratch,
+    gru_num_params,
+    gru_step,
+)
+from .models.heads import (
+    LastStateModel,
+    PaddedSequenceModel,
+    Tagger,
+)
+from .models.initialization import (
+    uniform_parameter,
+)
+from .models.lm import (
+    RNNLM,
+    CharLSTM,
+    generate,
+    generate_causal,
+)
+from .models.lstm import (
+    GATES,
+    TORCH_GATE_ORDER,
+    LSTMCellScratch,
+    LSTMScratch,
+    check_one_layer_lstm,
+    copy_fused_from_torch,
+    fused_to_torch,
+    lstm_num_params,
+    set_forget_bias,
+)
+from .models.rnn import (
+    RNNScratch,
+    bptt_tanh,
+    rnn_step,
+)
+from .models.seq2seq import (
+    BahdanauDecoder,
+    LuongDecoder,
+    Memory,
+    PlainDecoder,
+    Seq2Seq,
+    Seq2SeqConfig,
+    Seq2SeqEncoder,
+    Translation,
+    build_seq2seq,
+    greedy_decode,
+    translate,
+)
+from .models.state import (
+    LSTMState,
+    State,
+    detach_state,
+)
+from .models.variants import (
+    VARIANT_BLOCKS,
+    VARIANTS,
+    LSTMVariant,
+)
+from .plots import (
+    plot_accuracy_vs_distance,
+    plot_attention,
+    plot_history,
+    plot_perplexities,
+    plot_step_series,
+)
+from .recipes.ablations import (
+    ABLATION_SETTINGS,
+    ABLATION_TASKS,
+    ABLATIONS,
+    AblationData,
+    ablation_data,
+    ablation_model,
+    evaluate_ablation,
+    load_ablation_table,
+    make_core,
+    run_ablation,
+    train_ablation,
+)
+from .recipes.char_lm import (
+    CHAR_LM_KINDS,
+    CHAR_LM_SETTINGS,
+    TrainedCharLM,
+    char_lm,
+    char_lm_config,
+)
+from .recipes.sentiment import (
+    SENTIMENT_SETTINGS,
+    load_or_train_classifier,
+    make_classifier,
+    sentiment_config,
+)
+from .recipes.translation import (
+    load_pretrained,
+    save_pretrained,
+)
+from .runtime import (
+    CACHE_ENV,
+    DATA_ENV,
+    RESULTS_ENV,
+    atomic_write,
+    cache_dir,
+    data_dir,
+    file_hash,
+    find_results,
+    get_device,
+    model_device,
+    seed_everything,
+)
+from .training.checkpoint import (
+    cache_key,
+    code_hash,
+    load_model,
+    load_or_train,
+    save_model,
+)
+from .training.lm import (
+    TrainConfig,
+    epochs_before_drop,
+    evaluate_perplexity,
+    train_lm,
+    train_lm_with_lr_drop,
+)
+from .training.loop import (
+    History,
+    clip_gradients,
+    grad_norm,
+)
+from .training.supervised import (
+    SentimentConfig,
+    SentimentHistory,
+    Seq2SeqTrainConfig,
+    TaggerConfig,
+    TaskConfig,
+    sequence_loss,
+    train_classifier,
+    train_on_task,
+    train_padded,
+    train_seq2seq,
+    train_tagger,
+)
 
-__all__ = [
-    "__version__",
-    "Vocab",
-    "fetch",
-    "load_time_machine",
-    "seq_data_iter_random",
-    "seq_data_iter_sequential",
-    "split_corpus",
-    "RNNLM",
-    "generate",
-    "unigram_perplexity",
-    "uniform_perplexity",
-    "RNNScratch",
-    "History",
-    "TrainConfig",
-    "evaluate_perplexity",
-    "get_device",
-    "seed_everything",
-    "train_lm",
-]
-
-# Chapter 2: gradient diagnostics and long-range tasks (also reachable as
-# ``lstm_companion.diagnostics`` and ``lstm_companion.tasks``).
-from . import diagnostics, tasks  # noqa: E402
-from .diagnostics import geometric_rate, scaled_orthogonal, state_grad_norms  # noqa: E402
-from .tasks import LastStateModel, TaskConfig, adding_problem, agreement_task, train_on_task  # noqa: E402
-
-__all__ += [
-    "diagnostics",
-    "tasks",
-    "geometric_rate",
-    "scaled_orthogonal",
-    "state_grad_norms",
-    "LastStateModel",
-    "TaskConfig",
-    "adding_problem",
-    "agreement_task",
-    "train_on_task",
-]
-
-# Chapters 3-5: the LSTM from scratch.
-from . import lstm  # noqa: E402
-from .lstm import LSTMCellScratch, LSTMScratch, lstm_num_params, set_forget_bias  # noqa: E402
-
-__all__ += ["lstm", "LSTMCellScratch", "LSTMScratch", "lstm_num_params", "set_forget_bias"]
-
-# Chapters 3-4: shared, cached training recipes.
-from . import recipes  # noqa: E402
-from .recipes import CharLM, char_lm  # noqa: E402
-
-__all__ += ["recipes", "CharLM", "char_lm"]
-
-# Chapter 5: nn.LSTM in practice (variable-length batches, digits read row by row, forecasting).
-from . import digits, forecast, sequences  # noqa: E402
-from .sequences import PaddedSequenceModel, last_valid, length_mask, pad_batch  # noqa: E402
-
-__all__ += ["digits", "forecast", "sequences", "PaddedSequenceModel", "last_valid", "length_mask", "pad_batch"]
-
-# Chapters 6-10: committed results of the longer scripts.
-from . import results  # noqa: E402
-
-__all__ += ["results"]
-
-# Chapter 6: bidirectional LSTMs and sentence sentiment.
-from . import bilstm, sentiment  # noqa: E402
-from .bilstm import BiLSTMScratch, reverse_padded  # noqa: E402
-from .sentiment import SentimentClassifier, load_polarity  # noqa: E402
-
-__all__ += ["bilstm", "sentiment", "BiLSTMScratch", "reverse_padded", "SentimentClassifier", "load_polarity"]
-
-# Chapter 7: attention, encoder-decoders, BLEU.
-from . import attention, bleu, seq2seq, translation  # noqa: E402
-
-__all__ += ["attention", "bleu", "seq2seq", "translation"]
-
-# Chapter 8: the GRU from scratch, LSTM variants and the ablation.
-from . import gru, variants  # noqa: E402
-from .gru import GRUScratch, gru_num_params  # noqa: E402
-from .variants import LSTMVariant  # noqa: E402
-
-__all__ += ["gru", "variants", "GRUScratch", "gru_num_params", "LSTMVariant"]
-
-# Chapter 9: what the cells learn.
-from . import interpret  # noqa: E402
-
-__all__ += ["interpret"]
-
-# Chapter 10: making an LSTM fast.
-from . import fast_lstm  # noqa: E402
-from .fast_lstm import BPTTLSTM, FusedLSTM, PremultipliedLSTM  # noqa: E402
-
-__all__ += ["fast_lstm", "FusedLSTM", "PremultipliedLSTM", "BPTTLSTM"]
+__all__ = sorted(name for name in dir() if not name.startswith("_") and name not in {"PackageNotFoundError", "version"})
+__all__ += ["__version__"]

@@ -17,6 +17,8 @@ __all__ = [
     "check_tensor",
     "check_same_device",
     "check_lstm_input",
+    "check_seed",
+    "check_samples",
 ]
 
 
@@ -134,3 +136,16 @@ def check_lstm_input(
     for name, s in zip(("state[0] (H0)", "state[1] (C0)"), state):
         check_tensor(name, s, shape=shape, dtype=like.dtype)
         check_same_device(name, s, like.device)
+
+
+def check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    return seed
+
+
+def check_samples(X: torch.Tensor, y: torch.Tensor) -> None:
+    check_tensor("X", X)
+    check_tensor("y", y, ndim=1)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X and y must hold the same number of samples, got {X.shape[0]} and {y.shape[0]}")

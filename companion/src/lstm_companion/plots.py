@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 from matplotlib.axes import Axes
 
-from .train import History
+from ._checks import check_tensor
+from .training.loop import History
 
-__all__ = ["plot_history", "plot_perplexities", "plot_step_series", "plot_accuracy_vs_distance"]
+__all__ = ["plot_history", "plot_perplexities", "plot_step_series", "plot_accuracy_vs_distance", "plot_attention"]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 3.5)) -> Axes:
@@ -104,4 +107,38 @@ def plot_accuracy_vs_distance(
     ax.set_ylabel("held-out accuracy")
     ax.set_title(title or "Accuracy against distance")
     ax.legend()
+    return ax
+
+
+def plot_attention(
+    weights: torch.Tensor,
+    src_words: Sequence[str],
+    tgt_words: Sequence[str],
+    *,
+    ax: Any = None,
+    title: str | None = None,
+    cmap: str = "Reds",
+) -> Any:
+    """Heatmap of one sentence pair's attention weights (chapter 7).
+
+    ``weights`` ``(num_target_words, num_source_words)``: row ``i`` is where
+    the decoder looked while writing ``tgt_words[i]``. Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    check_tensor("weights", weights, ndim=2, floating=True)
+    if tuple(weights.shape) != (len(tgt_words), len(src_words)):
+        raise ValueError(
+            f"weights must have shape (len(tgt_words), len(src_words)) = {(len(tgt_words), len(src_words))}, "
+            f"got {tuple(weights.shape)}"
+        )
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * len(src_words) + 1.5, 0.45 * len(tgt_words) + 1))
+    ax.imshow(weights.detach().cpu().numpy(), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(len(src_words)), list(src_words), rotation=60, ha="right")
+    ax.set_yticks(range(len(tgt_words)), list(tgt_words))
+    ax.set_xlabel("source (English)")
+    ax.set_ylabel("output (French)")
+    if title:
+        ax.set_title(title)
     return ax

@@ -1,0 +1,215 @@
+"""Variable-length batches: padding, the last valid step, and a length-aware model (chapter 5).
+
+Sequences in a minibatch rarely have the same length. Chapter 5 pads them to
+the longest one, shows that ``nn.utils.rnn.pack_padded_sequence`` makes
+``nn.LSTM`` skip the padding exactly, and measures what goes wrong when the
+padding is not masked.
+
+- :func:`pad_batch`: a list of ``(length_i, num_inputs)`` tensors -> one
+  padded tensor and the lengths.
+- :func:`length_mask`: ``True`` at valid steps, ``False`` at padding.
+- :func:`last_valid`: each sequence's output at its own last step (a gather).
+- :class:`PaddedSequenceModel`: a recurrent core and a linear layer that reads
+  each sequence's last valid state (packed), or, to show the mistake, the
+  state after the padding (``packed=False``).
+- :func:`train_padded` and :func:`padded_accuracy`: training and evaluation
+  for it, with :class:`~lstm_companion.TaskConfig`'s settings.
+- :func:`sign_of_sum_task`: seeded variable-length sequences whose label is
+  the sign of their sum.
+
+Padded tensors are **batch-first** here, ``(batch_size, num_steps,
+num_inputs)``, so that a minibatch is ``X[indices]``; the model turns them
+time-major for the core, as :class:`~lstm_companion.LastStateModel`
+does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+
+from .._checks import check_positive_int, check_tensor
+
+__all__ = [
+    "check_padded_samples",
+    "seq_data_iter_sequential",
+    "seq_data_iter_random",
+    "pad_batch",
+    "check_lengths",
+    "length_mask",
+    "last_valid",
+]
+
+
+def _check_batching(corpus: torch.Tensor, batch_size: int, num_steps: int) -> None:
+    check_tensor("corpus", corpus, ndim=1, floating=False)
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("num_steps", num_steps)
+    if len(corpus) < batch_size * num_steps + 1:
+        raise ValueError(
+            f"corpus of length {len(corpus)} is too short for batch_size={batch_size} and "
+            f"num_steps={num_steps}: need at least batch_size * num_steps + 1 = {batch_size * num_steps + 1} tokens"
+        )
+
+
+def seq_data_iter_sequential(
+    corpus: torch.Tensor,
+    batch_size: int,
+    num_steps: int,
+    *,
+    offset: int | None = None,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Minibatches of ``batch_size`` parallel streams, consecutive in time (chapter 1).
+
+    Row ``b`` of one minibatch continues row ``b`` of the previous one, so the
+    hidden state can be carried over (and detached: truncated BPTT). The corpus
+    is cut into ``batch_size`` equal streams after a start ``offset`` (random in
+    ``[0, num_steps)`` unless given), and each token of the used range appears
+    exactly once as an input per epoch. Yields ``X, Y`` of shape
+    ``(batch_size, num_steps)``; ``Y`` is ``X`` shifted by one token.
+    """
+    _check_batching(corpus, batch_size, num_steps)
+    if offset is None:
+        offset = int(torch.randint(0, min(num_steps, len(corpus) - batch_size * num_steps), (1,), generator=generator))
+    if not 0 <= offset < len(corpus) - batch_size * num_steps:
+        raise ValueError(f"offset must be in [0, {len(corpus) - batch_size * num_steps}), got {offset}")
+    num_batches = (len(corpus) - offset - 1) // (batch_size * num_steps)
+    num_tokens = num_batches * batch_size * num_steps
+    Xs = corpus[offset : offset + num_tokens].reshape(batch_size, -1)  # (batch_size, num_batches * num_steps)
+    Ys = corpus[offset + 1 : offset + 1 + num_tokens].reshape(batch_size, -1)
+    for i in range(0, num_batches * num_steps, num_steps):
+        yield Xs[:, i : i + num_steps], Ys[:, i : i + num_steps]
+
+
+def seq_data_iter_random(
+    corpus: torch.Tensor,
+    batch_size: int,
+    num_steps: int,
+    *,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Minibatches of independent subsequences at random positions (chapter 1).
+
+    A random offset in ``[0, num_steps)``, then the corpus is cut into
+    subsequences of ``num_steps`` tokens, shuffled and grouped. Consecutive
+    minibatches are unrelated, so the hidden state starts from zero each time.
+    Yields ``X, Y`` of shape ``(batch_size, num_steps)``.
+    """
+    _check_batching(corpus, batch_size, num_steps)
+    offset = int(torch.randint(0, min(num_steps, len(corpus) - batch_size * num_steps), (1,), generator=generator))
+    starts = torch.arange(offset, len(corpus) - num_steps, num_steps)  # each start leaves room for Y
+    starts = starts[torch.randperm(len(starts), generator=generator)]
+    steps = torch.arange(num_steps)
+    for i in range(0, len(starts) - batch_size + 1, batch_size):
+        idx = starts[i : i + batch_size, None] + steps  # (batch_size, num_steps)
+        yield corpus[idx], corpus[idx + 1]
+
+
+def pad_batch(
+    sequences: Sequence[torch.Tensor], padding_value: float = 0.0, *, batch_first: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad sequences of different lengths into one tensor (chapter 5).
+
+    ``sequences`` holds tensors of shape ``(length_i, *features)`` (for
+    example ``(length_i, num_inputs)``), all with the same feature shape,
+    dtype and device, and each with at least one step. Returns ``padded`` of
+    shape ``(batch_size, max_length, *features)`` (or ``(max_length,
+    batch_size, *features)`` with ``batch_first=False``), filled with
+    ``padding_value`` after each sequence's end, and ``lengths``, an int64
+    CPU tensor of shape ``(batch_size,)``, which is what
+    ``pack_padded_sequence`` wants.
+    """
+    if isinstance(sequences, (torch.Tensor, str, bytes)) or not isinstance(sequences, Sequence):
+        raise TypeError(
+            f"sequences must be a list or tuple of tensors, got {type(sequences).__name__}"
+            + (" (a tensor is already padded; pass a list of its rows)" if isinstance(sequences, torch.Tensor) else "")
+        )
+    if len(sequences) == 0:
+        raise ValueError("sequences must hold at least one sequence, got an empty list")
+    first = sequences[0]
+    for i, s in enumerate(sequences):
+        if not isinstance(s, torch.Tensor):
+            raise TypeError(f"sequences[{i}] must be a torch.Tensor, got {type(s).__name__}")
+        if s.dim() == 0:
+            raise ValueError(f"sequences[{i}] must have a time axis (shape (length, ...)), got a 0-dim tensor")
+        if s.shape[0] == 0:
+            raise ValueError(f"sequences[{i}] is empty (length 0); every sequence needs at least one step")
+        if s.shape[1:] != first.shape[1:]:
+            raise ValueError(
+                f"sequences[{i}] has feature shape {tuple(s.shape[1:])}, but sequences[0] has "
+                f"{tuple(first.shape[1:])}; all sequences must have the same shape after the time axis"
+            )
+        if s.dtype != first.dtype:
+            raise TypeError(f"sequences[{i}] has dtype {s.dtype}, but sequences[0] has {first.dtype}")
+        if s.device != first.device:
+            raise ValueError(f"sequences[{i}] is on {s.device}, but sequences[0] is on {first.device}")
+    lengths = torch.tensor([s.shape[0] for s in sequences], dtype=torch.long)  # (batch_size,)
+    padded = first.new_full((len(sequences), int(lengths.max()), *first.shape[1:]), padding_value)
+    for i, s in enumerate(sequences):
+        padded[i, : s.shape[0]] = s  # (batch_size, max_length, *features)
+    return (padded, lengths) if batch_first else (padded.transpose(0, 1), lengths)
+
+
+def check_lengths(lengths: object, batch_size: int, num_steps: int) -> torch.Tensor:
+    """Return ``lengths`` as an int64 CPU tensor if it fits a padded batch, else raise (chapter 5).
+
+    Valid lengths form a 1-D integer tensor of ``batch_size`` entries, each in
+    ``[1, num_steps]``.
+    """
+    if not isinstance(lengths, torch.Tensor):
+        raise TypeError(f"lengths must be a torch.Tensor of ints, got {type(lengths).__name__}")
+    check_tensor("lengths", lengths, ndim=1, floating=False)
+    if lengths.shape[0] != batch_size:
+        raise ValueError(
+            f"lengths must have one entry per sequence, batch_size={batch_size}, got {lengths.shape[0]} entries"
+        )
+    lo, hi = int(lengths.min()), int(lengths.max())
+    if lo < 1 or hi > num_steps:
+        raise ValueError(
+            f"lengths must lie in [1, {num_steps}] (num_steps of the padded batch), got values in [{lo}, {hi}]"
+        )
+    return lengths.to(device="cpu", dtype=torch.long)
+
+
+def length_mask(lengths: torch.Tensor, num_steps: int | None = None, *, batch_first: bool = True) -> torch.Tensor:
+    """Boolean mask, ``True`` at valid steps and ``False`` at padding (chapter 5).
+
+    Shape ``(batch_size, num_steps)``, or ``(num_steps, batch_size)`` with
+    ``batch_first=False``; ``num_steps`` defaults to ``max(lengths)``.
+    """
+    check_tensor("lengths", lengths, ndim=1, floating=False)
+    if num_steps is None:
+        num_steps = int(lengths.max())
+    check_positive_int("num_steps", num_steps)
+    lengths = check_lengths(lengths, lengths.shape[0], num_steps)
+    mask = torch.arange(num_steps)[None, :] < lengths[:, None]  # (batch_size, num_steps)
+    return mask if batch_first else mask.T
+
+
+def last_valid(outputs: torch.Tensor, lengths: torch.Tensor, *, batch_first: bool = False) -> torch.Tensor:
+    """Each sequence's output at its own last valid step, ``outputs[lengths[b] - 1, b]`` (chapter 5).
+
+    ``outputs`` has shape ``(num_steps, batch_size, num_hiddens)`` (time-major,
+    as ``nn.LSTM`` and ``pad_packed_sequence`` return by default) or
+    ``(batch_size, num_steps, num_hiddens)`` with ``batch_first=True``.
+    Returns ``(batch_size, num_hiddens)``. For a unidirectional LSTM run on a
+    packed batch this equals the last layer's ``h_n``.
+    """
+    check_tensor("outputs", outputs, ndim=3)
+    time_axis = 1 if batch_first else 0
+    batch_size, num_steps = outputs.shape[1 - time_axis], outputs.shape[time_axis]
+    lengths = check_lengths(lengths, batch_size, num_steps).to(outputs.device)
+    index = (lengths - 1).view(1, batch_size, 1).expand(1, batch_size, outputs.shape[2])  # (1, batch_size, h)
+    time_major = outputs.transpose(0, 1) if batch_first else outputs  # (num_steps, batch_size, h)
+    return time_major.gather(0, index)[0]  # (batch_size, num_hiddens)
+
+
+def check_padded_samples(X: torch.Tensor, lengths: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Check padded samples ``X`` ``(num_samples, num_steps, num_inputs)``, their lengths and labels ``y``; return the lengths (chapter 5)."""
+    check_tensor("X", X, ndim=3, floating=True)
+    check_tensor("y", y, ndim=1, floating=False)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"X and y must hold the same number of samples, got {X.shape[0]} and {y.shape[0]}")
+    return check_lengths(lengths, X.shape[0], X.shape[1])

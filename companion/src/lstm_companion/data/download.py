@@ -1,0 +1,241 @@
+"""data/download: moved from data."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..runtime import DATA_ENV, _write_atomic, cache_dir, data_dir, file_hash
+
+__all__ = ["DataFile", "POLARITY_URL", "DATA_FILES", "ChecksumError", "fetch"]
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A data file the book uses: where it comes from and what it must hash to."""
+
+    name: str  # file name, also its name in the cache and in a local data folder
+    url: str  # canonical download address
+    sha1: str  # hex sha1 (the hash d2l checks)
+    sha256: str  # hex sha256 (the hash this package checks)
+    description: str = ""
+    member: str | None = None  # path inside the tar.gz archive at ``url``; None: ``url`` is the file itself
+
+
+#: The Cornell archive of the sentence polarity data (chapter 6); it holds
+#: ``rt-polaritydata/rt-polarity.pos`` and ``.neg``.
+POLARITY_URL = "http://www.cs.cornell.edu/people/pabo/movie-review-data/rt-polaritydata.tar.gz"
+
+
+DATA_FILES: dict[str, DataFile] = {
+    f.name: f
+    for f in [
+        DataFile(
+            "timemachine.txt",
+            "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
+            "090b5e7e70c295757f55df93cb0a180b9691891a",
+            "8424dbd9532ac81f7e5f0b6add90e6952baea29158309d7d1bf3884f4e12c516",
+            "H. G. Wells, The Time Machine (Project Gutenberg), as in d2l",
+        ),
+        DataFile(
+            "fra-eng.zip",
+            "http://d2l-data.s3-accelerate.amazonaws.com/fra-eng.zip",
+            "94646ad1522d915e7b0f9296181140edcf86a4f5",
+            "fa96382b2c8b609e1662654c1e6e6baeb8d30b3bf63dfb4a5a261cc36347df13",
+            "Tatoeba English-French sentence pairs (manythings.org/anki), as in d2l",
+        ),
+        DataFile(
+            "rt-polarity.pos",
+            POLARITY_URL,
+            "a22c1d160197da41367feef5ad7ef36503e9a0ff",
+            "be55c4110462d1e47831f7f8cc674f1206fafc3b02f02aa2739e1c9456a3481f",
+            "Pang & Lee (2005) sentence polarity v1.0: 5331 positive sentences, extracted, as UTF-8",
+            member="rt-polaritydata/rt-polarity.pos",
+        ),
+        DataFile(
+            "rt-polarity.neg",
+            POLARITY_URL,
+            "8c8434996066845bcf936245968b7203119f9dd5",
+            "6b3a3603fd5f1405503fb16de5c5244385d3a8e373a0ce421d359e37bbcff5ee",
+            "Pang & Lee (2005) sentence polarity v1.0: 5331 negative sentences, extracted, as UTF-8",
+            member="rt-polaritydata/rt-polarity.neg",
+        ),
+    ]
+}
+
+
+class ChecksumError(ValueError):
+    """A file's content does not hash to what the registry says."""
+
+
+def fetch(
+    name: str,
+    *,
+    url: str | None = None,
+    cache: str | os.PathLike[str] | None = None,
+    local_dir: str | os.PathLike[str] | None = None,
+    timeout: float = 60.0,
+) -> Path:
+    """Return the path of data file ``name``, verified by its sha256 (chapter 1).
+
+    Order of search:
+
+    1. ``local_dir`` (or the folder named by ``LSTM_COMPANION_DATA``): the file
+       is used in place if its checksum is right; a wrong checksum is an error.
+    2. the cache folder (``cache`` or ``LSTM_COMPANION_CACHE``): used if its
+       checksum is right; a damaged cached file is removed and fetched again.
+    3. download from ``url`` (default: the file's canonical address) into a
+       temporary file, check the HTTP status and the checksum, then rename.
+       For a file that lives inside an archive (``DataFile.member``, the
+       sentence polarity data of chapter 6), ``url`` is the tar.gz archive:
+       it is downloaded to a temporary file, the member is extracted and
+       converted to UTF-8 (:func:`_to_utf8`), and the checksum of that
+       converted text is checked before it is renamed into the cache. The
+       other registry files of the same archive are extracted and checked
+       in the same pass, so they need no second download.
+
+    Raises ``ChecksumError`` naming the file and both hashes when a file is
+    wrong, and leaves no partial file behind.
+    """
+    if name not in DATA_FILES:
+        raise ValueError(f"name must be one of {sorted(DATA_FILES)}, got {name!r}")
+    spec = DATA_FILES[name]
+
+    local = Path(local_dir).expanduser() if local_dir is not None else data_dir()
+    if local is not None:
+        path = local / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{name} not found in the local data folder {local} "
+                f"(set by {'local_dir' if local_dir is not None else DATA_ENV}); "
+                f"put the file there or unset {DATA_ENV} to download it from {spec.url}"
+            )
+        _verify(path, spec)
+        return path
+
+    folder = (Path(cache).expanduser() if cache is not None else cache_dir()) / "data"
+    target = folder / name
+    if target.is_file():
+        try:
+            _verify(target, spec)
+            return target
+        except ChecksumError as err:
+            warnings.warn(f"{err}; removing the damaged cached file and downloading again", stacklevel=2)
+            target.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    if spec.member is not None:
+        _download_from_archive(url or spec.url, target, spec, timeout)
+    else:
+        _download(url or spec.url, target, spec, timeout)
+    return target
+
+
+def _verify(path: Path, spec: DataFile) -> None:
+    got = file_hash(path, "sha256")
+    if got != spec.sha256:
+        raise ChecksumError(
+            f"{path} has the wrong sha256: expected {spec.sha256}, got {got} "
+            f"(size {path.stat().st_size} bytes); the file is damaged or is not {spec.name}"
+        )
+
+
+def _stream_to(url: str, path: Path, what: str, timeout: float) -> str:
+    """Download ``url`` into ``path`` (which exists), checking the HTTP status; return the sha256 of the bytes.
+
+    ``what`` names the download in errors, e.g. ``"timemachine.txt from <url>"``.
+    """
+    sha256 = hashlib.sha256()
+    try:
+        response = urllib.request.urlopen(url, timeout=timeout)
+    except urllib.error.HTTPError as err:
+        raise OSError(f"downloading {what} failed: HTTP {err.code} {err.reason}") from err
+    with response, open(path, "wb") as out:
+        status = getattr(response, "status", 200)
+        if status != 200:
+            raise OSError(f"downloading {what} failed: HTTP {status}")
+        for chunk in iter(lambda: response.read(1 << 16), b""):
+            sha256.update(chunk)
+            out.write(chunk)
+    return sha256.hexdigest()
+
+
+def _download(url: str, target: Path, spec: DataFile, timeout: float) -> None:
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        got = _stream_to(url, tmp, f"{spec.name} from {url}", timeout)
+        if got != spec.sha256:
+            raise ChecksumError(
+                f"downloaded {spec.name} from {url} has the wrong sha256: expected {spec.sha256}, "
+                f"got {got}; nothing was written to {target}"
+            )
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _to_utf8(raw: bytes) -> bytes:
+    """The archive's bytes as the UTF-8 text whose sha256 the registry holds (chapter 6).
+
+    ``rt-polaritydata.tar.gz`` is Latin-1, not UTF-8: apart from ASCII it holds
+    316 single bytes for accented letters (such as the "o" of "ladron" with an
+    accent). The registry's files hold U+FFFD (the replacement character) at
+    exactly those places, so they are what decoding the bytes as UTF-8 with
+    ``errors="replace"`` gives; every ASCII byte is unchanged. Doing the same
+    here reproduces them byte for byte. (This was checked against an archive
+    rebuilt from the registry's files, not against the Cornell server, which
+    the book's build machines cannot reach; a mismatch would raise
+    ``ChecksumError``, never cache a wrong file.)
+    """
+    return raw.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: float) -> None:
+    """Download the tar.gz at ``url``, extract ``spec.member`` (and its siblings), check, rename."""
+    siblings = [f for f in DATA_FILES.values() if f.member is not None and f.url == spec.url and f is not spec]
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{Path(url).name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    archive = Path(tmp_name)
+    try:
+        _stream_to(url, archive, f"{spec.name} (archive {url})", timeout)
+        contents: dict[str, bytes] = {}
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                names = set(tar.getnames())
+                for f in [spec, *siblings]:
+                    handle = tar.extractfile(f.member) if f.member in names else None  # type: ignore[arg-type]
+                    if handle is not None:
+                        contents[f.name] = _to_utf8(handle.read())
+        except (tarfile.TarError, EOFError, OSError) as err:  # gzip.BadGzipFile is an OSError
+            raise ChecksumError(
+                f"downloaded archive {url} (for {spec.name}) is not a readable tar.gz file: {err}; "
+                f"nothing was written to {target.parent}"
+            ) from err
+        if spec.name not in contents:
+            raise OSError(
+                f"the archive {url} does not hold {spec.member} (needed for {spec.name}); it holds {sorted(names)[:10]}"
+            )
+        got = hashlib.sha256(contents[spec.name]).hexdigest()
+        if got != spec.sha256:
+            raise ChecksumError(
+                f"{spec.name} extracted from {url} ({spec.member}, converted to UTF-8) has the wrong sha256: "
+                f"expected {spec.sha256}, got {got}; nothing was written to {target}"
+            )
+        for f in [spec, *siblings]:
+            text = contents.get(f.name)
+            path = target.parent / f.name
+            if text is None or hashlib.sha256(text).hexdigest() != f.sha256 or (f is not spec and path.is_file()):
+                continue  # a damaged sibling is simply not cached; fetching it raises then
+            _write_atomic(path, text)
+    finally:
+        if archive.exists():
+            archive.unlink()

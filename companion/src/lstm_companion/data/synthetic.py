@@ -1,0 +1,180 @@
+"""Seeded synthetic tasks with long-range dependencies, and a small model to learn them (chapter 2).
+
+Chapter 2 ("Vanishing and exploding gradients") shows a plain RNN failing as
+the distance between cause and effect grows; the LSTM chapters solve the same
+tasks. Every generator takes a ``seed`` and draws from its own
+``torch.Generator``: the same seed gives the same data, whatever else the
+program does with PyTorch's global random state.
+
+- :func:`agreement_task`: "The cat(s), which ..., was/were": the first token
+  is a subject of class 0 or 1, then ``distance`` filler tokens; the label is
+  the subject's class.
+- :func:`adding_problem`: the adding problem of Hochreiter and Schmidhuber
+  (1997): a sequence of ``(value, marker)`` pairs, exactly two markers; the
+  target is the sum of the two marked values.
+- :class:`LastStateModel`: inputs -> recurrent core -> linear layer on the
+  core's last output.
+- :func:`train_on_task` and :func:`accuracy`: a minibatch training loop with
+  clipping, and the fraction of correct labels.
+
+Data are stored **sample-first**: ``X`` has shape ``(num_samples, num_steps)``
+(token indices) or ``(num_samples, num_steps, num_inputs)`` (features), so
+that a minibatch is ``X[indices]``. :class:`LastStateModel` turns a minibatch
+into the time-major layout ``(num_steps, batch_size, num_inputs)`` that
+``RNNScratch`` and ``nn.RNN`` read.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._checks import check_positive_int, check_seed
+
+__all__ = [
+    "lookahead_task",
+    "lookahead_bound",
+    "sign_of_sum_task",
+    "SUBJECT_TOKENS",
+    "agreement_task",
+    "adding_problem",
+    "adding_baseline_mse",
+]
+
+
+def lookahead_task(
+    num_samples: int, num_steps: int, *, vocab_size: int = 10, offset: int = 3, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tag every position with the token ``offset`` steps later (chapter 6).
+
+    ``X`` holds tokens drawn uniformly from ``0 .. vocab_size - 1``, shape
+    ``(num_samples, num_steps)``. The tag of position ``t`` is ``X[t +
+    offset]``, and for the last ``offset`` positions, which have no such
+    token, the extra tag ``vocab_size`` ("end"). Returns ``X`` and tags ``Y``
+    of the same shape, both ``torch.long``. A left-to-right model can only
+    guess the future token (accuracy ``1 / vocab_size`` there) but knows
+    where the end is: :func:`lookahead_bound`.
+    """
+    check_positive_int("num_samples", num_samples)
+    check_positive_int("num_steps", num_steps)
+    check_positive_int("vocab_size", vocab_size)
+    check_positive_int("offset", offset)
+    if offset >= num_steps:
+        raise ValueError(f"offset must be < num_steps={num_steps}, got {offset}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randint(0, vocab_size, (num_samples, num_steps), generator=gen)
+    Y = torch.full_like(X, vocab_size)
+    Y[:, : num_steps - offset] = X[:, offset:]
+    return X, Y
+
+
+def lookahead_bound(num_steps: int, vocab_size: int, offset: int) -> float:
+    """The best accuracy on :func:`lookahead_task` without seeing the future (chapter 6).
+
+    Chance ``1 / vocab_size`` on the ``num_steps - offset`` positions whose
+    tag is a future token, certainty on the ``offset`` "end" positions.
+    """
+    check_positive_int("num_steps", num_steps)
+    check_positive_int("vocab_size", vocab_size)
+    check_positive_int("offset", offset)
+    return ((num_steps - offset) / vocab_size + offset) / num_steps
+
+
+def sign_of_sum_task(
+    num_samples: int, min_length: int, max_length: int, *, seed: int = 0
+) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """Variable-length sequences labelled by the sign of their sum (chapter 5).
+
+    Each sequence has a length drawn uniformly from ``[min_length,
+    max_length]`` and one input per step, drawn uniformly from ``[-1, 1)``.
+    The label is ``1`` if the sum of the sequence is positive, else ``0``,
+    so the model must read every step up to the sequence's own end, and
+    guessing scores about 0.5. Returns a list of ``num_samples`` float32
+    tensors of shape ``(length_i, 1)`` (pad them with :func:`pad_batch`) and
+    the labels ``(num_samples,)`` (``torch.long``).
+    """
+    check_positive_int("num_samples", num_samples)
+    check_positive_int("min_length", min_length)
+    check_positive_int("max_length", max_length)
+    if max_length < min_length:
+        raise ValueError(f"max_length must be >= min_length={min_length}, got {max_length}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    lengths = torch.randint(min_length, max_length + 1, (num_samples,), generator=gen)
+    sequences = [torch.rand(int(n), 1, generator=gen) * 2 - 1 for n in lengths]  # (length_i, 1)
+    y = torch.tensor([int(s.sum() > 0) for s in sequences], dtype=torch.long)  # (num_samples,)
+    return sequences, y
+
+
+SUBJECT_TOKENS = (0, 1)  # token 0: a class-0 subject ("cat"), token 1: a class-1 subject ("cats")
+
+
+def agreement_task(
+    num_samples: int,
+    distance: int,
+    *,
+    vocab_size: int = 10,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Subject-verb agreement across ``distance`` filler tokens (chapter 2).
+
+    Each sequence has ``distance + 1`` tokens: a subject, token ``0`` (class 0,
+    "cat") or token ``1`` (class 1, "cats"), followed by ``distance`` filler
+    tokens drawn uniformly from ``2, ..., vocab_size - 1`` (the relative
+    clause "which ..."). The label is the subject's class (the verb's number:
+    "was" or "were"), to be predicted after the last token. The fillers carry
+    no information about the label, so a model must carry it for ``distance``
+    steps. Classes are exactly balanced (up to one sample) and shuffled, so
+    guessing scores 0.5.
+
+    Returns ``X`` of shape ``(num_samples, distance + 1)`` and ``y`` of shape
+    ``(num_samples,)``, both ``torch.long``.
+    """
+    check_positive_int("num_samples", num_samples)
+    check_positive_int("distance", distance)
+    check_positive_int("vocab_size", vocab_size)
+    if vocab_size < 3:
+        raise ValueError(f"vocab_size must be >= 3 (two subject tokens and at least one filler), got {vocab_size}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    y = (torch.arange(num_samples) % 2)[torch.randperm(num_samples, generator=gen)]  # (num_samples,)
+    X = torch.randint(2, vocab_size, (num_samples, distance + 1), generator=gen)  # fillers
+    X[:, 0] = y  # the subject's token is its class
+    return X, y
+
+
+def adding_problem(num_samples: int, num_steps: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The adding problem (Hochreiter and Schmidhuber, 1997) (chapter 2).
+
+    Each of the ``num_steps`` time steps carries two inputs: a value drawn
+    uniformly from ``[0, 1)`` and a marker, ``0`` or ``1``. Exactly two steps
+    are marked, one drawn uniformly from the first half of the sequence
+    (``t < num_steps // 2``) and one from the second half, and the target is
+    the sum of the two marked values. This is the common modern form of the
+    task; the 1997 paper's version draws values from ``[-1, 1]`` and places the
+    markers slightly differently. Predicting the constant 1 (the mean target)
+    gives a mean squared error of 1/6 (:func:`adding_baseline_mse`).
+
+    Returns ``X`` of shape ``(num_samples, num_steps, 2)`` (channel 0: values,
+    channel 1: markers) and ``y`` of shape ``(num_samples,)``, both float32.
+    """
+    check_positive_int("num_samples", num_samples)
+    check_positive_int("num_steps", num_steps)
+    if num_steps < 2:
+        raise ValueError(f"num_steps must be >= 2 to hold two markers, got {num_steps}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    values = torch.rand(num_samples, num_steps, generator=gen)  # (num_samples, num_steps)
+    half = num_steps // 2
+    first = torch.randint(0, half, (num_samples,), generator=gen)
+    second = torch.randint(half, num_steps, (num_samples,), generator=gen)
+    markers = torch.zeros(num_samples, num_steps)
+    rows = torch.arange(num_samples)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    X = torch.stack([values, markers], dim=-1)  # (num_samples, num_steps, 2)
+    y = values[rows, first] + values[rows, second]  # (num_samples,)
+    return X, y
+
+
+def adding_baseline_mse() -> float:
+    """MSE of always predicting 1 on the adding problem: Var(U1 + U2) = 2/12 = 1/6 (chapter 2)."""
+    return 1.0 / 6.0

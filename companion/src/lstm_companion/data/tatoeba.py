@@ -1,0 +1,248 @@
+"""English→French sentence pairs for the translation experiments (chapter 7).
+
+The Tatoeba pairs of ``fra-eng.zip`` (as in d2l) are read straight from the
+zip file (nothing is unpacked), preprocessed the way d2l does it (lower case,
+non-breaking spaces turned into spaces, a space before ``, . ! ?``), split into
+words, and kept only when both sides are short. Every pair whose English side
+is the same sentence lands on the same side of a seeded train/held-out split,
+so a held-out source sentence was never seen in training; its French
+translations (one or several) are the references BLEU compares with.
+
+- :func:`read_fra_eng`: the raw text of ``fra-eng/fra.txt``.
+- :func:`preprocess_nmt` and :func:`tokenize_nmt`: d2l's preprocessing and word split.
+- :func:`load_translation`: vocabularies and padded tensors, as a :class:`TranslationData`.
+- :func:`encode_batch` and :func:`decode_ids`: sentences ↔ padded index tensors.
+
+Token indices: ``<unk>`` is 0 (as in :class:`~lstm_companion.Vocab`),
+then ``<pad>`` 1, ``<bos>`` 2, ``<eos>`` 3 in both vocabularies.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import zipfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+
+from .._checks import check_positive_int
+from .download import fetch
+from .text import Vocab
+
+__all__ = [
+    "SPECIALS",
+    "PAD_ID",
+    "BOS_ID",
+    "EOS_ID",
+    "read_fra_eng",
+    "preprocess_nmt",
+    "tokenize_nmt",
+    "encode_batch",
+    "decode_ids",
+    "TranslationConfig",
+    "TranslationData",
+    "load_translation",
+]
+
+
+SPECIALS: tuple[str, ...] = ("<pad>", "<bos>", "<eos>")  # reserved after <unk> (index 0)
+
+
+PAD_ID, BOS_ID, EOS_ID = 1, 2, 3  # their indices in every vocabulary built here
+
+
+def read_fra_eng(
+    *, local_dir: str | os.PathLike[str] | None = None, cache: str | os.PathLike[str] | None = None
+) -> str:
+    """The text of ``fra-eng/fra.txt``: one ``English<TAB>French`` pair per line (chapter 7).
+
+    ``fra-eng.zip`` is found (or downloaded and checked) by
+    :func:`~lstm_companion.fetch` and read in memory; nothing is unpacked.
+    """
+    path = fetch("fra-eng.zip", local_dir=local_dir, cache=cache)
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("fra-eng/fra.txt").decode("utf-8")
+
+
+def preprocess_nmt(text: str) -> str:
+    """Lower-case, non-breaking spaces to spaces, a space before ``, . ! ?`` (as d2l, chapter 7)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    text = text.replace("\u202f", " ").replace("\xa0", " ").lower()
+    out = [" " + c if i > 0 and c in ",.!?" and text[i - 1] != " " else c for i, c in enumerate(text)]
+    return "".join(out)
+
+
+def tokenize_nmt(text: str, max_examples: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
+    """Word lists of the source (English) and target (French) side of each line (chapter 7).
+
+    Lines without exactly one tab are skipped (the file ends with an empty
+    line). Unlike d2l, no ``<eos>`` is appended here: :func:`encode_batch`
+    adds it.
+    """
+    if max_examples is not None:
+        check_positive_int("max_examples", max_examples)
+    src: list[list[str]] = []
+    tgt: list[list[str]] = []
+    for line in text.split("\n"):
+        if max_examples is not None and len(src) >= max_examples:
+            break
+        parts = line.split("\t")
+        if len(parts) == 2:
+            src.append(parts[0].split())
+            tgt.append(parts[1].split())
+    return src, tgt
+
+
+def encode_batch(
+    sentences: Sequence[Sequence[str]], vocab: Vocab, *, bos: bool = False, num_steps: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of sentences, each ended by ``<eos>`` (and begun by ``<bos>`` if asked), padded (chapter 7).
+
+    Returns ``(tokens, lengths)``: ``tokens`` of shape ``(batch_size,
+    num_steps)`` (``num_steps`` defaults to the longest encoded sentence)
+    filled with ``<pad>`` after each sentence, and ``lengths`` ``(batch_size,)``
+    counting the ``<eos>`` (and ``<bos>``). Unknown words become ``<unk>``.
+    An empty sentence is an error: there is nothing to translate.
+    """
+    if isinstance(sentences, str) or not isinstance(sentences, Sequence) or len(sentences) == 0:
+        raise ValueError("sentences must be a non-empty list of word lists")
+    rows: list[list[int]] = []
+    for i, s in enumerate(sentences):
+        if isinstance(s, str) or not isinstance(s, Sequence):
+            raise TypeError(f"sentences[{i}] must be a list of words, got {type(s).__name__} {s!r}")
+        if len(s) == 0:
+            raise ValueError(f"sentences[{i}] is empty; every sentence needs at least one word")
+        ids = vocab[list(s)]
+        rows.append(([BOS_ID] if bos else []) + list(ids) + [EOS_ID])  # type: ignore[arg-type]
+    longest = max(len(r) for r in rows)
+    if num_steps is None:
+        num_steps = longest
+    check_positive_int("num_steps", num_steps)
+    if longest > num_steps:
+        raise ValueError(f"num_steps must be at least the longest encoded sentence ({longest} tokens), got {num_steps}")
+    tokens = torch.full((len(rows), num_steps), PAD_ID, dtype=torch.long)  # (batch_size, num_steps)
+    for i, r in enumerate(rows):
+        tokens[i, : len(r)] = torch.tensor(r)
+    lengths = torch.tensor([len(r) for r in rows], dtype=torch.long)  # (batch_size,)
+    return tokens, lengths
+
+
+def decode_ids(ids: Sequence[int] | torch.Tensor, vocab: Vocab) -> list[str]:
+    """Words of one output row, up to (not including) the first ``<eos>``; ``<pad>``/``<bos>`` dropped."""
+    if isinstance(ids, torch.Tensor):
+        ids = ids.tolist()
+    words: list[str] = []
+    for i in ids:
+        if i == EOS_ID:
+            break
+        if i in (PAD_ID, BOS_ID):
+            continue
+        words.append(vocab.idx_to_token[i])
+    return words
+
+
+@dataclass(frozen=True)
+class TranslationConfig:
+    """Which pairs, vocabularies and split :func:`load_translation` builds (chapter 7)."""
+
+    max_words: int = 8  # keep pairs whose two sides both have at most this many words (punctuation counts)
+    max_pairs: int | None = None  # then keep at most this many pairs (a seeded sample of source sentences)
+    min_freq: int = 2  # words seen fewer times in the training pairs become <unk>
+    num_test: int = 2000  # held-out source sentences (all their pairs are held out)
+    seed: int = 0  # seeds the sample and the split
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TranslationData:
+    """Vocabularies, training tensors and held-out pairs (chapter 7).
+
+    ``train_src`` ``(num_train, src_steps)`` and ``train_src_len``
+    ``(num_train,)`` hold source words + ``<eos>``; ``train_tgt``
+    ``(num_train, tgt_steps)`` holds ``<bos>`` + target words + ``<eos>``,
+    so ``train_tgt[:, :-1]`` is the decoder's teacher-forced input and
+    ``train_tgt[:, 1:]`` the labels. ``test_src`` lists each held-out source
+    sentence once and ``test_refs`` all its French translations.
+    """
+
+    config: TranslationConfig
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    train_src: torch.Tensor
+    train_src_len: torch.Tensor
+    train_tgt: torch.Tensor
+    train_tgt_len: torch.Tensor
+    test_src: list[list[str]] = field(default_factory=list)
+    test_refs: list[list[list[str]]] = field(default_factory=list)
+
+    @property
+    def num_train(self) -> int:
+        return int(self.train_src.shape[0])
+
+
+def load_translation(
+    config: TranslationConfig | None = None,
+    *,
+    text: str | None = None,
+    local_dir: str | os.PathLike[str] | None = None,
+    cache: str | os.PathLike[str] | None = None,
+) -> TranslationData:
+    """Build the English→French data set described by ``config`` (chapter 7).
+
+    Steps: read and preprocess ``fra.txt`` (or ``text``), split into words,
+    keep pairs with both sides ≤ ``max_words`` words, group them by English
+    sentence, shuffle the distinct English sentences with ``seed``, optionally
+    keep enough of them for ``max_pairs`` pairs, hold out ``num_test`` of them
+    (with all their translations), and build the vocabularies from the
+    training pairs only.
+    """
+    config = config or TranslationConfig()
+    check_positive_int("max_words", config.max_words)
+    check_positive_int("min_freq", config.min_freq)
+    check_positive_int("num_test", config.num_test)
+    if config.max_pairs is not None:
+        check_positive_int("max_pairs", config.max_pairs)
+    if text is None:
+        text = read_fra_eng(local_dir=local_dir, cache=cache)
+    src, tgt = tokenize_nmt(preprocess_nmt(text))
+    groups: dict[tuple[str, ...], list[list[str]]] = {}
+    for s, t in zip(src, tgt):
+        if 0 < len(s) <= config.max_words and 0 < len(t) <= config.max_words:
+            groups.setdefault(tuple(s), []).append(t)
+    keys = sorted(groups)  # a fixed order before the seeded shuffle
+    random.Random(config.seed).shuffle(keys)
+    if len(keys) <= config.num_test:
+        raise ValueError(
+            f"num_test must be smaller than the number of distinct source sentences ({len(keys)}), got {config.num_test}"
+        )
+    test_keys, train_keys = keys[: config.num_test], keys[config.num_test :]
+    if config.max_pairs is not None:
+        kept, count = [], 0
+        for k in train_keys:
+            if count >= config.max_pairs:
+                break
+            kept.append(k)
+            count += len(groups[k])
+        train_keys = kept
+    train_pairs = [(list(k), t) for k in train_keys for t in groups[k]]
+    src_vocab = Vocab([s for s, _ in train_pairs], min_freq=config.min_freq, reserved_tokens=SPECIALS)
+    tgt_vocab = Vocab([t for _, t in train_pairs], min_freq=config.min_freq, reserved_tokens=SPECIALS)
+    train_src, train_src_len = encode_batch([s for s, _ in train_pairs], src_vocab)
+    train_tgt, train_tgt_len = encode_batch([t for _, t in train_pairs], tgt_vocab, bos=True)
+    return TranslationData(
+        config=config,
+        src_vocab=src_vocab,
+        tgt_vocab=tgt_vocab,
+        train_src=train_src,
+        train_src_len=train_src_len,
+        train_tgt=train_tgt,
+        train_tgt_len=train_tgt_len,
+        test_src=[list(k) for k in test_keys],
+        test_refs=[groups[k] for k in test_keys],
+    )

@@ -1,0 +1,165 @@
+"""Data: checked downloads, tokenisation, ``Vocab`` and sequence batching.
+
+Chapter 1 ("Recurrent neural networks") explains every piece: the corpus is
+H. G. Wells' *The Time Machine* read one character at a time, the vocabulary
+maps characters to indices, and the two batching schemes (random offsets and
+sequential streams) are what truncated backpropagation through time needs.
+
+Downloads are never half-written: a file is streamed into a temporary file in
+the cache directory, its HTTP status and checksum are checked, and only then is
+it renamed into place. A cached file whose checksum is wrong is detected and
+downloaded again. Set ``LSTM_COMPANION_DATA`` to a folder that already holds
+the files (the book's CI does) and nothing is downloaded at all.
+
+Chapter 6 adds the sentence polarity data of Pang and Lee (2005),
+``rt-polarity.pos`` and ``rt-polarity.neg``. They are published only inside
+the archive ``rt-polaritydata.tar.gz``, so their registry entries name the
+archive's URL and the member to extract (``DataFile.member``); the checksums
+are those of the **extracted, UTF-8** files, not of the archive (see
+:func:`fetch`).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+from collections.abc import Iterable, Sequence
+
+import torch
+
+from .._checks import check_positive_int, check_tensor
+from .download import fetch
+
+__all__ = ["tokenize", "Vocab", "preprocess_time_machine", "load_time_machine", "split_corpus"]
+
+
+def tokenize(text: str | Sequence[str], token: str = "char") -> list[str] | list[list[str]]:
+    """Split text into tokens (chapter 1).
+
+    ``text`` is one string (returns a flat list) or a list of lines (returns a
+    list of token lists). ``token`` is ``"char"`` or ``"word"``.
+    """
+    if token not in ("char", "word"):
+        raise ValueError(f"token must be 'char' or 'word', got {token!r}")
+    split = list if token == "char" else str.split
+    if isinstance(text, str):
+        return split(text)
+    if not isinstance(text, Sequence) or not all(isinstance(line, str) for line in text):
+        raise TypeError(f"text must be a str or a sequence of str, got {type(text).__name__}")
+    return [split(line) for line in text]
+
+
+class Vocab:
+    """Map tokens to indices and back (chapter 1).
+
+    Index 0 is ``<unk>``; then the ``reserved_tokens``; then every token seen
+    at least ``min_freq`` times, most frequent first (ties alphabetical), so the
+    order does not depend on dictionary ordering.
+    """
+
+    unk_token = "<unk>"
+
+    def __init__(
+        self,
+        tokens: Iterable[str] | Iterable[Iterable[str]] = (),
+        min_freq: int = 1,
+        reserved_tokens: Sequence[str] = (),
+    ) -> None:
+        check_positive_int("min_freq", min_freq)
+        flat: list[str] = []
+        for tok in tokens:
+            if isinstance(tok, str):
+                flat.append(tok)
+            else:
+                flat.extend(tok)
+        self.token_freqs: list[tuple[str, int]] = sorted(
+            collections.Counter(flat).items(), key=lambda kv: (-kv[1], kv[0])
+        )
+        specials = [self.unk_token] + [t for t in reserved_tokens if t != self.unk_token]
+        kept = [t for t, f in self.token_freqs if f >= min_freq and t not in specials]
+        self.idx_to_token: list[str] = specials + kept
+        self.token_to_idx: dict[str, int] = {t: i for i, t in enumerate(self.idx_to_token)}
+
+    def __len__(self) -> int:
+        return len(self.idx_to_token)
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(t) for t in self.idx_to_token[:8])
+        return f"Vocab(size={len(self)}, tokens=[{head}{', ...' if len(self) > 8 else ''}])"
+
+    @property
+    def unk(self) -> int:
+        """Index of the unknown token (always 0)."""
+        return 0
+
+    def __getitem__(self, tokens: str | Sequence[str]) -> int | list[int]:
+        """Index of a token (``<unk>``'s index if unknown), or a list of them."""
+        if isinstance(tokens, str):
+            return self.token_to_idx.get(tokens, self.unk)
+        return [self.token_to_idx.get(t, self.unk) for t in tokens]
+
+    def encode(self, tokens: Sequence[str], strict: bool = True) -> list[int]:
+        """Indices of ``tokens``; with ``strict`` an unknown token is an error."""
+        if strict:
+            unknown = sorted({t for t in tokens if t not in self.token_to_idx})
+            if unknown:
+                raise ValueError(
+                    f"tokens contains {len(unknown)} token(s) not in the vocabulary: "
+                    f"{unknown[:10]!r}; known tokens are {self.idx_to_token[:30]!r}"
+                )
+        return [self.token_to_idx.get(t, self.unk) for t in tokens]
+
+    def to_tokens(self, indices: int | Sequence[int] | torch.Tensor) -> str | list[str]:
+        """Token of an index, or the list of tokens of many indices."""
+        if isinstance(indices, torch.Tensor):
+            indices = indices.tolist()
+        if isinstance(indices, int):
+            self._check_index(indices)
+            return self.idx_to_token[indices]
+        out = []
+        for i in indices:  # type: ignore[union-attr]
+            self._check_index(i)
+            out.append(self.idx_to_token[i])
+        return out
+
+    def _check_index(self, i: object) -> None:
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"indices must be ints, got {type(i).__name__} {i!r}")
+        if not 0 <= i < len(self):
+            raise ValueError(f"indices must be in [0, {len(self)}), got {i}")
+
+
+def preprocess_time_machine(text: str) -> str:
+    """Keep letters only, lower-cased, every other run of characters a space (as d2l)."""
+    return re.sub("[^A-Za-z]+", " ", text).lower().strip()
+
+
+def load_time_machine(
+    *, local_dir: str | os.PathLike[str] | None = None, cache: str | os.PathLike[str] | None = None
+) -> tuple[torch.Tensor, Vocab]:
+    """*The Time Machine* as a 1-D tensor of character indices, and its ``Vocab`` (chapter 1).
+
+    27 characters (a–z and space) plus ``<unk>``: 28 tokens.
+    """
+    path = fetch("timemachine.txt", local_dir=local_dir, cache=cache)
+    text = preprocess_time_machine(path.read_text(encoding="utf-8"))
+    tokens = tokenize(text, "char")
+    vocab = Vocab(tokens)
+    corpus = torch.tensor(vocab.encode(tokens), dtype=torch.long)  # type: ignore[arg-type]
+    return corpus, vocab
+
+
+def split_corpus(corpus: torch.Tensor, val_fraction: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split a 1-D corpus into a leading training part and a held-out tail (chapter 1).
+
+    The held-out part is contiguous text the model never trains on, so its
+    perplexity measures generalisation, not memory.
+    """
+    check_tensor("corpus", corpus, ndim=1, floating=False)
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    n_val = int(round(len(corpus) * val_fraction))
+    if n_val < 2 or len(corpus) - n_val < 2:
+        raise ValueError(f"corpus of length {len(corpus)} is too short to split with val_fraction={val_fraction}")
+    return corpus[:-n_val], corpus[-n_val:]

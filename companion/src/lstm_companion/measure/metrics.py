@@ -1,0 +1,160 @@
+"""measure/metrics: moved from bilstm, sentiment, forecast, sequences, tasks."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .._checks import check_positive_int, check_samples, check_tensor
+from ..data.batching import check_padded_samples
+from ..data.polarity import PolaritySplit, _check_split
+from ..models.classifier import SentimentClassifier, _logits
+from ..models.heads import PaddedSequenceModel, Tagger
+from ..models.lm import CharLSTM
+from ..runtime import model_device
+
+__all__ = [
+    "tagging_accuracy",
+    "causal_perplexity",
+    "sentiment_accuracy",
+    "rmse",
+    "mae",
+    "padded_accuracy",
+    "accuracy",
+    "mean_squared_error",
+]
+
+
+@torch.no_grad()
+def tagging_accuracy(model: Tagger, X: torch.Tensor, Y: torch.Tensor, *, per_position: bool = False) -> torch.Tensor:
+    """Fraction of correct tags: overall (a 0-dim tensor) or per position ``(num_steps,)`` (chapter 6)."""
+    check_tensor("X", X, ndim=2, floating=False)
+    check_tensor("Y", Y, shape=tuple(X.shape), floating=False)
+    was_training = model.training
+    model.eval()
+    pred = model(X.to(model_device(model))).argmax(dim=-1).cpu()  # (num_samples, num_steps)
+    model.train(was_training)
+    correct = (pred == Y).double()
+    return correct.mean(dim=0) if per_position else correct.mean()
+
+
+@torch.no_grad()
+def causal_perplexity(model: CharLSTM, corpus: torch.Tensor, *, num_steps: int = 32, max_windows: int = 256) -> float:
+    """Perplexity when token ``t + 1`` is predicted from tokens ``1..t`` only (chapter 6).
+
+    The corpus is cut into windows of ``num_steps + 1`` tokens (at most
+    ``max_windows``, from its start). For each ``t`` the model reads only
+    the window's first ``t`` tokens and predicts the next one from its
+    output at the last of them: what a language model must do when it
+    generates. For a unidirectional model this equals the ordinary
+    perplexity on those windows; a bidirectional one can no longer peek.
+    """
+    check_tensor("corpus", corpus, ndim=1, floating=False)
+    check_positive_int("num_steps", num_steps)
+    check_positive_int("max_windows", max_windows)
+    n = min(max_windows, (len(corpus) - 1) // (num_steps + 1))
+    if n < 1:
+        raise ValueError(f"corpus of length {len(corpus)} is too short for num_steps={num_steps}")
+    windows = corpus[: n * (num_steps + 1)].reshape(n, num_steps + 1).to(model_device(model))  # (n, num_steps + 1)
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    for t in range(1, num_steps + 1):
+        logits, _ = model(windows[:, :t])  # (n, t, vocab_size): the model sees tokens 1..t only
+        total += float(F.cross_entropy(logits[:, -1], windows[:, t], reduction="sum"))
+    model.train(was_training)
+    return math.exp(total / (n * num_steps))
+
+
+def sentiment_accuracy(model: SentimentClassifier, split: PolaritySplit, *, batch_size: int = 512) -> float:
+    """Fraction of the sentences of ``split`` whose largest logit is their label (chapter 6)."""
+    _check_split("split", split)
+    logits = _logits(model, split.tokens, split.lengths, batch_size)
+    return float((logits.argmax(dim=1) == split.labels).double().mean())
+
+
+def _pair(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    check_tensor("pred", pred, floating=True)
+    check_tensor("target", target, floating=True)
+    if pred.shape != target.shape:
+        raise ValueError(f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}")
+    return pred.double(), target.double()
+
+
+def rmse(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Root mean squared error, in the units of the series (chapter 5)."""
+    pred, target = _pair(pred, target)
+    return float(((pred - target) ** 2).mean().sqrt())
+
+
+def mae(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean absolute error, in the units of the series (chapter 5)."""
+    pred, target = _pair(pred, target)
+    return float((pred - target).abs().mean())
+
+
+@torch.no_grad()
+def padded_accuracy(
+    model: PaddedSequenceModel,
+    X: torch.Tensor,
+    lengths: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int = 1024,
+) -> float:
+    """Fraction of padded sequences whose largest logit is the label ``y`` (chapter 5)."""
+    lengths = check_padded_samples(X, lengths, y)
+    check_positive_int("batch_size", batch_size)
+    dev = model.output.weight.device
+    was_training = model.training
+    model.eval()
+    correct = 0
+    for i in range(0, X.shape[0], batch_size):
+        logits = model(X[i : i + batch_size].to(dev), lengths[i : i + batch_size])  # (batch_size, num_classes)
+        correct += int((logits.argmax(dim=1).cpu() == y[i : i + batch_size].cpu()).sum())
+    model.train(was_training)
+    return correct / X.shape[0]
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024) -> float:
+    """Fraction of samples whose largest logit is the label ``y`` (chapter 2)."""
+    check_samples(X, y)
+    check_tensor("y", y, ndim=1, floating=False)
+    check_positive_int("batch_size", batch_size)
+    dev = model_device(model)
+    was_training = model.training
+    model.eval()
+    correct = 0
+    for i in range(0, X.shape[0], batch_size):
+        logits = model(X[i : i + batch_size].to(dev))  # (batch_size, num_classes)
+        correct += int((logits.argmax(dim=1).to(y.device) == y[i : i + batch_size]).sum())
+    model.train(was_training)
+    return correct / X.shape[0]
+
+
+@torch.no_grad()
+def mean_squared_error(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 1024) -> float:
+    """Mean squared error of a regression model's single output against float targets ``y`` (chapter 5).
+
+    The measure of the adding problem, where always predicting 1 scores
+    :func:`adding_baseline_mse` = 1/6. ``model(X[i:j])`` must return
+    ``(batch_size, 1)``, like :class:`LastStateModel` with ``num_outputs=1``.
+    """
+    check_samples(X, y)
+    check_tensor("y", y, ndim=1, floating=True)
+    check_positive_int("batch_size", batch_size)
+    dev = model_device(model)
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    for i in range(0, X.shape[0], batch_size):
+        out = model(X[i : i + batch_size].to(dev))  # (batch_size, 1)
+        if out.dim() != 2 or out.shape[1] != 1:
+            raise ValueError(f"model must return (batch_size, 1) for float targets y, got shape {tuple(out.shape)}")
+        total += float(((out[:, 0].double().cpu() - y[i : i + batch_size].double()) ** 2).sum())
+    model.train(was_training)
+    return total / X.shape[0]

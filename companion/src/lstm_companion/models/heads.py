@@ -1,0 +1,153 @@
+"""models/heads: moved from bilstm, sequences, tasks."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from .._checks import check_positive_int, check_tensor
+from ..data.batching import check_lengths
+from .bilstm import BiLSTMScratch
+
+__all__ = ["Tagger", "PaddedSequenceModel", "LastStateModel"]
+
+
+class Tagger(nn.Module):
+    """One-hot tokens -> recurrent core -> a linear layer at every step (chapter 6).
+
+    ``core`` is ``nn.LSTM`` (uni- or bidirectional), :class:`BiLSTMScratch` or
+    :class:`~lstm_companion.LSTMScratch`, time-major. ``forward(X)``
+    maps token indices ``(batch_size, num_steps)`` to tag logits
+    ``(batch_size, num_steps, num_tags)``.
+    """
+
+    def __init__(self, core: nn.Module, vocab_size: int, num_tags: int) -> None:
+        super().__init__()
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("num_tags", num_tags)
+        num_inputs = getattr(core, "num_inputs", None) or getattr(core, "input_size", None)
+        num_hiddens = getattr(core, "num_hiddens", None) or getattr(core, "hidden_size", None)
+        if num_inputs is None or num_hiddens is None:
+            raise TypeError(f"core must be an nn.LSTM, LSTMScratch or BiLSTMScratch, got {type(core).__name__}")
+        if num_inputs != vocab_size:
+            raise ValueError(f"core's input size must equal vocab_size={vocab_size} (one-hot inputs), got {num_inputs}")
+        bidirectional = isinstance(core, BiLSTMScratch) or bool(getattr(core, "bidirectional", False))
+        self.core, self.vocab_size = core, vocab_size
+        self.output = nn.Linear((2 if bidirectional else 1) * int(num_hiddens), num_tags)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        check_tensor("X", X, ndim=2, floating=False)
+        if X.min() < 0 or X.max() >= self.vocab_size:
+            raise ValueError(
+                f"X must hold token indices in [0, {self.vocab_size}), got [{int(X.min())}, {int(X.max())}]"
+            )
+        inputs = F.one_hot(X.T, self.vocab_size).to(self.output.weight.dtype)  # (num_steps, batch_size, vocab_size)
+        outputs, _ = self.core(inputs)  # (num_steps, batch_size, D * num_hiddens)
+        return self.output(outputs).transpose(0, 1)  # (batch_size, num_steps, num_tags)
+
+
+class PaddedSequenceModel(nn.Module):
+    """A recurrent core and a linear layer on each sequence's last state, for padded batches (chapter 5).
+
+    ``forward(X, lengths)`` takes a batch-first padded batch ``X`` of shape
+    ``(batch_size, num_steps, num_inputs)`` and the true ``lengths``, and
+    returns ``(batch_size, num_outputs)``.
+
+    - ``packed=True`` (right): the batch is packed with
+      ``pack_padded_sequence(..., enforce_sorted=False)``, so the core never
+      sees the padding, and the prediction reads the core's last-layer
+      ``h_n``, the state after each sequence's own last step.
+    - ``packed=False`` (the common mistake): the padded batch goes through the
+      core as it is, and the prediction reads the output at the last padded
+      step, so shorter sequences are summarised after a run of padding.
+
+    ``core`` must be a unidirectional ``nn.LSTM``, ``nn.GRU`` or ``nn.RNN``
+    with ``batch_first=False`` (packing needs PyTorch's modules).
+    """
+
+    def __init__(self, core: nn.RNNBase, num_outputs: int, *, packed: bool = True) -> None:
+        super().__init__()
+        if not isinstance(core, nn.RNNBase):
+            raise TypeError(f"core must be an nn.LSTM, nn.GRU or nn.RNN, got {type(core).__name__}")
+        if core.batch_first or core.bidirectional:
+            raise ValueError(
+                "core must have batch_first=False and bidirectional=False, got "
+                f"batch_first={core.batch_first}, bidirectional={core.bidirectional}"
+            )
+        check_positive_int("num_outputs", num_outputs)
+        self.core = core
+        self.packed = bool(packed)
+        self.num_inputs = core.input_size
+        num_out = core.proj_size if getattr(core, "proj_size", 0) else core.hidden_size
+        self.output = nn.Linear(num_out, num_outputs)
+
+    def extra_repr(self) -> str:
+        return f"packed={self.packed}"
+
+    def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
+        lengths = check_lengths(lengths, X.shape[0], X.shape[1])
+        inputs = X.transpose(0, 1).to(self.output.weight.dtype)  # (num_steps, batch_size, num_inputs)
+        if self.packed:
+            packed = pack_padded_sequence(inputs, lengths, enforce_sorted=False)
+            _, state = self.core(packed)
+            H_n = state[0] if isinstance(state, tuple) else state  # LSTM: (h_n, c_n); GRU/RNN: h_n
+            last = H_n[-1]  # (batch_size, num_hiddens): the top layer, after each sequence's own last step
+        else:
+            outputs, _ = self.core(inputs)  # (num_steps, batch_size, num_hiddens)
+            last = outputs[-1]  # after the padding, for every sequence shorter than num_steps
+        return self.output(last)  # (batch_size, num_outputs)
+
+
+class LastStateModel(nn.Module):
+    """Read a whole sequence with a recurrent ``core``; predict from its last output (chapter 2).
+
+    ``core`` follows ``nn.RNN``'s convention (``RNNScratch``, ``nn.RNN``,
+    ``nn.LSTM``, ``nn.GRU``): called with time-major inputs ``(num_steps,
+    batch_size, num_inputs)``, it returns ``(outputs, state)``. With
+    ``vocab_size`` given, ``forward`` takes token indices ``X`` of shape
+    ``(batch_size, num_steps)`` and feeds them one-hot; without it, it takes
+    features ``(batch_size, num_steps, num_inputs)``. It returns
+    ``(batch_size, num_outputs)``: class logits, or a regression output.
+    """
+
+    def __init__(self, core: nn.Module, num_outputs: int, *, vocab_size: int | None = None) -> None:
+        super().__init__()
+        check_positive_int("num_outputs", num_outputs)
+        num_hiddens = getattr(core, "num_hiddens", None) or getattr(core, "hidden_size", None)
+        num_inputs = getattr(core, "num_inputs", None) or getattr(core, "input_size", None)
+        if num_hiddens is None or num_inputs is None:
+            raise TypeError(
+                "core must expose num_hiddens/num_inputs or hidden_size/input_size (like RNNScratch or nn.RNN), "
+                f"got {type(core).__name__}"
+            )
+        if getattr(core, "batch_first", False):
+            raise ValueError("core must take time-major inputs (batch_first=False)")
+        if vocab_size is not None:
+            check_positive_int("vocab_size", vocab_size)
+            if num_inputs != vocab_size:
+                raise ValueError(
+                    f"core's input size must equal vocab_size={vocab_size} (one-hot inputs), got {num_inputs}"
+                )
+        self.core = core
+        self.vocab_size = vocab_size
+        self.num_inputs = int(num_inputs)
+        self.num_hiddens = int(num_hiddens)
+        self.output = nn.Linear(self.num_hiddens, num_outputs)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        weight = self.output.weight
+        if self.vocab_size is not None:
+            check_tensor("X", X, ndim=2, floating=False)
+            if X.min() < 0 or X.max() >= self.vocab_size:
+                raise ValueError(
+                    f"X must hold token indices in [0, {self.vocab_size}), got values in [{int(X.min())}, {int(X.max())}]"
+                )
+            inputs = F.one_hot(X.T, self.vocab_size).to(weight.dtype)  # (num_steps, batch_size, vocab_size)
+        else:
+            check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
+            inputs = X.transpose(0, 1).to(weight.dtype)  # (num_steps, batch_size, num_inputs)
+        outputs, _ = self.core(inputs)  # (num_steps, batch_size, num_hiddens)
+        return self.output(outputs[-1])  # (batch_size, num_outputs)

@@ -1,0 +1,164 @@
+"""A character language model around any recurrent core, baselines and sampling (chapter 1).
+
+``RNNLM`` feeds one-hot characters to a recurrent core (the scratch
+:class:`~lstm_companion.RNNScratch` or PyTorch's ``nn.RNN``/``nn.LSTM``/
+``nn.GRU``) and maps every hidden state to next-character logits. The
+baselines say what a perplexity means: a uniform guess has perplexity equal to
+the vocabulary size; a unigram model (character frequencies, no context) does
+better; anything that uses context must do better still.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .._checks import check_positive_float, check_positive_int, check_tensor
+from ..data.text import Vocab
+from ..runtime import model_device
+from .state import State
+
+__all__ = ["CharLSTM", "generate_causal", "RNNLM", "generate"]
+
+
+class CharLSTM(nn.Module):
+    """A character language model: one-hot -> ``nn.LSTM`` (uni- or bidirectional) -> linear (chapter 6).
+
+    ``forward(X, state=None)`` maps token indices ``(batch_size, num_steps)``
+    to next-token logits ``(batch_size, num_steps, vocab_size)`` and returns
+    ``None`` as its state, so it fits
+    :func:`~lstm_companion.train_lm` with ``sequential=False`` (every
+    minibatch starts from a zero state). With ``bidirectional=True`` the
+    logits at step ``t`` depend on the backward direction, which has read
+    steps ``t + 1, ..., T``, the very tokens it is asked to predict.
+    """
+
+    def __init__(self, vocab_size: int, num_hiddens: int, *, bidirectional: bool) -> None:
+        super().__init__()
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("num_hiddens", num_hiddens)
+        self.vocab_size, self.bidirectional = vocab_size, bool(bidirectional)
+        self.core = nn.LSTM(vocab_size, num_hiddens, bidirectional=self.bidirectional)
+        self.output = nn.Linear((2 if self.bidirectional else 1) * num_hiddens, vocab_size)
+
+    def forward(self, X: torch.Tensor, state: object = None) -> tuple[torch.Tensor, None]:
+        check_tensor("X", X, ndim=2, floating=False)
+        if X.min() < 0 or X.max() >= self.vocab_size:
+            raise ValueError(
+                f"X must hold token indices in [0, {self.vocab_size}), got [{int(X.min())}, {int(X.max())}]"
+            )
+        inputs = F.one_hot(X.T, self.vocab_size).to(self.output.weight.dtype)  # (num_steps, batch_size, vocab_size)
+        outputs, _ = self.core(inputs)  # (num_steps, batch_size, D * num_hiddens)
+        return self.output(outputs).transpose(0, 1), None  # (batch_size, num_steps, vocab_size)
+
+
+@torch.no_grad()
+def generate_causal(model: CharLSTM, prefix: str, num_preds: int, vocab: Vocab) -> str:
+    """Continue ``prefix`` greedily, re-reading the whole text before each new character (chapter 6).
+
+    The fair way to generate with any model of :class:`CharLSTM`: at every
+    step the model sees all the text so far (and nothing after it), and the
+    most likely next character is appended (``<unk>`` excluded).
+    """
+    check_positive_int("num_preds", num_preds)
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError(f"prefix must be a non-empty str, got {prefix!r}")
+    indices: list[int] = vocab.encode(list(prefix), strict=True)
+    dev = model_device(model)
+    was_training = model.training
+    model.eval()
+    for _ in range(num_preds):
+        logits, _ = model(torch.tensor([indices], device=dev))
+        last = logits[0, -1].float().cpu()
+        last[vocab.unk] = -math.inf
+        indices.append(int(last.argmax()))
+    model.train(was_training)
+    return "".join(vocab.idx_to_token[i] for i in indices)
+
+
+class RNNLM(nn.Module):
+    """Next-token model: one-hot ``X`` -> recurrent ``core`` -> linear layer (chapter 1).
+
+    ``core`` follows ``nn.RNN``'s convention: called as ``core(inputs, state)``
+    with ``inputs`` of shape ``(num_steps, batch_size, vocab_size)``, it
+    returns ``(outputs, state)`` with ``outputs`` of shape ``(num_steps,
+    batch_size, num_hiddens)``. ``forward`` takes token indices ``X`` of shape
+    ``(batch_size, num_steps)`` and returns logits ``(batch_size, num_steps,
+    vocab_size)`` and the new state.
+    """
+
+    def __init__(self, core: nn.Module, vocab_size: int) -> None:
+        super().__init__()
+        check_positive_int("vocab_size", vocab_size)
+        num_hiddens = getattr(core, "num_hiddens", None) or getattr(core, "hidden_size", None)
+        if num_hiddens is None:
+            raise TypeError(
+                f"core must expose num_hiddens or hidden_size (like RNNScratch or nn.RNN), got {type(core).__name__}"
+            )
+        num_inputs = getattr(core, "num_inputs", None) or getattr(core, "input_size", None)
+        if num_inputs != vocab_size:
+            raise ValueError(f"core's input size must equal vocab_size={vocab_size} (one-hot inputs), got {num_inputs}")
+        if getattr(core, "batch_first", False):
+            raise ValueError("core must take time-major inputs (batch_first=False)")
+        self.core = core
+        self.vocab_size = vocab_size
+        self.num_hiddens = int(num_hiddens)
+        self.output = nn.Linear(self.num_hiddens, vocab_size)
+
+    def forward(self, X: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
+        check_tensor("X", X, ndim=2, floating=False)
+        if X.min() < 0 or X.max() >= self.vocab_size:
+            raise ValueError(
+                f"X must hold token indices in [0, {self.vocab_size}), got values in [{int(X.min())}, {int(X.max())}]"
+            )
+        weight = self.output.weight
+        inputs = F.one_hot(X.T, self.vocab_size).to(weight.dtype)  # (num_steps, batch_size, vocab_size)
+        outputs, state = self.core(inputs, state)  # (num_steps, batch_size, num_hiddens)
+        logits = self.output(outputs)  # (num_steps, batch_size, vocab_size)
+        return logits.transpose(0, 1), state  # (batch_size, num_steps, vocab_size)
+
+
+@torch.no_grad()
+def generate(
+    model: RNNLM,
+    prefix: str,
+    num_preds: int,
+    vocab: Vocab,
+    *,
+    temperature: float | None = 1.0,
+    seed: int = 0,
+) -> str:
+    """Continue ``prefix`` by ``num_preds`` characters (chapter 1).
+
+    The prefix warms up the state; then each character is drawn from the
+    softmax of the logits divided by ``temperature`` (``None``: always take the
+    most likely one, which soon loops). A fixed ``seed`` gives the same text.
+    """
+    check_positive_int("num_preds", num_preds)
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError(f"prefix must be a non-empty str, got {prefix!r}")
+    if unknown := sorted(set(prefix) - set(vocab.token_to_idx)):
+        raise ValueError(f"prefix contains characters not in the vocabulary: {unknown!r}")
+    if temperature is not None:
+        check_positive_float("temperature", temperature)
+    device = model.output.weight.device
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    was_training = model.training
+    model.eval()
+    indices = vocab.encode(list(prefix), strict=True)
+    logits, state = model(torch.tensor([indices], device=device))
+    out = list(prefix)
+    for _ in range(num_preds):
+        last = logits[0, -1].float().cpu()
+        last[vocab.unk] = -math.inf  # never emit <unk>
+        if temperature is None:
+            nxt = int(last.argmax())
+        else:
+            nxt = int(torch.multinomial(F.softmax(last / temperature, dim=-1), 1, generator=gen))
+        out.append(vocab.idx_to_token[nxt])
+        logits, state = model(torch.tensor([[nxt]], device=device), state)
+    model.train(was_training)
+    return "".join(out)

@@ -1,0 +1,232 @@
+"""recipes/ablations: moved from variants."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..data.synthetic import adding_problem
+from ..data.text import load_time_machine, split_corpus
+from ..measure.metrics import mean_squared_error
+from ..models.heads import LastStateModel
+from ..models.lm import RNNLM
+from ..models.variants import LSTMVariant
+from ..runtime import find_results, get_device, seed_everything
+from ..training.checkpoint import load_or_train
+from ..training.lm import TrainConfig, evaluate_perplexity, train_lm
+from ..training.loop import History
+from ..training.supervised import TaskConfig, train_on_task
+
+__all__ = [
+    "ABLATIONS",
+    "ABLATION_SETTINGS",
+    "ABLATION_TASKS",
+    "make_core",
+    "AblationData",
+    "ablation_data",
+    "ablation_model",
+    "train_ablation",
+    "evaluate_ablation",
+    "run_ablation",
+    "load_ablation_table",
+]
+
+
+#: The eight models of chapter 8's ablation, each differing from ``"vanilla"`` in one respect.
+#: ``core``: ``"lstm"`` (an :class:`LSTMVariant`), ``"gru"`` (``nn.GRU``) or ``"rnn"`` (``nn.RNN``, tanh).
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "vanilla": {"core": "lstm", "variant": "vanilla", "forget_bias": 1.0},
+    "forget_bias_0": {"core": "lstm", "variant": "vanilla", "forget_bias": 0.0},
+    "no_forget": {"core": "lstm", "variant": "no_forget", "forget_bias": None},
+    "no_input": {"core": "lstm", "variant": "no_input", "forget_bias": 1.0},
+    "no_output": {"core": "lstm", "variant": "no_output", "forget_bias": 1.0},
+    "coupled": {"core": "lstm", "variant": "coupled", "forget_bias": 1.0},
+    "gru": {"core": "gru"},
+    "rnn": {"core": "rnn"},
+}
+
+
+#: The two tasks' settings (sizes, data, optimiser); the ablation script and chapter 8 share them.
+ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
+    "adding": {
+        "num_steps": 50,  # sequence length T
+        "num_hiddens": 64,
+        "num_train": 10_000,  # training samples (data seed 0)
+        "num_test": 2_000,  # test samples (data seed 1)
+        "num_updates": 1000,
+        "batch_size": 64,
+        "lr": 1e-2,
+        "optimizer": "adam",
+        "clip": 1.0,
+    },
+    "char_lm": {
+        "num_hiddens": 128,
+        "val_fraction": 0.1,
+        "num_epochs": 5,
+        "batch_size": 64,
+        "num_steps": 32,
+        "lr": 1e-2,
+        "optimizer": "adam",
+        "clip": 1.0,
+    },
+}
+
+
+ABLATION_TASKS = tuple(ABLATION_SETTINGS)
+
+
+def make_core(ablation: str, num_inputs: int, num_hiddens: int) -> nn.Module:
+    """The recurrent core of ``ablation`` (a key of :data:`ABLATIONS`), time-major like ``nn.LSTM`` (chapter 8)."""
+    if ablation not in ABLATIONS:
+        raise ValueError(f"ablation must be one of {tuple(ABLATIONS)}, got {ablation!r}")
+    spec = ABLATIONS[ablation]
+    if spec["core"] == "gru":
+        return nn.GRU(num_inputs, num_hiddens)
+    if spec["core"] == "rnn":
+        return nn.RNN(num_inputs, num_hiddens)
+    return LSTMVariant(num_inputs, num_hiddens, variant=spec["variant"], forget_bias=spec["forget_bias"])
+
+
+@dataclass
+class AblationData:
+    """The data of one ablation task (chapter 8); unused fields stay ``None``."""
+
+    task: str
+    X_train: torch.Tensor | None = None  # adding: (num_train, num_steps, 2)
+    y_train: torch.Tensor | None = None  # adding: (num_train,)
+    X_test: torch.Tensor | None = None  # adding: (num_test, num_steps, 2)
+    y_test: torch.Tensor | None = None  # adding: (num_test,)
+    train_corpus: torch.Tensor | None = None  # char_lm: token indices
+    val_corpus: torch.Tensor | None = None  # char_lm: held-out tail
+    vocab_size: int = 0  # char_lm: 28 characters
+
+
+def _check_task(task: object) -> str:
+    if task not in ABLATION_SETTINGS:
+        raise ValueError(f"task must be one of {ABLATION_TASKS}, got {task!r}")
+    return task  # type: ignore[return-value]
+
+
+def ablation_data(task: str) -> AblationData:
+    """Load or generate the data of ``task`` (``"adding"`` or ``"char_lm"``) with :data:`ABLATION_SETTINGS`."""
+    s = ABLATION_SETTINGS[_check_task(task)]
+    if task == "adding":
+        X, y = adding_problem(s["num_train"], s["num_steps"], seed=0)
+        X_test, y_test = adding_problem(s["num_test"], s["num_steps"], seed=1)
+        return AblationData(task, X_train=X, y_train=y, X_test=X_test, y_test=y_test)
+    corpus, vocab = load_time_machine()
+    train_corpus, val_corpus = split_corpus(corpus, s["val_fraction"])
+    return AblationData(task, train_corpus=train_corpus, val_corpus=val_corpus, vocab_size=len(vocab))
+
+
+def ablation_model(task: str, ablation: str, seed: int, data: AblationData) -> nn.Module:
+    """A freshly initialised model (seeded with ``seed``) for ``task`` around ``ablation``'s core (chapter 8)."""
+    s = ABLATION_SETTINGS[_check_task(task)]
+    seed_everything(seed)
+    if task == "adding":
+        return LastStateModel(make_core(ablation, 2, s["num_hiddens"]), 1)
+    return RNNLM(make_core(ablation, data.vocab_size, s["num_hiddens"]), data.vocab_size)
+
+
+def train_ablation(
+    task: str,
+    model: nn.Module,
+    seed: int,
+    data: AblationData,
+    *,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` on ``task`` with :data:`ABLATION_SETTINGS`, minibatch order seeded by ``seed`` (chapter 8)."""
+    s = ABLATION_SETTINGS[_check_task(task)]
+    if task == "adding":
+        assert data.X_train is not None and data.y_train is not None
+        config = TaskConfig(
+            num_updates=s["num_updates"],
+            batch_size=s["batch_size"],
+            lr=s["lr"],
+            optimizer=s["optimizer"],
+            clip=s["clip"],
+            seed=seed,
+        )
+        return train_on_task(model, data.X_train, data.y_train, config, device=device, progress=progress)
+    assert data.train_corpus is not None
+    config = TrainConfig(
+        num_epochs=s["num_epochs"],
+        batch_size=s["batch_size"],
+        num_steps=s["num_steps"],
+        lr=s["lr"],
+        optimizer=s["optimizer"],
+        clip=s["clip"],
+        seed=seed,
+        restore_best=True,
+    )
+    return train_lm(model, data.train_corpus, data.val_corpus, config, device=device, progress=progress)
+
+
+def evaluate_ablation(task: str, model: nn.Module, data: AblationData) -> float:
+    """The measure of ``task``: test MSE (adding) or held-out perplexity (char_lm); lower is better."""
+    if _check_task(task) == "adding":
+        assert data.X_test is not None and data.y_test is not None
+        return mean_squared_error(model, data.X_test, data.y_test)
+    assert data.val_corpus is not None
+    return evaluate_perplexity(model, data.val_corpus)
+
+
+def run_ablation(
+    task: str,
+    ablation: str,
+    seed: int,
+    data: AblationData | None = None,
+    *,
+    device: torch.device | str | None = "cpu",
+    cache: bool = False,
+    progress: bool = True,
+) -> tuple[float, nn.Module]:
+    """Build, train (or, with ``cache``, load via ``checkpoint.load_or_train``) and evaluate one run (chapter 8).
+
+    Returns ``(score, model)``: the test MSE or the held-out perplexity. The
+    ablation script (``scripts/ablations.py``) calls this for every task,
+    ablation and seed; chapter 8 reruns a few with ``cache=True``.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    data = ablation_data(task) if data is None else data
+    if data.task != task:
+        raise ValueError(f"data must be the data of task {task!r}, got data of {data.task!r}")
+    dev = get_device(device)
+    model = ablation_model(task, ablation, seed, data).to(dev)
+
+    def train() -> History:
+        return train_ablation(task, model, seed, data, device=dev, progress=progress)
+
+    if cache:
+        settings = {"task": task, "ablation": ablation, "seed": seed, **ABLATIONS[ablation], **ABLATION_SETTINGS[task]}
+        load_or_train(f"ch08-{task}-{ablation}-{seed}", model, settings, train, device=dev)
+    else:
+        train()
+    return evaluate_ablation(task, model, data), model
+
+
+def load_ablation_table(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read the table written by ``scripts/ablations.py`` (chapter 8).
+
+    Without ``path``, find ``results/ablations.json`` with
+    :func:`lstm_companion.find_results` (a notebook runs in ``notebooks/``). The table holds
+    ``settings``, ``ablations``, ``seeds``, ``machine``,
+    ``companion_version`` and ``results[task][ablation]`` with the per-seed
+    ``scores`` and their ``mean``, ``min``, ``max`` and ``std``.
+    """
+    if path is None:
+        path = find_results("ablations.json")
+    table = json.loads(Path(path).read_text())
+    missing = {"settings", "ablations", "seeds", "results"} - set(table)
+    if missing:
+        raise ValueError(f"{path} is not an ablation table: it lacks the keys {sorted(missing)}")
+    return table

@@ -1,0 +1,98 @@
+"""recipes/sentiment: moved from sentiment."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .._checks import check_seed
+from ..data.polarity import PolarityData
+from ..models.classifier import SentimentClassifier
+from ..runtime import atomic_write, cache_dir, get_device
+from ..training.checkpoint import cache_key, load_model, save_model
+from ..training.supervised import SentimentConfig, SentimentHistory, train_classifier
+
+__all__ = ["load_or_train_classifier", "SENTIMENT_SETTINGS", "make_classifier", "sentiment_config"]
+
+
+def load_or_train_classifier(
+    name: str,
+    model: SentimentClassifier,
+    data: PolarityData,
+    config: SentimentConfig,
+    *,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    cache: str | Path | None = None,
+) -> tuple[SentimentHistory, bool]:
+    """:func:`train_classifier`, cached: load the weights and history if this exact run was done before.
+
+    The cache key (:func:`~lstm_companion.cache_key`) hashes the
+    model's settings, the data split's settings, ``config``, the package's
+    source code, the PyTorch version and the device type. Returns
+    ``(history, loaded)``. The model must be freshly built with the seed the
+    caller wants: training starts from its current weights.
+    """
+
+    dev = get_device(device)
+    model.to(dev)
+    settings = {"model": model.settings(), "data": data.settings, "config": asdict(config)}
+    folder = (Path(cache) if cache is not None else cache_dir()) / "checkpoints"
+    key = cache_key(name, settings, dev)
+    weights, meta = folder / f"{key}.pt", folder / f"{key}.json"
+    if weights.is_file() and meta.is_file():
+        load_model(model, weights)
+        return SentimentHistory.from_dict(json.loads(meta.read_text())), True
+    hist = train_classifier(model, data.train, data.val, config, device=dev, progress=progress)
+    save_model(model, weights)
+    atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(hist.to_dict())))
+    return hist, False
+
+
+#: The settings of chapter 6's LSTM and BiLSTM (and of ``scripts/sentiment_seeds.py``).
+SENTIMENT_SETTINGS: dict[str, Any] = {
+    "min_freq": 2,  # vocabulary: training words seen at least twice
+    "embed_size": 128,  # random word embeddings, learned
+    "num_hiddens": 64,  # per direction
+    "pooling": "max",  # max over the LSTM states of the sentence
+    "dropout": 0.5,  # on the embeddings and on the pooled vector
+    "num_epochs": 8,  # at most
+    "batch_size": 128,
+    "lr": 1e-2,
+    "weight_decay": 0.0,
+    "clip": 5.0,
+    "patience": 3,  # early stopping on validation sentiment_accuracy
+}
+
+
+def make_classifier(
+    vocab_size: int, *, bidirectional: bool, pooling: str | None = None, settings: dict[str, Any] | None = None
+) -> SentimentClassifier:
+    """A :class:`SentimentClassifier` with chapter 6's sizes (``pooling`` overrides the recipe's)."""
+    s = SENTIMENT_SETTINGS if settings is None else settings
+    return SentimentClassifier(
+        vocab_size,
+        s["embed_size"],
+        s["num_hiddens"],
+        bidirectional=bidirectional,
+        pooling=pooling or s["pooling"],
+        dropout=s["dropout"],
+    )
+
+
+def sentiment_config(seed: int = 0, settings: dict[str, Any] | None = None) -> SentimentConfig:
+    """The :class:`SentimentConfig` of chapter 6's recipe, with minibatch order and dropout seeded by ``seed``."""
+    s = SENTIMENT_SETTINGS if settings is None else settings
+    return SentimentConfig(
+        num_epochs=s["num_epochs"],
+        batch_size=s["batch_size"],
+        lr=s["lr"],
+        weight_decay=s["weight_decay"],
+        clip=s["clip"],
+        patience=s["patience"],
+        seed=check_seed(seed),
+    )

@@ -1,0 +1,94 @@
+"""Save, load, and "load if trained before, else train" (chapter 1).
+
+A chapter's training cell calls :func:`load_or_train` with every setting that
+shapes the result. The cache key hashes those settings, the package's own
+source code, the PyTorch version and the device type, so a change to any of
+them trains again; otherwise the weights and the training history are loaded
+(with ``weights_only=True``: a checkpoint cannot run code). Files are written
+to a temporary name and renamed, so an interrupted run leaves nothing broken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..runtime import atomic_write, cache_dir, model_device
+from .loop import History
+
+__all__ = ["code_hash", "cache_key", "save_model", "load_model", "load_or_train"]
+
+
+def code_hash() -> str:
+    """sha256 of this package's Python sources, every subpackage included (sorted by path)."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]  # lstm_companion/
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(name: str, settings: Mapping[str, Any], device: torch.device | str = "cpu") -> str:
+    """A file-name-safe key for ``name`` trained with ``settings`` on ``device``."""
+    if not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise ValueError(f"name must be a non-empty string of letters, digits, '-' and '_', got {name!r}")
+    payload = json.dumps(
+        {
+            "settings": settings,
+            "code": code_hash(),
+            "torch": torch.__version__.split("+")[0],
+            "device": torch.device(device).type,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return f"{name}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
+
+
+def save_model(model: nn.Module, path: str | os.PathLike[str]) -> Path:
+    """Save ``model.state_dict()`` atomically (temporary file, then rename)."""
+    target = Path(path)
+    atomic_write(target, lambda tmp: torch.save(model.state_dict(), tmp))
+    return target
+
+
+def load_model(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
+    """Load a state dict saved by :func:`save_model` into ``model`` (``weights_only=True``)."""
+    device = model_device(model)
+    state = torch.load(Path(path), map_location=device, weights_only=True)
+    model.load_state_dict(state)
+    return model
+
+
+def load_or_train(
+    name: str,
+    model: nn.Module,
+    settings: Mapping[str, Any],
+    train: Callable[[], History],
+    *,
+    device: torch.device | str = "cpu",
+    cache: str | os.PathLike[str] | None = None,
+) -> tuple[History, bool]:
+    """Load ``model``'s weights and history if this exact run was cached, else run ``train()``.
+
+    Returns ``(history, loaded)``. The cache lives in ``cache`` (default: the
+    ``checkpoints`` folder of ``LSTM_COMPANION_CACHE``).
+    """
+    folder = (Path(cache) if cache is not None else cache_dir()) / "checkpoints"
+    key = cache_key(name, settings, device)
+    weights, meta = folder / f"{key}.pt", folder / f"{key}.json"
+    if weights.is_file() and meta.is_file():
+        load_model(model, weights)
+        return History.from_dict(json.loads(meta.read_text())), True
+    history = train()
+    save_model(model, weights)
+    atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(history.to_dict())))
+    return history, False
