@@ -209,8 +209,8 @@ def test_bidirectional_tagger_learns_what_a_unidirectional_one_cannot():
     acc = {}
     for name, core in (("bi", nn.LSTM(4, 16, bidirectional=True)), ("uni", nn.LSTM(4, 24))):
         model = lc.Tagger(core, 4, 5)
-        losses = lc.train_tagger(model, X, Y, config, device="cpu", progress=False)
-        assert len(losses) == 150
+        history = lc.train_tagger(model, X, Y, config, device="cpu", progress=False)
+        assert len(history.step_loss) == 150
         acc[name] = float(lc.tagging_accuracy(model, X_test, Y_test))
     bound = lc.lookahead_bound(8, 4, 1)
     assert acc["bi"] > 0.95

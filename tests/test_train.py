@@ -235,7 +235,7 @@ def test_unigram_beats_uniform_on_the_book(shared_data):
 
 def test_train_config_defaults_are_valid():
     TrainConfig().check()
-    assert History.from_dict(History(step_loss=[1.0], best_epoch=0, val_ppl=[2.0]).to_dict()).best_val_ppl == 2.0
+    assert History.from_dict(History(step_loss=[1.0], best_epoch=0, val_score=[2.0], metric="perplexity").to_dict()).best_val_ppl == 2.0
 
 
 # ---------------------------------------------------------------- devices
@@ -294,8 +294,9 @@ def test_load_model_refuses_pickled_code(tmp_path):
     state["payload"] = _Evil()
     torch.save(state, path)
     _Recorder.calls.clear()
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(ValueError, match="evil.pt is damaged or not a checkpoint") as info:
         load_model(tiny_model(), path)
+    assert isinstance(info.value.__cause__, pickle.UnpicklingError)  # weights_only refused the code
     assert _Recorder.calls == []
 
 
@@ -363,9 +364,11 @@ def test_load_or_train_refuses_pickled_code(tmp_path):
     torch.save(state, folder / f"{key}.pt")
     (folder / f"{key}.json").write_text(json.dumps(History().to_dict()))
     _Recorder.calls.clear()
-    with pytest.raises(pickle.UnpicklingError):
-        load_or_train("evil", tiny_model(), settings, _Trainer(tiny_model()), cache=tmp_path)
-    assert _Recorder.calls == []
+    trainer = _Trainer(tiny_model())
+    with pytest.warns(RuntimeWarning, match="damaged cache entry evil-"):
+        _, loaded = load_or_train("evil", tiny_model(), settings, trainer, cache=tmp_path)
+    assert _Recorder.calls == []  # the pickled code never ran: the entry is trained again instead
+    assert not loaded and trainer.calls == 1
 
 
 def test_cache_key(monkeypatch):

@@ -160,7 +160,6 @@ from .measure.metrics import (
     mean_squared_error,
     padded_accuracy,
     rmse,
-    sentiment_accuracy,
     tagging_accuracy,
 )
 from .models.attention import (
@@ -184,6 +183,7 @@ from .models.classifier import (
     SentimentClassifier,
     attention_weights,
     predict_proba,
+    sentiment_accuracy,
 )
 from .models.fast_lstm import (
     BPTTLSTM,
@@ -323,22 +323,27 @@ from .training.lm import (
     train_lm_with_lr_drop,
 )
 from .training.loop import (
+    OPTIMIZERS,
+    FitConfig,
     History,
     clip_gradients,
+    fit,
     grad_norm,
+    make_optimizer,
 )
 from .training.supervised import (
     SentimentConfig,
-    SentimentHistory,
     Seq2SeqTrainConfig,
     TaggerConfig,
     TaskConfig,
+    epoch_batches,
     sequence_loss,
     train_classifier,
     train_on_task,
     train_padded,
     train_seq2seq,
     train_tagger,
+    update_batches,
 )
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in {"PackageNotFoundError", "version"})

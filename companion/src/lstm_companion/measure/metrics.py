@@ -10,8 +10,6 @@ from torch.nn import functional as F
 
 from .._checks import check_positive_int, check_samples, check_tensor
 from ..data.batching import check_padded_samples
-from ..data.polarity import PolaritySplit, _check_split
-from ..models.classifier import SentimentClassifier, _logits
 from ..models.heads import PaddedSequenceModel, Tagger
 from ..models.lm import CharLSTM
 from ..runtime import model_device
@@ -19,7 +17,6 @@ from ..runtime import model_device
 __all__ = [
     "tagging_accuracy",
     "causal_perplexity",
-    "sentiment_accuracy",
     "rmse",
     "mae",
     "padded_accuracy",
@@ -67,13 +64,6 @@ def causal_perplexity(model: CharLSTM, corpus: torch.Tensor, *, num_steps: int =
         total += float(F.cross_entropy(logits[:, -1], windows[:, t], reduction="sum"))
     model.train(was_training)
     return math.exp(total / (n * num_steps))
-
-
-def sentiment_accuracy(model: SentimentClassifier, split: PolaritySplit, *, batch_size: int = 512) -> float:
-    """Fraction of the sentences of ``split`` whose largest logit is their label (chapter 6)."""
-    _check_split("split", split)
-    logits = _logits(model, split.tokens, split.lengths, batch_size)
-    return float((logits.argmax(dim=1) == split.labels).double().mean())
 
 
 def _pair(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,11 +11,11 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .._checks import check_nonneg_float, check_positive_int, check_tensor
-from ..data.polarity import encode
+from ..data.polarity import PolaritySplit, _check_split, encode
 from ..data.text import Vocab
 from ..runtime import model_device
 
-__all__ = ["POOLINGS", "SentimentClassifier", "predict_proba", "attention_weights"]
+__all__ = ["sentiment_accuracy", "POOLINGS", "SentimentClassifier", "predict_proba", "attention_weights"]
 
 
 POOLINGS = ("max", "mean", "last", "attention")
@@ -191,3 +191,10 @@ def attention_weights(model: SentimentClassifier, vocab: Vocab, text: str) -> li
     model.train(was_training)
     words = text.split() or [Vocab.unk_token]
     return [(w, float(a)) for w, a in zip(words, weights[0].cpu())]
+
+
+def sentiment_accuracy(model: SentimentClassifier, split: PolaritySplit, *, batch_size: int = 512) -> float:
+    """Fraction of the sentences of ``split`` whose largest logit is their label (chapter 6)."""
+    _check_split("split", split)
+    logits = _logits(model, split.tokens, split.lengths, batch_size)
+    return float((logits.argmax(dim=1) == split.labels).double().mean())

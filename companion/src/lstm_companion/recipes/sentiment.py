@@ -1,8 +1,7 @@
-"""recipes/sentiment: moved from sentiment."""
+"""Chapter 6's sentiment recipe: the classifier's sizes and training settings, cached training (chapters 6 and 7)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,10 @@ import torch
 from .._checks import check_seed
 from ..data.polarity import PolarityData
 from ..models.classifier import SentimentClassifier
-from ..runtime import atomic_write, cache_dir, get_device
-from ..training.checkpoint import cache_key, load_model, save_model
-from ..training.supervised import SentimentConfig, SentimentHistory, train_classifier
+from ..runtime import get_device
+from ..training.checkpoint import load_or_train
+from ..training.loop import History
+from ..training.supervised import SentimentConfig, train_classifier
 
 __all__ = ["load_or_train_classifier", "SENTIMENT_SETTINGS", "make_classifier", "sentiment_config"]
 
@@ -28,29 +28,29 @@ def load_or_train_classifier(
     device: str | torch.device | None = None,
     progress: bool = True,
     cache: str | Path | None = None,
-) -> tuple[SentimentHistory, bool]:
-    """:func:`train_classifier`, cached: load the weights and history if this exact run was done before.
+) -> tuple[History, bool]:
+    """:func:`~lstm_companion.train_classifier`, cached by :func:`~lstm_companion.load_or_train`.
 
-    The cache key (:func:`~lstm_companion.cache_key`) hashes the
-    model's settings, the data split's settings, ``config``, the package's
-    source code, the PyTorch version and the device type. Returns
-    ``(history, loaded)``. The model must be freshly built with the seed the
-    caller wants: training starts from its current weights.
+    The cache key hashes the model's settings, the data split's settings,
+    ``config``, the package's source code, the PyTorch version and the device
+    type. Returns ``(history, loaded)``. The model must be freshly built with
+    the seed the caller wants: training starts from its current weights.
     """
-
+    if not isinstance(data, PolarityData):
+        raise TypeError(f"data must be a PolarityData (from load_polarity), got {type(data).__name__}")
+    if not isinstance(model, SentimentClassifier):
+        raise TypeError(f"model must be a SentimentClassifier, got {type(model).__name__}")
     dev = get_device(device)
     model.to(dev)
     settings = {"model": model.settings(), "data": data.settings, "config": asdict(config)}
-    folder = (Path(cache) if cache is not None else cache_dir()) / "checkpoints"
-    key = cache_key(name, settings, dev)
-    weights, meta = folder / f"{key}.pt", folder / f"{key}.json"
-    if weights.is_file() and meta.is_file():
-        load_model(model, weights)
-        return SentimentHistory.from_dict(json.loads(meta.read_text())), True
-    hist = train_classifier(model, data.train, data.val, config, device=dev, progress=progress)
-    save_model(model, weights)
-    atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(hist.to_dict())))
-    return hist, False
+    return load_or_train(
+        name,
+        model,
+        settings,
+        lambda: train_classifier(model, data.train, data.val, config, device=dev, progress=progress),
+        device=dev,
+        cache=cache,
+    )
 
 
 #: The settings of chapter 6's LSTM and BiLSTM (and of ``scripts/sentiment_seeds.py``).
@@ -65,7 +65,7 @@ SENTIMENT_SETTINGS: dict[str, Any] = {
     "lr": 1e-2,
     "weight_decay": 0.0,
     "clip": 5.0,
-    "patience": 3,  # early stopping on validation sentiment_accuracy
+    "patience": 3,  # early stopping on validation accuracy
 }
 
 

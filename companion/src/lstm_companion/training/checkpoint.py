@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,28 @@ def save_model(model: nn.Module, path: str | os.PathLike[str]) -> Path:
 
 
 def load_model(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
-    """Load a state dict saved by :func:`save_model` into ``model`` (``weights_only=True``)."""
+    """Load a state dict saved by :func:`save_model` into ``model`` (``weights_only=True``).
+
+    A missing, truncated or foreign file raises an error that names it.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if path is None or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    file = Path(path)
+    if not file.is_file():
+        raise FileNotFoundError(f"no checkpoint at {file}")
     device = model_device(model)
-    state = torch.load(Path(path), map_location=device, weights_only=True)
-    model.load_state_dict(state)
+    try:
+        state = torch.load(file, map_location=device, weights_only=True)
+    except Exception as err:  # truncated, not a torch file, or holding code (weights_only refuses it)
+        raise ValueError(f"{file} is damaged or not a checkpoint of weights ({type(err).__name__}: {err})") from err
+    if not isinstance(state, dict):
+        raise ValueError(f"{file} holds a {type(state).__name__}, not a state dict")
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        raise ValueError(f"{file} does not fit this model: {err}") from err
     return model
 
 
@@ -79,16 +98,29 @@ def load_or_train(
 ) -> tuple[History, bool]:
     """Load ``model``'s weights and history if this exact run was cached, else run ``train()``.
 
-    Returns ``(history, loaded)``. The cache lives in ``cache`` (default: the
-    ``checkpoints`` folder of ``LSTM_COMPANION_CACHE``).
+    Any training of the book can be cached: ``train`` is a function that runs
+    :func:`~lstm_companion.fit` (or a wrapper of it) and returns its
+    :class:`~lstm_companion.History`. Returns ``(history, loaded)``. The cache
+    lives in ``cache`` (default: the ``checkpoints`` folder of
+    ``LSTM_COMPANION_CACHE``). A damaged cache entry (truncated weights, an
+    unreadable history) is not an error: it is trained again, with a warning
+    that names the file.
     """
+    if not callable(train):
+        raise TypeError(f"train must be a function () -> History, got {type(train).__name__}")
     folder = (Path(cache) if cache is not None else cache_dir()) / "checkpoints"
     key = cache_key(name, settings, device)
     weights, meta = folder / f"{key}.pt", folder / f"{key}.json"
     if weights.is_file() and meta.is_file():
-        load_model(model, weights)
-        return History.from_dict(json.loads(meta.read_text())), True
+        try:
+            history = History.from_dict(json.loads(meta.read_text()), source=str(meta))
+            load_model(model, weights)
+            return history, True
+        except (ValueError, TypeError, OSError) as err:  # json.JSONDecodeError is a ValueError
+            warnings.warn(f"damaged cache entry {key} ({err}); training again", RuntimeWarning, stacklevel=2)
     history = train()
+    if not isinstance(history, History):
+        raise TypeError(f"train() must return a History, got {type(history).__name__}")
     save_model(model, weights)
     atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(history.to_dict())))
     return history, False

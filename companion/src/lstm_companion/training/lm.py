@@ -1,22 +1,29 @@
-"""training/lm: moved from recipes, train."""
+"""Training language models (chapters 1-4): :func:`train_lm` on :func:`~lstm_companion.fit`, perplexity, the learning-rate drop.
+
+:class:`TrainConfig` holds a language model's settings (truncation length,
+sequential or random batching, ...); :func:`train_lm` turns them into a
+:class:`~lstm_companion.FitConfig` and runs the book's one training loop.
+:func:`train_lm_with_lr_drop` runs it twice, the second time at a smaller
+learning rate from the best weights of the first ("reduce on plateau", once).
+"""
 
 from __future__ import annotations
 
 import copy
 import math
-import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
-from .._checks import check_positive_float, check_positive_int, check_tensor
+from .._checks import check_positive_float, check_positive_int, check_seed, check_tensor
 from ..data.batching import seq_data_iter_random, seq_data_iter_sequential
-from ..models.state import State, detach_state
+from ..models.state import State
 from ..runtime import get_device, model_device
-from .loop import History, _exp, clip_gradients, grad_norm
+from .loop import FitConfig, History, _exp, fit
 
 __all__ = ["epochs_before_drop", "train_lm_with_lr_drop", "TrainConfig", "evaluate_perplexity", "train_lm"]
 
@@ -71,10 +78,12 @@ def train_lm_with_lr_drop(
     joined = History(
         step_loss=first.step_loss + second.step_loss,
         step_grad_norm=first.step_grad_norm + second.step_grad_norm,
-        train_ppl=first.train_ppl + second.train_ppl,
-        val_ppl=first.val_ppl + second.val_ppl,
+        train_loss=first.train_loss + second.train_loss,
+        val_score=first.val_score + second.val_score,
+        metric=first.metric,
         best_epoch=first.best_epoch,
         diverged=second.diverged,
+        diverged_step=second.diverged_step + len(first.step_loss) if second.diverged else -1,
         seconds=first.seconds + second.seconds,
     )
     if second.val_ppl and second.best_val_ppl < first.best_val_ppl and math.isfinite(second.best_val_ppl):
@@ -111,6 +120,22 @@ class TrainConfig:
             check_positive_float("clip", self.clip)
         if self.patience is not None:
             check_positive_int("patience", self.patience)
+        check_seed(self.seed)
+
+    def fit_config(self) -> FitConfig:
+        """The :class:`FitConfig` of these settings (``seed`` seeds the batching, not the model)."""
+        return FitConfig(
+            num_epochs=self.num_epochs,
+            lr=self.lr,
+            optimizer=self.optimizer,
+            clip=self.clip,
+            patience=self.patience,
+            restore_best=self.restore_best,
+            stop_on_nonfinite=self.stop_on_nonfinite,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @torch.no_grad()
@@ -153,72 +178,50 @@ def train_lm(
     device: str | torch.device | None = None,
     progress: bool = True,
 ) -> History:
-    """Train a next-token model with truncated BPTT and clipping (chapters 1 and 2).
+    """Train a next-token model with truncated BPTT and clipping (chapters 1 and 2), through :func:`fit`.
 
     ``model(X, state)`` maps token indices ``(batch_size, num_steps)`` to
     logits ``(batch_size, num_steps, vocab_size)`` and a state, like
-    :class:`~lstm_companion.RNNLM`. Returns a :class:`History`; the model
-    is left on ``device`` (and, with ``restore_best``, holds the weights of
-    its best held-out epoch).
+    :class:`~lstm_companion.RNNLM`. With ``config.sequential`` the corpus is
+    read as ``batch_size`` parallel streams and the state is carried from one
+    minibatch to the next (detached: truncated BPTT); otherwise every
+    minibatch starts from a zero state at a random offset. The validation
+    score is the perplexity on ``val_corpus`` (lower is better). Returns a
+    :class:`History`; the model is left on ``device`` (and, with
+    ``restore_best``, holds the weights of its best validation epoch).
     """
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     config.check()
+    check_tensor("train_corpus", train_corpus, ndim=1, floating=False)
+    if val_corpus is not None:
+        check_tensor("val_corpus", val_corpus, ndim=1, floating=False)
     dev = get_device(device)
-    model.to(dev)
     gen = torch.Generator().manual_seed(config.seed)
-    params = [p for p in model.parameters() if p.requires_grad]
-    if config.optimizer == "sgd":
-        opt: torch.optim.Optimizer = torch.optim.SGD(params, lr=config.lr)
-    else:
-        opt = torch.optim.Adam(params, lr=config.lr)
-    hist = History()
-    best_state: dict[str, torch.Tensor] | None = None
-    bad_epochs = 0
-    start = time.perf_counter()
-    bar = tqdm(range(config.num_epochs), desc="epochs", disable=not progress, leave=False)
-    for epoch in bar:
-        model.train()
-        if config.sequential:
-            batches = seq_data_iter_sequential(train_corpus, config.batch_size, config.num_steps, generator=gen)
-        else:
-            batches = seq_data_iter_random(train_corpus, config.batch_size, config.num_steps, generator=gen)
-        state: State = None
-        epoch_loss, epoch_tokens = 0.0, 0
-        for X, Y in batches:
-            X, Y = X.to(dev), Y.to(dev)
-            state = detach_state(state) if config.sequential else None  # truncated BPTT
-            logits, state = model(X, state)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            norm = clip_gradients(params, config.clip) if config.clip is not None else grad_norm(params)
-            opt.step()
-            value = loss.item()
-            hist.step_loss.append(value)
-            hist.step_grad_norm.append(norm)
-            if not math.isfinite(value) and config.stop_on_nonfinite:
-                hist.diverged = True
-                break
-            epoch_loss += value * Y.numel()
-            epoch_tokens += Y.numel()
-        if hist.diverged:
-            break
-        hist.train_ppl.append(_exp(epoch_loss / max(epoch_tokens, 1)))
-        if val_corpus is not None:
-            ppl = evaluate_perplexity(model, val_corpus, device=dev)
-            hist.val_ppl.append(ppl)
-            if hist.best_epoch < 0 or ppl < hist.val_ppl[hist.best_epoch]:
-                hist.best_epoch = epoch
-                bad_epochs = 0
-                if config.restore_best:
-                    best_state = copy.deepcopy(model.state_dict())
-            else:
-                bad_epochs += 1
-            bar.set_postfix(train_ppl=f"{hist.train_ppl[-1]:.2f}", val_ppl=f"{ppl:.2f}")
-            if config.patience is not None and bad_epochs >= config.patience:
-                break
-        else:
-            bar.set_postfix(train_ppl=f"{hist.train_ppl[-1]:.2f}")
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    hist.seconds = time.perf_counter() - start
-    return hist
+    iterate = seq_data_iter_sequential if config.sequential else seq_data_iter_random
+
+    def batches(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        return iterate(train_corpus, config.batch_size, config.num_steps, generator=gen)
+
+    def loss_fn(
+        model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], state: State
+    ) -> tuple[torch.Tensor, int, State]:
+        X, Y = batch[0].to(dev), batch[1].to(dev)
+        logits, state = model(X, state)
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1)), Y.numel(), state
+
+    def validate(model: nn.Module) -> float:
+        assert val_corpus is not None
+        return evaluate_perplexity(model, val_corpus, device=dev)
+
+    return fit(
+        model,
+        batches,
+        loss_fn,
+        config.fit_config(),
+        validate=None if val_corpus is None else validate,
+        metric="perplexity",
+        carry_state=config.sequential,
+        device=dev,
+        progress=progress,
+    )

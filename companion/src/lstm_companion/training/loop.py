@@ -1,26 +1,46 @@
-"""Training a language model with truncated BPTT and gradient clipping (chapters 1 and 2).
+"""The book's one training loop, :func:`fit`, and what it records, :class:`History` (chapters 1-8).
 
-One loop serves the book: ``train_lm`` walks the corpus in minibatches,
-carries the hidden state across consecutive minibatches (sequential batching)
-and detaches it at each boundary (truncated backpropagation through time),
-clips the gradient's global norm, and records per-step loss and gradient norm
-and per-epoch perplexities. ``device`` is the one switch between CPU, CUDA and
-Apple's MPS.
+Every chapter trains through :func:`fit`: language models with truncated
+backpropagation through time (chapters 1-4, 8), fixed-length and padded
+sequence tasks (chapters 2, 5), taggers and sentence classifiers (chapter 6)
+and encoder-decoders (chapter 7). What differs between them is what a
+minibatch is and how its loss is computed, so :func:`fit` takes those as two
+functions and does the rest once:
+
+- an optimiser (SGD, Adam or AdamW) over the trainable parameters;
+- per minibatch: ``zero_grad``, the loss, ``backward``, gradient clipping to
+  a global norm (:func:`clip_gradients`, Pascanu et al. 2013), a step, and
+  the loss and gradient norm recorded;
+- with ``carry_state=True``, the recurrent state of one minibatch is passed
+  to the next and detached at the boundary (truncated BPTT), reset at each
+  epoch;
+- after each epoch: the mean training loss, a validation score, early
+  stopping after ``patience`` epochs without a better score, the best
+  epoch's weights restored at the end, an ``on_epoch`` callback;
+- a progress bar; a stop at the first non-finite loss (with the step and a
+  hint, as a warning, and ``History.diverged``), or when ``max_seconds`` ran
+  out.
 """
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Generic, TypeVar
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
-from .._checks import check_positive_float
+from .._checks import check_nonneg_float, check_positive_float, check_positive_int, check_seed
+from ..models.state import detach_state
+from ..runtime import get_device
 
-__all__ = ["grad_norm", "clip_gradients", "History"]
+__all__ = ["OPTIMIZERS", "FitConfig", "History", "fit", "make_optimizer", "grad_norm", "clip_gradients"]
 
 
 def grad_norm(params: Iterable[nn.Parameter]) -> float:
@@ -29,43 +49,251 @@ def grad_norm(params: Iterable[nn.Parameter]) -> float:
     return float(torch.stack(norms).norm()) if norms else 0.0
 
 
-def clip_gradients(params: Iterable[nn.Parameter], max_norm: float) -> float:
+def clip_gradients(params: Iterable[nn.Parameter], max_norm: float, *, error_if_nonfinite: bool = False) -> float:
     """Rescale gradients so their global norm is at most ``max_norm`` (chapter 1).
 
     ``g <- min(1, max_norm / ||g||) g`` (Pascanu et al., 2013). Returns the
-    norm before clipping. Same result as ``torch.nn.utils.clip_grad_norm_``.
+    norm before clipping. This is the rule of ``torch.nn.utils.clip_grad_norm_``,
+    which divides by ``||g|| + 1e-6`` instead of ``||g||``. As there, a
+    non-finite norm (an inf or nan in some gradient) makes every gradient nan,
+    so the next loss shows it; ``error_if_nonfinite=True`` raises instead.
     """
     check_positive_float("max_norm", max_norm)
     params = [p for p in params if p.grad is not None]
     norm = grad_norm(params)
-    if norm > max_norm:
+    if not math.isfinite(norm):
+        if error_if_nonfinite:
+            raise ValueError(f"the gradients' global norm is {norm}: some gradient holds inf or nan")
+        for p in params:
+            p.grad.fill_(math.nan)  # type: ignore[union-attr]
+    elif norm > max_norm:
         for p in params:
             p.grad.mul_(max_norm / norm)  # type: ignore[union-attr]
     return norm
 
 
+OPTIMIZERS = ("sgd", "adam", "adamw")
+
+
+@dataclass
+class FitConfig:
+    """How :func:`fit` trains; every chapter's config translates into one of these."""
+
+    num_epochs: int = 10  # passes over the data (an "epoch" is whatever ``batches(epoch)`` yields)
+    lr: float = 1e-3  # learning rate
+    optimizer: str = "adam"  # "sgd", "adam" or "adamw"
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay (only with optimizer="adamw")
+    clip: float | None = 1.0  # max global gradient norm; None: no clipping (the norm is still recorded)
+    patience: int | None = None  # stop after this many epochs without a better validation score
+    restore_best: bool = True  # end with the weights of the best validation epoch
+    stop_on_nonfinite: bool = True  # stop at the first inf/nan loss (History.diverged)
+    max_seconds: float | None = None  # stop at the first minibatch after this much training time
+    seed: int | None = None  # if set, torch.manual_seed(seed) first: dropout masks repeat
+
+    def check(self) -> None:
+        check_positive_int("num_epochs", self.num_epochs)
+        check_positive_float("lr", self.lr)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        check_nonneg_float("weight_decay", self.weight_decay)
+        if self.weight_decay and self.optimizer != "adamw":
+            raise ValueError(f"weight_decay needs optimizer='adamw', got optimizer={self.optimizer!r}")
+        if self.clip is not None:
+            check_positive_float("clip", self.clip)
+        if self.patience is not None:
+            check_positive_int("patience", self.patience)
+        if self.max_seconds is not None:
+            check_positive_float("max_seconds", self.max_seconds)
+        if self.seed is not None:
+            check_seed(self.seed)
+
+
 @dataclass
 class History:
-    """What :func:`train_lm` measured."""
+    """What :func:`fit` measured: one record for every kind of training in the book."""
 
-    step_loss: list[float] = field(default_factory=list)  # training loss (nats/token) of every minibatch
+    step_loss: list[float] = field(default_factory=list)  # training loss of every minibatch
     step_grad_norm: list[float] = field(default_factory=list)  # gradient norm before clipping, every minibatch
-    train_ppl: list[float] = field(default_factory=list)  # training perplexity of every epoch
-    val_ppl: list[float] = field(default_factory=list)  # held-out perplexity after every epoch
-    best_epoch: int = -1  # epoch (0-based) with the lowest held-out perplexity
+    train_loss: list[float] = field(default_factory=list)  # mean training loss (per token/sample) of every epoch
+    val_score: list[float] = field(default_factory=list)  # validation score after every epoch
+    metric: str = ""  # what val_score measures: "perplexity", "accuracy", ...
+    best_epoch: int = -1  # epoch (0-based) with the best validation score
     diverged: bool = False  # the loss became inf or nan
+    diverged_step: int = -1  # the minibatch (0-based, counted over all epochs) where it did
     seconds: float = 0.0  # wall-clock training time
 
     @property
+    def train_ppl(self) -> list[float]:
+        """Training perplexity of every epoch, ``exp(train_loss)`` (for cross-entropy losses)."""
+        return [_exp(x) for x in self.train_loss]
+
+    @property
+    def val_ppl(self) -> list[float]:
+        """The validation scores of a language model (perplexities)."""
+        return self._scores("perplexity")
+
+    @property
+    def val_acc(self) -> list[float]:
+        """The validation scores of a classifier (accuracies)."""
+        return self._scores("accuracy")
+
+    @property
     def best_val_ppl(self) -> float:
-        return self.val_ppl[self.best_epoch] if self.val_ppl else math.inf
+        return self.val_ppl[self.best_epoch] if self.val_score else math.inf
+
+    @property
+    def best_val_acc(self) -> float:
+        return self.val_acc[self.best_epoch] if self.val_score else math.nan
+
+    def _scores(self, metric: str) -> list[float]:
+        if self.val_score and self.metric != metric:
+            raise AttributeError(f"this history's validation scores are {self.metric!r}, not {metric!r}")
+        return self.val_score
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> History:
+    def from_dict(cls, d: object, *, source: str = "history") -> History:
+        """Rebuild a history from :meth:`to_dict`'s output; a damaged record raises naming ``source``."""
+        names = {f.name for f in fields(cls)}
+        if not isinstance(d, dict) or not set(d) <= names or "step_loss" not in d:
+            keys = sorted(d) if isinstance(d, dict) else type(d).__name__
+            raise ValueError(f"{source} is not a training history (expected the keys {sorted(names)}, got {keys})")
         return cls(**d)
+
+
+Batch = TypeVar("Batch")
+State = Any
+
+
+def make_optimizer(params: list[nn.Parameter], config: FitConfig) -> torch.optim.Optimizer:
+    """The optimiser ``config.optimizer`` over ``params`` with ``config.lr`` (and weight decay for AdamW)."""
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr)
+    return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+class _Best(Generic[Batch]):
+    """Early-stopping bookkeeping: the best score so far and its weights."""
+
+    def __init__(self, higher_is_better: bool) -> None:
+        self.sign = -1.0 if higher_is_better else 1.0
+        self.state: dict[str, torch.Tensor] | None = None
+        self.bad_epochs = 0
+
+
+def fit(
+    model: nn.Module,
+    batches: Callable[[int], Iterable[Batch]],
+    loss_fn: Callable[[nn.Module, Batch, State], tuple[torch.Tensor, int, State]],
+    config: FitConfig,
+    *,
+    validate: Callable[[nn.Module], float] | None = None,
+    metric: str = "",
+    higher_is_better: bool = False,
+    carry_state: bool = False,
+    on_epoch: Callable[[int, History], None] | None = None,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+    desc: str = "epochs",
+) -> History:
+    """Train ``model`` and return its :class:`History` (the one training loop of the book).
+
+    ``batches(epoch)`` yields the minibatches of epoch ``epoch`` (0-based);
+    ``loss_fn(model, batch, state)`` returns ``(loss, count, state)``: the
+    mean loss of the minibatch (a scalar tensor), the number of items it
+    averages over (tokens, samples: the epoch's ``train_loss`` is weighted by
+    them) and the recurrent state to carry to the next minibatch (``None``
+    when there is none). With ``carry_state`` the state starts as ``None`` in
+    every epoch and is detached before each minibatch (truncated BPTT).
+
+    ``validate(model)`` scores the model after each epoch (a perplexity with
+    ``higher_is_better=False``, an accuracy with ``True``); early stopping and
+    ``restore_best`` use it. ``on_epoch(epoch, history)`` runs after each
+    epoch. The model is moved to ``device`` (default: the fastest present)
+    and left in training mode.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(batches):
+        raise TypeError(f"batches must be a function epoch -> minibatches, got {type(batches).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function (model, batch, state) -> (loss, count, state), got {loss_fn!r}")
+    if not isinstance(config, FitConfig):
+        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
+    config.check()
+    dev = get_device(device)
+    model.to(dev)
+    if config.seed is not None:
+        torch.manual_seed(config.seed)  # dropout masks
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters (requires_grad=True)")
+    opt = make_optimizer(params, config)
+    hist = History(metric=metric)
+    best = _Best[Any](higher_is_better)
+    start = time.perf_counter()
+    step = 0
+    out_of_time = False
+    epochs = tqdm(range(config.num_epochs), desc=desc, disable=not progress or config.num_epochs == 1, leave=False)
+    for epoch in epochs:
+        model.train()
+        state: State = None
+        total, count = 0.0, 0
+        inner = tqdm(batches(epoch), desc="updates", disable=not progress or config.num_epochs > 1, leave=False)
+        for batch in inner:
+            if carry_state:
+                state = detach_state(state)  # truncated BPTT: no gradient into the previous minibatch
+            loss, n, state = loss_fn(model, batch, state)
+            if not carry_state:
+                state = None
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            norm = clip_gradients(params, config.clip) if config.clip is not None else grad_norm(params)
+            opt.step()
+            value = loss.item()
+            hist.step_loss.append(value)
+            hist.step_grad_norm.append(norm)
+            if not math.isfinite(value) and config.stop_on_nonfinite:
+                hist.diverged, hist.diverged_step = True, step
+                warnings.warn(
+                    f"training stopped: the loss became {value} at minibatch {step} (epoch {epoch}); "
+                    "lower the learning rate, clip the gradients (clip=...) or check the inputs for inf/nan",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                break
+            total += value * n
+            count += n
+            step += 1
+            if config.max_seconds is not None and time.perf_counter() - start > config.max_seconds:
+                out_of_time = True
+                break
+        if hist.diverged:
+            break
+        hist.train_loss.append(total / max(count, 1))
+        if validate is not None:
+            score = float(validate(model))
+            hist.val_score.append(score)
+            if hist.best_epoch < 0 or best.sign * score < best.sign * hist.val_score[hist.best_epoch]:
+                hist.best_epoch, best.bad_epochs = epoch, 0
+                if config.restore_best:
+                    best.state = copy.deepcopy(model.state_dict())
+            else:
+                best.bad_epochs += 1
+            epochs.set_postfix(train_loss=f"{hist.train_loss[-1]:.3f}", val=f"{score:.3f}")
+        hist.seconds = time.perf_counter() - start
+        if on_epoch is not None:
+            on_epoch(epoch, hist)
+        if out_of_time or (config.patience is not None and best.bad_epochs >= config.patience):
+            break
+    if best.state is not None:
+        model.load_state_dict(best.state)
+    hist.seconds = time.perf_counter() - start
+    return hist
 
 
 def _exp(x: float) -> float:
