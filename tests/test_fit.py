@@ -1,0 +1,217 @@
+"""Tests of ``lstm_companion.fit``, the book's one training loop, and of ``History``."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import lstm_companion as lc
+
+
+def _regression(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(64, 3, generator=gen)
+    return X, X @ torch.tensor([1.0, -2.0, 0.5])
+
+
+def _loss_fn(X: torch.Tensor, y: torch.Tensor):
+    def loss_fn(model: nn.Module, idx: torch.Tensor, state: None) -> tuple[torch.Tensor, int, None]:
+        return F.mse_loss(model(X[idx])[:, 0], y[idx]), len(idx), None
+
+    return loss_fn
+
+
+def _batches(n: int, batch_size: int, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    return lambda epoch: lc.epoch_batches(n, batch_size, gen)
+
+
+def test_fit_learns_and_records_every_step():
+    X, y = _regression()
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    config = lc.FitConfig(num_epochs=5, lr=0.1, optimizer="sgd", clip=None)
+    hist = lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, device="cpu", progress=False)
+    assert len(hist.step_loss) == len(hist.step_grad_norm) == 5 * 4
+    assert len(hist.train_loss) == 5 and hist.train_loss[-1] < 0.1 * hist.train_loss[0]
+    assert hist.val_score == [] and hist.best_epoch == -1 and not hist.diverged and hist.seconds > 0
+
+
+def test_train_loss_is_weighted_by_counts():
+    X, y = _regression()
+    model = nn.Linear(3, 1)
+    config = lc.FitConfig(num_epochs=1, lr=1e-9, optimizer="sgd", clip=None)
+    hist = lc.fit(model, _batches(64, 48), _loss_fn(X, y), config, device="cpu", progress=False)
+    # two minibatches of 48 and 16 samples: the epoch's loss is their weighted mean
+    expected = (48 * hist.step_loss[0] + 16 * hist.step_loss[1]) / 64
+    assert hist.train_loss[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_early_stopping_restores_the_best_epoch():
+    X, y = _regression()
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    scores = iter([5.0, 3.0, 4.0, 6.0, 1.0])
+    weights = []
+
+    def validate(m: nn.Module) -> float:
+        weights.append(m.weight.detach().clone())
+        return next(scores)
+
+    config = lc.FitConfig(num_epochs=5, lr=0.05, optimizer="sgd", patience=2)
+    hist = lc.fit(
+        model,
+        _batches(64, 16),
+        _loss_fn(X, y),
+        config,
+        validate=validate,
+        metric="perplexity",
+        device="cpu",
+        progress=False,
+    )
+    assert hist.val_ppl == [5.0, 3.0, 4.0, 6.0]  # stopped after two epochs without a better score
+    assert hist.best_epoch == 1 and hist.best_val_ppl == 3.0
+    assert torch.equal(model.weight, weights[1])  # the best epoch's weights are back
+
+
+def test_higher_is_better_for_accuracies():
+    X, y = _regression()
+    model = nn.Linear(3, 1)
+    scores = iter([0.5, 0.7, 0.6])
+    config = lc.FitConfig(num_epochs=3, lr=0.01, optimizer="adam")
+    hist = lc.fit(
+        model,
+        _batches(64, 32),
+        _loss_fn(X, y),
+        config,
+        validate=lambda m: next(scores),
+        metric="accuracy",
+        higher_is_better=True,
+        device="cpu",
+        progress=False,
+    )
+    assert hist.best_epoch == 1 and hist.best_val_acc == 0.7
+    with pytest.raises(AttributeError, match="'accuracy', not 'perplexity'"):
+        hist.val_ppl
+
+
+def test_carry_state_detaches_and_resets_each_epoch():
+    seen: list[tuple[int, object]] = []
+
+    def loss_fn(model: nn.Module, batch: int, state: torch.Tensor | None):
+        seen.append((batch, None if state is None else state.requires_grad))
+        out = model(torch.ones(1, 2)).sum()
+        return out**2, 1, out.unsqueeze(0)
+
+    config = lc.FitConfig(num_epochs=2, lr=0.01, optimizer="sgd")
+    lc.fit(nn.Linear(2, 1), lambda epoch: range(3), loss_fn, config, carry_state=True, device="cpu", progress=False)
+    # each epoch starts from None; later minibatches get the previous state, detached
+    assert seen == [(0, None), (1, False), (2, False)] * 2
+
+
+def test_nonfinite_loss_stops_with_step_and_hint():
+    def loss_fn(model: nn.Module, step: int, state: None):
+        loss = model(torch.ones(1, 2)).sum() ** 2
+        return (loss * math.inf if step == 2 else loss), 1, None
+
+    config = lc.FitConfig(num_epochs=3, lr=0.01, optimizer="sgd")
+    with pytest.warns(
+        RuntimeWarning, match=r"loss became (inf|nan) at minibatch 2 \(epoch 0\); lower the learning rate"
+    ):
+        hist = lc.fit(nn.Linear(2, 1), lambda epoch: range(4), loss_fn, config, device="cpu", progress=False)
+    assert hist.diverged and hist.diverged_step == 2 and len(hist.step_loss) == 3 and hist.train_loss == []
+
+
+def test_on_epoch_and_max_seconds():
+    X, y = _regression()
+    calls = []
+    config = lc.FitConfig(num_epochs=50, lr=0.01, optimizer="sgd", max_seconds=1e-9)
+    hist = lc.fit(
+        nn.Linear(3, 1),
+        _batches(64, 16),
+        _loss_fn(X, y),
+        config,
+        on_epoch=lambda e, h: calls.append((e, len(h.step_loss))),
+        device="cpu",
+        progress=False,
+    )
+    assert len(hist.step_loss) == 1 and calls == [(0, 1)]  # stopped after the first minibatch, epoch closed
+
+
+def test_seed_repeats_dropout_and_adamw_weight_decay():
+    X, y = _regression()
+
+    def run() -> torch.Tensor:
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Dropout(0.5), nn.Linear(3, 1))
+        config = lc.FitConfig(num_epochs=2, lr=0.01, optimizer="adamw", weight_decay=0.1, seed=3)
+        lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, device="cpu", progress=False)
+        return model[1].weight.detach().clone()
+
+    assert torch.equal(run(), run())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"num_epochs": 0}, "num_epochs must be an int > 0"),
+        ({"lr": math.inf}, "lr must be"),
+        ({"lr": math.nan}, "lr must be"),
+        ({"optimizer": "rmsprop"}, "optimizer must be one of"),
+        ({"weight_decay": 0.1, "optimizer": "adam"}, "weight_decay needs optimizer='adamw'"),
+        ({"clip": 0.0}, "clip must be"),
+        ({"patience": 0}, "patience must be an int > 0"),
+        ({"max_seconds": -1.0}, "max_seconds must be"),
+        ({"seed": 1.5}, "seed must be an int"),
+    ],
+)
+def test_fit_config_is_checked(change, message):
+    config = lc.FitConfig(**change)
+    with pytest.raises((ValueError, TypeError), match=message):
+        lc.fit(nn.Linear(2, 1), lambda e: [], lambda m, b, s: (m.weight.sum(), 1, None), config, progress=False)
+
+
+def test_fit_arguments_are_checked():
+    config = lc.FitConfig()
+    loss_fn = lambda m, b, s: (m.weight.sum(), 1, None)  # noqa: E731
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        lc.fit("model", lambda e: [], loss_fn, config)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="batches must be a function"):
+        lc.fit(nn.Linear(2, 1), [1, 2], loss_fn, config)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="loss_fn must be a function"):
+        lc.fit(nn.Linear(2, 1), lambda e: [], None, config)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="config must be a FitConfig"):
+        lc.fit(nn.Linear(2, 1), lambda e: [], loss_fn, lc.TrainConfig())  # type: ignore[arg-type]
+    frozen = nn.Linear(2, 1).requires_grad_(False)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        lc.fit(frozen, lambda e: [], loss_fn, config)
+
+
+def test_history_round_trip_and_damaged_record():
+    hist = lc.History(step_loss=[1.0], train_loss=[0.5], val_score=[2.0], metric="perplexity", best_epoch=0)
+    back = lc.History.from_dict(hist.to_dict())
+    assert back == hist and back.train_ppl == [math.exp(0.5)] and back.best_val_ppl == 2.0
+    with pytest.raises(ValueError, match="run.json is not a training history"):
+        lc.History.from_dict({"loss": [1.0]}, source="run.json")
+    with pytest.raises(ValueError, match="history is not a training history"):
+        lc.History.from_dict([1, 2])
+
+
+def test_clip_gradients_nonfinite_norm():
+    model = nn.Linear(2, 1)
+    model(torch.ones(1, 2)).sum().backward()
+    model.weight.grad[0, 0] = math.nan
+    with pytest.raises(ValueError, match="global norm is nan"):
+        lc.clip_gradients(model.parameters(), 1.0, error_if_nonfinite=True)
+    norm = lc.clip_gradients(model.parameters(), 1.0)
+    ref = nn.Linear(2, 1)
+    ref(torch.ones(1, 2)).sum().backward()
+    ref.weight.grad[0, 0] = math.nan
+    torch.nn.utils.clip_grad_norm_(ref.parameters(), 1.0)
+    assert math.isnan(norm)
+    assert all(torch.isnan(p.grad).all() for p in model.parameters())  # as clip_grad_norm_ leaves them
+    assert all(torch.isnan(p.grad).all() for p in ref.parameters())
