@@ -96,7 +96,7 @@ def test_higher_is_better_for_accuracies():
     )
     assert hist.best_epoch == 1 and hist.best_val_acc == 0.7
     with pytest.raises(AttributeError, match="'accuracy', not 'perplexity'"):
-        hist.val_ppl
+        _ = hist.val_ppl
 
 
 def test_carry_state_detaches_and_resets_each_epoch():
@@ -177,7 +177,7 @@ def test_fit_config_is_checked(change, message):
 
 def test_fit_arguments_are_checked():
     config = lc.FitConfig()
-    loss_fn = lambda m, b, s: (m.weight.sum(), 1, None)  # noqa: E731
+    loss_fn = lambda m, b, s: (m.weight.sum(), 1, None)
     with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
         lc.fit("model", lambda e: [], loss_fn, config)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="batches must be a function"):

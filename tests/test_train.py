@@ -235,7 +235,12 @@ def test_unigram_beats_uniform_on_the_book(shared_data):
 
 def test_train_config_defaults_are_valid():
     TrainConfig().check()
-    assert History.from_dict(History(step_loss=[1.0], best_epoch=0, val_score=[2.0], metric="perplexity").to_dict()).best_val_ppl == 2.0
+    assert (
+        History.from_dict(
+            History(step_loss=[1.0], best_epoch=0, val_score=[2.0], metric="perplexity").to_dict()
+        ).best_val_ppl
+        == 2.0
+    )
 
 
 # ---------------------------------------------------------------- devices
