@@ -2,6 +2,8 @@
 #
 #   make book   install .venv (if needed), execute the notebooks, build _build/html
 #   make test   install .venv (if needed), run tests/ and every notebooks/*.ipynb
+#   make unit   the quick inner loop: tests/ without notebooks and without `slow` tests (under a minute)
+#   make lint   ruff check, ruff format --check and mypy (tests/test_lint.py runs the ruff part)
 #   make lab    JupyterLab in notebooks/
 #   make clean  remove build outputs (keeps .venv and the download/checkpoint cache)
 #   make distclean  also remove .venv and .cache
@@ -29,13 +31,13 @@ export LSTM_COMPANION_CACHE := $(CURDIR)/.cache/lstm_companion
 # figures). Book: the Jupyter inline backend, set explicitly: the kernel only
 # picks it when MPLBACKEND is unset, and with Agg every figure would be missing
 # from the HTML.
-test: export MPLBACKEND := Agg
+test unit: export MPLBACKEND := Agg
 book: export MPLBACKEND := module://matplotlib_inline.backend_inline
 
-.PHONY: help venv book test lab clean distclean
+.PHONY: help venv book test unit lint lab clean distclean
 
 help:
-	@echo "make book | make test | make lab | make venv | make clean | make distclean"
+	@echo "make book | make test | make unit | make lint | make lab | make venv | make clean | make distclean"
 
 # ---------------------------------------------------------------- environment
 # Re-runs only when requirements.txt or companion/pyproject.toml change.
@@ -83,6 +85,24 @@ book: venv _build/.exec-inputs.stamp
 # Options (testpaths tests + notebooks, nbval flags) live in pytest.ini.
 test: venv
 	$(PY) -m pytest
+
+# The inner loop while editing the companion: the package and infrastructure
+# tests only (no notebooks: naming `tests` overrides pytest.ini's testpaths),
+# without the tests marked `slow` (the fresh-venv install, torch.compile).
+unit: venv
+	$(PY) -m pytest tests -m "not slow"
+
+# ---------------------------------------------------------------- lint
+# The same paths as tests/test_lint.py. Notebooks are checked but not
+# formatted (ruff.toml excludes them from `ruff format`). mypy's settings and
+# the files it checks live in companion/pyproject.toml ([tool.mypy]).
+LINT_PATHS := companion/src tests scripts bench conftest.py .ci
+
+lint: venv
+	$(PY) -m ruff check $(LINT_PATHS)
+	$(PY) -m ruff format --check $(LINT_PATHS)
+	$(PY) -m ruff check notebooks/*.ipynb
+	$(PY) -m mypy --config-file companion/pyproject.toml
 
 # ---------------------------------------------------------------- authoring
 # Extra options for JupyterLab, e.g. make lab LAB_ARGS="--no-browser --port 8889"
