@@ -85,3 +85,23 @@ def test_bad_input() -> None:
         corpus_bleu([["a"]], [[["a"], "b"]])
     with pytest.raises(ValueError, match="max_n must be an int > 0"):
         corpus_bleu([["a"]], [["a"]], max_n=0)
+
+
+def test_paired_bootstrap_bleu():
+    import lstm_companion as lc
+
+    refs = [["le", "chat", "est", "noir", "ce", "soir"], ["il", "pleut", "sur", "la", "ville", "grise"]] * 40
+    good = [list(r) for r in refs]
+    half = [list(r) if i % 2 else r[:3] + ["x", "y", "z"] for i, r in enumerate(refs)]
+    diff, low, high = lc.paired_bootstrap_bleu(half, good, refs, num_samples=200)
+    assert diff == pytest.approx(corpus_bleu(good, refs) - corpus_bleu(half, refs), abs=1e-12)
+    assert 0 < low <= diff <= high  # b is better on every resample
+    assert lc.paired_bootstrap_bleu(good, good, refs, num_samples=50) == (0.0, 0.0, 0.0)
+    again = lc.paired_bootstrap_bleu(half, good, refs, num_samples=200)
+    assert again == (diff, low, high)  # seeded
+    with pytest.raises(ValueError, match="candidates_b must be a list of word lists as long as candidates_a"):
+        lc.paired_bootstrap_bleu(half, good[:-1], refs)
+    with pytest.raises(ValueError, match="confidence must be a float in"):
+        lc.paired_bootstrap_bleu(half, good, refs, confidence=1.5)
+    with pytest.raises(ValueError, match="num_samples must be an int > 0"):
+        lc.paired_bootstrap_bleu(half, good, refs, num_samples=0)

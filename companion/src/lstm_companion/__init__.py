@@ -113,6 +113,7 @@ from .measure.benchmark import (
     train_step,
 )
 from .measure.bleu import (
+    paired_bootstrap_bleu,
     Sentence,
     bleu_by_length,
     bleu_stats,

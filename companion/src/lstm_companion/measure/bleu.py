@@ -21,11 +21,22 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
 from .._checks import check_positive_int
 from ..data.tatoeba import TranslationData
 from ..models.seq2seq import Seq2Seq, translate
 
-__all__ = ["evaluate_bleu", "Sentence", "ngrams", "bleu_stats", "corpus_bleu", "sentence_bleu", "bleu_by_length"]
+__all__ = [
+    "evaluate_bleu",
+    "Sentence",
+    "ngrams",
+    "bleu_stats",
+    "corpus_bleu",
+    "sentence_bleu",
+    "bleu_by_length",
+    "paired_bootstrap_bleu",
+]
 
 
 def evaluate_bleu(
@@ -35,7 +46,9 @@ def evaluate_bleu(
 
     ``max_steps`` defaults to ``2 * max_words + 2``.
     """
-    steps = max_steps or 2 * data.config.max_words + 2
+    if not isinstance(data, TranslationData):
+        raise TypeError(f"data must be a TranslationData (from load_translation), got {type(data).__name__}")
+    steps = 2 * data.config.max_words + 2 if max_steps is None else check_positive_int("max_steps", max_steps)
     hyps = [
         t.words
         for t in translate(model, data.test_src, data.src_vocab, data.tgt_vocab, max_steps=steps, batch_size=batch_size)
@@ -49,6 +62,8 @@ Sentence = Sequence[str]
 def ngrams(tokens: Sentence, n: int) -> Counter[tuple[str, ...]]:
     """Counts of the ``n``-grams of ``tokens`` (chapter 7)."""
     check_positive_int("n", n)
+    if isinstance(tokens, str) or not isinstance(tokens, Sequence):
+        raise TypeError(f"tokens must be a list of words (str), got {type(tokens).__name__}")
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
@@ -58,7 +73,7 @@ def _as_references(refs: object, i: int) -> list[list[str]]:
     if len(refs) == 0:
         raise ValueError(f"references[{i}] is empty: every candidate needs at least one reference")
     if all(isinstance(w, str) for w in refs):
-        return [list(refs)]  # type: ignore[arg-type]
+        return [list(refs)]
     out = []
     for j, r in enumerate(refs):
         if isinstance(r, str) or not isinstance(r, Sequence) or not all(isinstance(w, str) for w in r):
@@ -127,6 +142,19 @@ def bleu_by_length(
 
     A bin that holds no sentence is an error.
     """
+    if isinstance(candidates, str) or not isinstance(candidates, Sequence):
+        raise TypeError(f"candidates must be a list of word lists, got {type(candidates).__name__}")
+    if isinstance(source_lengths, str) or not isinstance(source_lengths, Sequence):
+        raise TypeError(f"source_lengths must be a list of ints, got {type(source_lengths).__name__}")
+    if isinstance(bins, str) or not isinstance(bins, Sequence) or len(bins) == 0:
+        raise ValueError(f"bins must be a non-empty list of (low, high) pairs, got {bins!r}")
+    for i, b in enumerate(bins):
+        if not (
+            isinstance(b, Sequence) and len(b) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in b)
+        ):
+            raise TypeError(f"bins[{i}] must be a pair (low, high) of ints, got {b!r}")
+        if b[0] > b[1]:
+            raise ValueError(f"bins[{i}] must have low <= high, got {tuple(b)}")
     if len(source_lengths) != len(candidates):
         raise ValueError(
             f"source_lengths must hold one length per candidate ({len(candidates)}), got {len(source_lengths)}"
@@ -138,3 +166,69 @@ def bleu_by_length(
             raise ValueError(f"bins: no sentence has a source length in [{lo}, {hi}]")
         out.append(corpus_bleu([candidates[i] for i in idx], [references[i] for i in idx], max_n))
     return out
+
+
+def _bleu_from_stats(matches: Sequence[float], totals: Sequence[float], c: float, r: float) -> float:
+    if c == 0 or any(m == 0 for m in matches):
+        return 0.0
+    log_p = sum(math.log(m / t) for m, t in zip(matches, totals)) / len(matches)
+    return (1.0 if c > r else math.exp(1 - r / c)) * math.exp(log_p)
+
+
+def paired_bootstrap_bleu(
+    candidates_a: Sequence[Sentence],
+    candidates_b: Sequence[Sentence],
+    references: Sequence[Sentence | Sequence[Sentence]],
+    *,
+    num_samples: int = 1000,
+    confidence: float = 0.95,
+    max_n: int = 4,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Corpus BLEU of ``b`` minus that of ``a``, with a paired bootstrap interval (Koehn, 2004) (chapter 7).
+
+    Resamples the test sentences with replacement ``num_samples`` times and
+    computes both systems' corpus BLEU on each resample (the same sentences
+    for both: paired). Returns ``(difference, low, high)``: the difference on
+    the whole test set and the central ``confidence`` interval of the
+    resampled differences. An interval that excludes 0 says the test set
+    supports the ordering; one that includes it says it does not.
+    """
+    check_positive_int("num_samples", num_samples)
+    if isinstance(confidence, bool) or not isinstance(confidence, float) or not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a float in (0, 1), got {confidence!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    if isinstance(candidates_a, str) or not isinstance(candidates_a, Sequence):
+        raise TypeError(f"candidates_a must be a list of word lists, got {type(candidates_a).__name__}")
+    if (
+        isinstance(candidates_b, str)
+        or not isinstance(candidates_b, Sequence)
+        or len(candidates_b) != len(candidates_a)
+    ):
+        raise ValueError("candidates_b must be a list of word lists as long as candidates_a")
+    n = len(candidates_a)
+    rows = []  # per sentence: (matches a, totals a, c a, r a) and the same for b
+    for i in range(n):
+        row = []
+        for cands in (candidates_a, candidates_b):
+            m, t, c, r = bleu_stats([cands[i]], [references[i]], max_n)
+            row.append((m, t, c, r))
+        rows.append(row)
+    stats = np.array([[*a[0], *a[1], a[2], a[3], *b[0], *b[1], b[2], b[3]] for a, b in rows], dtype=np.float64)
+    k = 2 * max_n + 2  # columns per system
+
+    def score(sums: np.ndarray, offset: int) -> float:
+        s = sums[offset : offset + k]
+        return _bleu_from_stats(s[:max_n], s[max_n : 2 * max_n], s[2 * max_n], s[2 * max_n + 1])
+
+    total = stats.sum(axis=0)
+    diff = score(total, k) - score(total, 0)
+    rng = np.random.default_rng(seed)
+    diffs = np.empty(num_samples)
+    for j in range(num_samples):
+        sums = stats[rng.integers(0, n, n)].sum(axis=0)
+        diffs[j] = score(sums, k) - score(sums, 0)
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    return float(diff), float(low), float(high)
