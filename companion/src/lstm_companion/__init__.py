@@ -113,13 +113,13 @@ from .measure.benchmark import (
     train_step,
 )
 from .measure.bleu import (
-    paired_bootstrap_bleu,
     Sentence,
     bleu_by_length,
     bleu_stats,
     corpus_bleu,
     evaluate_bleu,
     ngrams,
+    paired_bootstrap_bleu,
     sentence_bleu,
 )
 from .measure.diagnostics import (

@@ -6,14 +6,28 @@ expected and what was given, so that a reader's mistake points at itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 import torch
 
 __all__ = [
     "check_positive_int",
+    "check_finite_float",
+    "check_positive_finite_float",
     "check_positive_float",
     "check_nonneg_float",
+    "check_probability",
+    "check_str",
+    "check_finite_tensor",
+    "check_index_range",
+    "check_same_dtype",
+    "read_json_record",
+    "check_record_keys",
     "check_tensor",
     "check_same_device",
     "check_lstm_input",
@@ -31,22 +45,138 @@ def check_positive_int(name: str, value: object) -> int:
     return value
 
 
-def check_positive_float(name: str, value: object) -> float:
-    """Return ``value`` as a float if it is a real number > 0."""
+def _finite_number(name: str, value: object, condition: str = "") -> float:
+    """``value`` as a float if it is a finite real number (not a bool), else raise naming ``name``.
+
+    ``condition`` (e.g. ``"> 0"``) only completes the messages; the caller checks it.
+    """
+    cond = f" {condition}" if condition else ""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number > 0, got {type(value).__name__} {value!r}")
-    if not value > 0:
+        raise TypeError(f"{name} must be a number{cond}, got {type(value).__name__} {value!r}")
+    try:
+        x = float(value)
+    except OverflowError:  # an int beyond float's range
+        x = math.inf
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number{cond}, got {value}")
+    return x
+
+
+def check_finite_float(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a finite real number (not inf or NaN)."""
+    return _finite_number(name, value)
+
+
+def check_positive_finite_float(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0 (inf and NaN are errors)."""
+    x = _finite_number(name, value, "> 0")
+    if not x > 0:
         raise ValueError(f"{name} must be a number > 0, got {value}")
-    return float(value)
+    return x
+
+
+def check_positive_float(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0 (inf and NaN are errors).
+
+    The same check as :func:`check_positive_finite_float`: a learning rate,
+    temperature or clipping norm of ``inf`` is never meant.
+    """
+    return check_positive_finite_float(name, value)
 
 
 def check_nonneg_float(name: str, value: object) -> float:
-    """Return ``value`` as a float if it is a real number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number >= 0, got {type(value).__name__} {value!r}")
-    if not value >= 0:
+    """Return ``value`` as a float if it is a finite real number >= 0 (inf and NaN are errors)."""
+    x = _finite_number(name, value, ">= 0")
+    if not x >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value}")
-    return float(value)
+    return x
+
+
+def check_probability(name: str, value: object, *, allow_one: bool = False) -> float:
+    """Return ``value`` as a float if it lies in ``[0, 1)`` (``[0, 1]`` with ``allow_one``), e.g. a dropout rate."""
+    condition = ">= 0 and <= 1" if allow_one else ">= 0 and < 1"
+    x = _finite_number(name, value, condition)
+    if not (0 <= x <= 1 if allow_one else 0 <= x < 1):
+        raise ValueError(f"{name} must be a number {condition}, got {value}")
+    return x
+
+
+def check_str(name: str, value: object, *, nonempty: bool = True) -> str:
+    """Return ``value`` if it is a ``str`` (non-empty unless ``nonempty=False``), else raise naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}")
+    if nonempty and not value:
+        raise ValueError(f"{name} must be a non-empty str, got {value!r}")
+    return value
+
+
+def check_finite_tensor(name: str, x: torch.Tensor) -> torch.Tensor:
+    """Return ``x`` if every entry is finite; else raise naming ``name`` and how many entries are NaN or inf."""
+    if x.is_floating_point() or x.is_complex():
+        finite = torch.isfinite(x)
+        if not bool(finite.all()):
+            num_nan = int(torch.isnan(x).sum())
+            num_inf = int((~finite).sum()) - num_nan
+            raise ValueError(
+                f"{name} must be finite everywhere, got {num_nan} NaN and {num_inf} infinite value(s) among {x.numel()}"
+            )
+    return x
+
+
+def check_index_range(name: str, x: torch.Tensor, high: int, *, what: str = "indices", of: str = "") -> torch.Tensor:
+    """Return ``x`` (an integer tensor) if its values lie in ``[0, high)``; else raise naming ``name``.
+
+    ``of`` says where ``high`` comes from, e.g. ``"the model's vocab_size"``.
+    """
+    if x.numel() == 0:
+        return x
+    lo, hi = int(x.min()), int(x.max())
+    if lo < 0 or hi >= high:
+        where = f" ({of})" if of else ""
+        raise ValueError(f"{name} must hold {what} in [0, {high}){where}, got values in [{lo}, {hi}]")
+    return x
+
+
+def check_same_dtype(name: str, x: torch.Tensor, like: torch.Tensor, *, like_name: str = "the parameters") -> None:
+    """Raise if ``x`` has another dtype than ``like`` (e.g. a layer's weights)."""
+    if x.dtype != like.dtype:
+        raise TypeError(
+            f"{name} must have the same dtype as {like_name} ({like.dtype}), got {x.dtype}; "
+            f"convert it with {name}.to({like.dtype})"
+        )
+
+
+def read_json_record(
+    path: str | os.PathLike[str], *, what: str = "record", required: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Read a JSON object from ``path``; a missing, unreadable, damaged or incomplete file raises naming it.
+
+    ``what`` says what the file should be (e.g. ``"translation record"``);
+    ``required`` are keys the object must have.
+    """
+    if path is None or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike naming a JSON {what}, got {type(path).__name__}")
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{p} was not found (expected a JSON {what})")
+    try:
+        obj = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{p} is not a valid JSON {what} (damaged or truncated?): {err}") from err
+    if not isinstance(obj, dict):
+        raise ValueError(f"{p} is not a JSON {what}: it holds a {type(obj).__name__}, expected an object")
+    check_record_keys(obj, required, where=str(p), what=what)
+    return obj
+
+
+def check_record_keys(record: object, required: Iterable[str], *, where: str, what: str = "record") -> dict[str, Any]:
+    """Return ``record`` if it is a dict holding every key of ``required``; else raise naming ``where``."""
+    if not isinstance(record, dict):
+        raise ValueError(f"{where} is not a {what}: expected a dict, got {type(record).__name__}")
+    missing = sorted(set(required) - set(record))
+    if missing:
+        raise ValueError(f"{where} is not a complete {what}: it lacks the key(s) {missing}")
+    return record
 
 
 def check_tensor(

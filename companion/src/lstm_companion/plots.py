@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 
-from ._checks import check_tensor
+from ._checks import check_positive_float, check_probability, check_tensor
 from .training.loop import History
 
 __all__ = ["plot_history", "plot_perplexities", "plot_step_series", "plot_accuracy_vs_distance", "plot_attention"]
@@ -39,6 +39,10 @@ def plot_history(history: History, *, ax: Axes | None = None, title: str | None 
 
 def plot_perplexities(values: Mapping[str, float], *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Horizontal bars of held-out perplexity per model, lower is better (chapter 1)."""
+    if not isinstance(values, Mapping) or len(values) == 0:
+        raise ValueError(f"values must be a non-empty mapping of model name to perplexity, got {values!r}")
+    for name, v in values.items():
+        check_positive_float(f"values[{name!r}]", v)
     ax = _axes(ax, (6, 0.6 * len(values) + 1))
     names = list(values)
     bars = ax.barh(names, [values[n] for n in names], color="tab:blue")
@@ -88,6 +92,7 @@ def plot_accuracy_vs_distance(
     one dot per seed, a line through the mean, and a dashed line at
     ``chance``. The distance axis is logarithmic.
     """
+    check_probability("chance", chance, allow_one=True)
     acc = np.asarray(accuracies, dtype=float)
     if acc.ndim != 2 or acc.shape[1] != len(distances):
         raise ValueError(
@@ -127,6 +132,9 @@ def plot_attention(
     import matplotlib.pyplot as plt
 
     check_tensor("weights", weights, ndim=2, floating=True)
+    for name, words in (("src_words", src_words), ("tgt_words", tgt_words)):
+        if isinstance(words, str) or not isinstance(words, Sequence) or not all(isinstance(w, str) for w in words):
+            raise TypeError(f"{name} must be a list of words (str), got {words!r}")
     if tuple(weights.shape) != (len(tgt_words), len(src_words)):
         raise ValueError(
             f"weights must have shape (len(tgt_words), len(src_words)) = {(len(tgt_words), len(src_words))}, "

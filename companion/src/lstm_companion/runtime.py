@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._checks import check_seed
+
 __all__ = [
     "RESULTS_ENV",
     "find_results",
@@ -91,6 +93,10 @@ def cache_dir() -> Path:
 
 def file_hash(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
     """Hex digest of a file, read in 1 MiB chunks."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    if algorithm not in hashlib.algorithms_available:
+        raise ValueError(f"algorithm must be one of hashlib's, e.g. 'sha256' or 'sha1', got {algorithm!r}")
     h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -110,7 +116,12 @@ def _write_atomic(path: Path, content: bytes) -> None:
             tmp.unlink()
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path`` (never half-written)."""
+    if not isinstance(path, Path):
+        raise TypeError(f"path must be a pathlib.Path, got {type(path).__name__}")
+    if not callable(write):
+        raise TypeError(f"write must be callable as write(tmp_path), got {type(write).__name__}")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
@@ -148,11 +159,15 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and PyTorch so a run repeats."""
+    check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
 
 
 def model_device(model: nn.Module) -> torch.device:
+    """Where ``model``'s (first) parameter lives; the CPU for a model without parameters."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._checks import check_positive_float
 from ..runtime import DATA_ENV, _write_atomic, cache_dir, data_dir, file_hash
 
 __all__ = ["DataFile", "POLARITY_URL", "DATA_FILES", "ChecksumError", "fetch"]
@@ -104,8 +105,14 @@ def fetch(
     Raises ``ChecksumError`` naming the file and both hashes when a file is
     wrong, and leaves no partial file behind.
     """
-    if name not in DATA_FILES:
+    if not isinstance(name, str) or name not in DATA_FILES:
         raise ValueError(f"name must be one of {sorted(DATA_FILES)}, got {name!r}")
+    check_positive_float("timeout", timeout)
+    if url is not None and not isinstance(url, str):
+        raise TypeError(f"url must be a str or None, got {type(url).__name__}")
+    for arg, value in (("cache", cache), ("local_dir", local_dir)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"{arg} must be a str, an os.PathLike or None, got {type(value).__name__}")
     spec = DATA_FILES[name]
 
     local = Path(local_dir).expanduser() if local_dir is not None else data_dir()
@@ -212,7 +219,7 @@ def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: floa
             with tarfile.open(archive, "r:gz") as tar:
                 names = set(tar.getnames())
                 for f in [spec, *siblings]:
-                    handle = tar.extractfile(f.member) if f.member in names else None  # type: ignore[arg-type]
+                    handle = tar.extractfile(f.member) if f.member in names else None
                     if handle is not None:
                         contents[f.name] = _to_utf8(handle.read())
         except (tarfile.TarError, EOFError, OSError) as err:  # gzip.BadGzipFile is an OSError

@@ -79,7 +79,7 @@ class PolarityData:
     @property
     def pad(self) -> int:
         """Index of the padding token (1)."""
-        return int(self.vocab[PAD_TOKEN])  # type: ignore[arg-type]
+        return int(self.vocab[PAD_TOKEN])
 
 
 def read_polarity(
@@ -122,11 +122,11 @@ def encode(texts: Sequence[str], vocab: Vocab, *, max_length: int | None = None)
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"texts[{i}] must be a str, got {type(text).__name__}")
-        ids = vocab[text.split()] or [vocab.unk]  # type: ignore[assignment]
-        rows.append(ids[:max_length] if max_length is not None else ids)  # type: ignore[arg-type]
+        ids = vocab[text.split()] or [vocab.unk]
+        rows.append(ids[:max_length] if max_length is not None else ids)
     lengths = torch.tensor([len(r) for r in rows], dtype=torch.long)  # (num_sentences,)
     width = max_length if max_length is not None else int(lengths.max())
-    tokens = torch.full((len(rows), width), int(vocab[PAD_TOKEN]), dtype=torch.long)  # type: ignore[arg-type]
+    tokens = torch.full((len(rows), width), int(vocab[PAD_TOKEN]), dtype=torch.long)
     for i, r in enumerate(rows):
         tokens[i, : len(r)] = torch.tensor(r, dtype=torch.long)
     return tokens, lengths
@@ -162,8 +162,8 @@ def load_polarity(
     gen = torch.Generator().manual_seed(seed)
     parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
     for label in (0, 1):
-        idx = (labels == label).nonzero()[:, 0]
-        idx = idx[torch.randperm(len(idx), generator=gen)].tolist()
+        members = (labels == label).nonzero()[:, 0]  # this class's sentences
+        idx: list[int] = members[torch.randperm(len(members), generator=gen)].tolist()
         n_val, n_test = round(len(idx) * val_fraction), round(len(idx) * test_fraction)
         parts["val"] += idx[:n_val]
         parts["test"] += idx[n_val : n_val + n_test]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_finite_float, check_finite_tensor, check_positive_float, check_positive_int, check_tensor
 
 __all__ = ["load_sunspots", "Standardizer", "sliding_windows"]
 
@@ -59,10 +59,15 @@ class Standardizer:
     mean: float  # mean of the training segment
     std: float  # standard deviation of the training segment (population, ddof=0)
 
+    def __post_init__(self) -> None:
+        check_finite_float("mean", self.mean)
+        check_positive_float("std", self.std)
+
     @classmethod
     def fit(cls, train: torch.Tensor) -> Standardizer:
         """Statistics of ``train``, a 1-D series with at least two distinct values."""
         check_tensor("train", train, ndim=1, floating=True)
+        check_finite_tensor("train", train)
         std = float(train.std(correction=0))
         if not std > 0:
             raise ValueError(f"train must not be constant (its standard deviation is {std})")
@@ -70,10 +75,12 @@ class Standardizer:
 
     def transform(self, x: torch.Tensor) -> torch.Tensor:
         """Standardise ``x`` with the training statistics."""
+        check_tensor("x", x, floating=True, nonempty=False)
         return (x - self.mean) / self.std
 
     def inverse(self, z: torch.Tensor) -> torch.Tensor:
         """Undo :meth:`transform`: back to the series' own units."""
+        check_tensor("z", z, floating=True, nonempty=False)
         return z * self.std + self.mean
 
 

@@ -19,6 +19,7 @@ then ``<pad>`` 1, ``<bos>`` 2, ``<eos>`` 3 in both vocabularies.
 
 from __future__ import annotations
 
+import operator
 import os
 import random
 import zipfile
@@ -28,7 +29,7 @@ from typing import Any
 
 import torch
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_seed, check_str, check_tensor
 from .download import fetch
 from .text import Vocab
 
@@ -83,6 +84,7 @@ def tokenize_nmt(text: str, max_examples: int | None = None) -> tuple[list[list[
     line). Unlike d2l, no ``<eos>`` is appended here: :func:`encode_batch`
     adds it.
     """
+    check_str("text", text, nonempty=False)
     if max_examples is not None:
         check_positive_int("max_examples", max_examples)
     src: list[list[str]] = []
@@ -110,6 +112,8 @@ def encode_batch(
     """
     if isinstance(sentences, str) or not isinstance(sentences, Sequence) or len(sentences) == 0:
         raise ValueError("sentences must be a non-empty list of word lists")
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"vocab must be a Vocab, got {type(vocab).__name__}")
     rows: list[list[int]] = []
     for i, s in enumerate(sentences):
         if isinstance(s, str) or not isinstance(s, Sequence):
@@ -117,7 +121,7 @@ def encode_batch(
         if len(s) == 0:
             raise ValueError(f"sentences[{i}] is empty; every sentence needs at least one word")
         ids = vocab[list(s)]
-        rows.append(([BOS_ID] if bos else []) + list(ids) + [EOS_ID])  # type: ignore[arg-type]
+        rows.append(([BOS_ID] if bos else []) + list(ids) + [EOS_ID])
     longest = max(len(r) for r in rows)
     if num_steps is None:
         num_steps = longest
@@ -133,14 +137,25 @@ def encode_batch(
 
 def decode_ids(ids: Sequence[int] | torch.Tensor, vocab: Vocab) -> list[str]:
     """Words of one output row, up to (not including) the first ``<eos>``; ``<pad>``/``<bos>`` dropped."""
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"vocab must be a Vocab, got {type(vocab).__name__}")
     if isinstance(ids, torch.Tensor):
+        check_tensor("ids", ids, ndim=1, floating=False, nonempty=False)
         ids = ids.tolist()
+    elif isinstance(ids, str) or not isinstance(ids, Sequence):
+        raise TypeError(f"ids must be a 1-D tensor or a list of token ids (one output row), got {type(ids).__name__}")
     words: list[str] = []
-    for i in ids:
+    for item in ids:
+        try:
+            i = operator.index(item)  # an int, a numpy integer or a 0-dim integer tensor
+        except TypeError:
+            raise TypeError(f"ids must hold int token ids, got {type(item).__name__} {item!r}") from None
         if i == EOS_ID:
             break
         if i in (PAD_ID, BOS_ID):
             continue
+        if not 0 <= i < len(vocab):
+            raise ValueError(f"ids must hold token ids in [0, {len(vocab)}) (the vocabulary's size), got {i}")
         words.append(vocab.idx_to_token[i])
     return words
 
@@ -157,6 +172,15 @@ class TranslationConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def check(self) -> None:
+        """Raise a clear error for a setting :func:`load_translation` cannot use."""
+        check_positive_int("max_words", self.max_words)
+        if self.max_pairs is not None:
+            check_positive_int("max_pairs", self.max_pairs)
+        check_positive_int("min_freq", self.min_freq)
+        check_positive_int("num_test", self.num_test)
+        check_seed(self.seed)
 
 
 @dataclass
@@ -202,14 +226,14 @@ def load_translation(
     (with all their translations), and build the vocabularies from the
     training pairs only.
     """
-    config = config or TranslationConfig()
-    check_positive_int("max_words", config.max_words)
-    check_positive_int("min_freq", config.min_freq)
-    check_positive_int("num_test", config.num_test)
-    if config.max_pairs is not None:
-        check_positive_int("max_pairs", config.max_pairs)
+    config = TranslationConfig() if config is None else config
+    if not isinstance(config, TranslationConfig):
+        raise TypeError(f"config must be a TranslationConfig or None, got {type(config).__name__}")
+    config.check()
     if text is None:
         text = read_fra_eng(local_dir=local_dir, cache=cache)
+    elif not isinstance(text, str):
+        raise TypeError(f"text must be the str content of fra.txt or None, got {type(text).__name__}")
     src, tgt = tokenize_nmt(preprocess_nmt(text))
     groups: dict[tuple[str, ...], list[list[str]]] = {}
     for s, t in zip(src, tgt):

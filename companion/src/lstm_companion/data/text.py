@@ -25,13 +25,22 @@ import collections
 import os
 import re
 from collections.abc import Iterable, Sequence
+from typing import overload
 
 import torch
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_finite_float, check_positive_int, check_str, check_tensor
 from .download import fetch
 
 __all__ = ["tokenize", "Vocab", "preprocess_time_machine", "load_time_machine", "split_corpus"]
+
+
+@overload
+def tokenize(text: str, token: str = "char") -> list[str]: ...
+@overload
+def tokenize(text: list[str] | tuple[str, ...], token: str = "char") -> list[list[str]]: ...
+@overload
+def tokenize(text: Sequence[str], token: str = "char") -> list[str] | list[list[str]]: ...
 
 
 def tokenize(text: str | Sequence[str], token: str = "char") -> list[str] | list[list[str]]:
@@ -67,12 +76,26 @@ class Vocab:
         reserved_tokens: Sequence[str] = (),
     ) -> None:
         check_positive_int("min_freq", min_freq)
+        if not isinstance(tokens, Iterable):
+            raise TypeError(f"tokens must be an iterable of tokens or of token lists, got {type(tokens).__name__}")
+        if isinstance(reserved_tokens, str) or not isinstance(reserved_tokens, Iterable):
+            raise TypeError(
+                f"reserved_tokens must be a list of str (a str would reserve each of its characters), "
+                f"got {type(reserved_tokens).__name__} {reserved_tokens!r}"
+            )
+        for i, t in enumerate(reserved_tokens):
+            if not isinstance(t, str):
+                raise TypeError(f"reserved_tokens[{i}] must be a str, got {type(t).__name__} {t!r}")
         flat: list[str] = []
         for tok in tokens:
             if isinstance(tok, str):
                 flat.append(tok)
-            else:
+            elif isinstance(tok, Iterable):
                 flat.extend(tok)
+            else:
+                raise TypeError(
+                    f"tokens must hold str tokens or lists of them, got an item {type(tok).__name__} {tok!r}"
+                )
         self.token_freqs: list[tuple[str, int]] = sorted(
             collections.Counter(flat).items(), key=lambda kv: (-kv[1], kv[0])
         )
@@ -93,14 +116,25 @@ class Vocab:
         """Index of the unknown token (always 0)."""
         return 0
 
+    @overload
+    def __getitem__(self, tokens: str) -> int: ...
+    @overload
+    def __getitem__(self, tokens: list[str] | tuple[str, ...]) -> list[int]: ...
+    @overload
+    def __getitem__(self, tokens: Sequence[str]) -> int | list[int]: ...
+
     def __getitem__(self, tokens: str | Sequence[str]) -> int | list[int]:
         """Index of a token (``<unk>``'s index if unknown), or a list of them."""
         if isinstance(tokens, str):
             return self.token_to_idx.get(tokens, self.unk)
+        if not isinstance(tokens, Iterable):
+            raise TypeError(f"tokens must be a str or a list of str, got {type(tokens).__name__}")
         return [self.token_to_idx.get(t, self.unk) for t in tokens]
 
     def encode(self, tokens: Sequence[str], strict: bool = True) -> list[int]:
         """Indices of ``tokens``; with ``strict`` an unknown token is an error."""
+        if not isinstance(tokens, Iterable):
+            raise TypeError(f"tokens must be a list of str, got {type(tokens).__name__}")
         if strict:
             unknown = sorted({t for t in tokens if t not in self.token_to_idx})
             if unknown:
@@ -117,8 +151,10 @@ class Vocab:
         if isinstance(indices, int):
             self._check_index(indices)
             return self.idx_to_token[indices]
+        if isinstance(indices, str) or not isinstance(indices, Iterable):
+            raise TypeError(f"indices must be an int, a list of ints or a tensor, got {type(indices).__name__}")
         out = []
-        for i in indices:  # type: ignore[union-attr]
+        for i in indices:
             self._check_index(i)
             out.append(self.idx_to_token[i])
         return out
@@ -132,6 +168,7 @@ class Vocab:
 
 def preprocess_time_machine(text: str) -> str:
     """Keep letters only, lower-cased, every other run of characters a space (as d2l)."""
+    check_str("text", text, nonempty=False)
     return re.sub("[^A-Za-z]+", " ", text).lower().strip()
 
 
@@ -146,7 +183,7 @@ def load_time_machine(
     text = preprocess_time_machine(path.read_text(encoding="utf-8"))
     tokens = tokenize(text, "char")
     vocab = Vocab(tokens)
-    corpus = torch.tensor(vocab.encode(tokens), dtype=torch.long)  # type: ignore[arg-type]
+    corpus = torch.tensor(vocab.encode(tokens), dtype=torch.long)
     return corpus, vocab
 
 
@@ -157,6 +194,7 @@ def split_corpus(corpus: torch.Tensor, val_fraction: float = 0.1) -> tuple[torch
     perplexity measures generalisation, not memory.
     """
     check_tensor("corpus", corpus, ndim=1, floating=False)
+    check_finite_float("val_fraction", val_fraction)
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     n_val = int(round(len(corpus) * val_fraction))

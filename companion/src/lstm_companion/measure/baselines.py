@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import torch
 
-from .._checks import check_positive_float, check_positive_int, check_tensor
+from .._checks import check_finite_tensor, check_nonneg_float, check_positive_float, check_positive_int, check_tensor
 from ..data.polarity import PolarityData
 from ..data.sunspots import _windows_2d
 
@@ -130,6 +130,7 @@ def unigram_perplexity(train: torch.Tensor, val: torch.Tensor, vocab_size: int, 
     check_tensor("train", train, ndim=1, floating=False)
     check_tensor("val", val, ndim=1, floating=False)
     check_positive_int("vocab_size", vocab_size)
+    check_nonneg_float("alpha", alpha)
     for name, t in (("train", train), ("val", val)):
         if t.min() < 0 or t.max() >= vocab_size:
             raise ValueError(
@@ -151,13 +152,16 @@ def fit_autoregression(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """
     X2 = _windows_2d("X", X).double()
     check_tensor("y", y, ndim=1, floating=True)
+    check_finite_tensor("X", X2)
+    check_finite_tensor("y", y)
     num_windows, p = X2.shape
     if y.shape[0] != num_windows:
         raise ValueError(f"X and y must hold the same number of windows, got {num_windows} and {y.shape[0]}")
     if num_windows < p + 1:
         raise ValueError(f"X must hold at least p + 1 = {p + 1} windows to fit AR({p}), got {num_windows}")
     design = torch.cat([X2.flip(1), torch.ones(num_windows, 1, dtype=torch.float64)], dim=1)  # (num_windows, p + 1)
-    return torch.linalg.lstsq(design, y.double()[:, None]).solution[:, 0]  # (p + 1,)
+    coefficients: torch.Tensor = torch.linalg.lstsq(design, y.double()[:, None]).solution[:, 0]  # (p + 1,)
+    return coefficients
 
 
 def predict_autoregression(coef: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
@@ -167,6 +171,7 @@ def predict_autoregression(coef: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     ``(num_windows, p)`` or ``(num_windows, p, 1)``. Returned in float64.
     """
     check_tensor("coef", coef, ndim=1, floating=True)
+    check_finite_tensor("coef", coef)
     X2 = _windows_2d("X", X).double()
     p = coef.shape[0] - 1
     if X2.shape[1] != p:

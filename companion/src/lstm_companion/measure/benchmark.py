@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._checks import check_positive_int
+from .._checks import check_positive_int, check_record_keys, check_tensor
 from ..models.fast_lstm import LADDER
 from ..runtime import find_results
 
@@ -61,8 +61,11 @@ def time_interleaved(
     check_positive_int("repeats", repeats)
     if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
-    if not cases:
-        raise ValueError("cases must hold at least one case, got none")
+    if not isinstance(cases, Mapping) or not cases:
+        raise ValueError(f"cases must hold at least one case (a mapping of name to callable), got {cases!r}")
+    for name, case in cases.items():
+        if not callable(case):
+            raise TypeError(f"cases[{name!r}] must be callable with no arguments, got {type(case).__name__}")
     dev = torch.device(device)
     names = list(cases)
     seconds: dict[str, list[float]] = {name: [] for name in names}
@@ -85,8 +88,11 @@ def time_interleaved(
 
 def summarize_times(seconds: Sequence[float]) -> dict[str, float]:
     """Median, quartiles, min and max of some timings, in milliseconds."""
-    if len(seconds) == 0:
-        raise ValueError("seconds must hold at least one timing, got none")
+    if isinstance(seconds, str) or not hasattr(seconds, "__len__") or len(seconds) == 0:
+        raise ValueError(f"seconds must hold at least one timing (a list of seconds), got {seconds!r}")
+    for i, s in enumerate(seconds):
+        if not (isinstance(s, (int, float)) or hasattr(s, "__float__")) or not 0 <= float(s) < float("inf"):
+            raise ValueError(f"seconds[{i}] must be a finite number of seconds >= 0, got {s!r}")
     ms = sorted(1000 * s for s in seconds)
     if len(ms) >= 2:
         q1, _, q3 = statistics.quantiles(ms, n=4, method="inclusive")
@@ -129,6 +135,9 @@ def profile_step(model: nn.Module, X: torch.Tensor, *, train: bool = True, profi
     """
     from torch.profiler import ProfilerActivity, profile
 
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_tensor("X", X)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if X.device.type == "cuda" else [])
     with _native_stderr_silenced(), profile(activities=activities, profile_memory=profile_memory) as prof:
         if train:
@@ -156,7 +165,8 @@ def profile_table(model: nn.Module, X: torch.Tensor, *, train: bool = True, row_
     """``torch.profiler``'s table of the operators that took the most time in one training step (chapter 10)."""
     check_positive_int("row_limit", row_limit)
     prof = profile_step(model, X, train=train)
-    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=row_limit)
+    table: str = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=row_limit)
+    return table
 
 
 def plot_speed_ladder(results: Mapping[str, Any], *, ax: Any = None, title: str | None = None) -> Any:
@@ -169,9 +179,25 @@ def plot_speed_ladder(results: Mapping[str, Any], *, ax: Any = None, title: str 
     """
     import matplotlib.pyplot as plt
 
+    check_record_keys(
+        results,
+        ("results", "num_steps", "batch_size", "num_inputs", "num_hiddens"),
+        where="results",
+        what="benchmark shape entry",
+    )
     rows = results["results"]
-    if "nn.LSTM" not in rows:
-        raise ValueError(f"results must contain 'nn.LSTM', got {sorted(rows)}")
+    if not isinstance(rows, Mapping) or "nn.LSTM" not in rows:
+        raise ValueError(
+            f"results['results'] must contain 'nn.LSTM', got {sorted(rows) if isinstance(rows, Mapping) else rows!r}"
+        )
+    for impl, row in rows.items():
+        check_record_keys(row, ("train_ms",), where=f"results['results'][{impl!r}]", what="benchmark row")
+        check_record_keys(
+            row["train_ms"],
+            ("median", "q25", "q75"),
+            where=f"results['results'][{impl!r}]['train_ms']",
+            what="timing summary",
+        )
     names = [n for n in LADDER if n in rows] + [n for n in rows if n not in LADDER]
     ref = rows["nn.LSTM"]["train_ms"]["median"]
     med = [rows[n]["train_ms"]["median"] / ref for n in names]

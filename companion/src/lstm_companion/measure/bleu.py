@@ -220,7 +220,9 @@ def paired_bootstrap_bleu(
 
     def score(sums: np.ndarray, offset: int) -> float:
         s = sums[offset : offset + k]
-        return _bleu_from_stats(s[:max_n], s[max_n : 2 * max_n], s[2 * max_n], s[2 * max_n + 1])
+        return _bleu_from_stats(
+            s[:max_n].tolist(), s[max_n : 2 * max_n].tolist(), float(s[2 * max_n]), float(s[2 * max_n + 1])
+        )
 
     total = stats.sum(axis=0)
     diff = score(total, k) - score(total, 0)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import torch
 
-from .._checks import check_positive_float, check_positive_int, check_tensor
+from .._checks import check_finite_tensor, check_positive_float, check_positive_int, check_seed, check_tensor
 
 __all__ = [
     "StepFn",
@@ -67,8 +67,10 @@ def scaled_orthogonal(
     rho = check_positive_float("spectral_radius", spectral_radius)
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(check_seed(seed))
     A = torch.randn(num_hiddens, num_hiddens, generator=gen, dtype=torch.float64)
+    Q: torch.Tensor  # torch.linalg's functions are not annotated in torch
+    R: torch.Tensor
     Q, R = torch.linalg.qr(A)
     signs = torch.sign(torch.diagonal(R))
     signs[signs == 0] = 1.0
@@ -81,12 +83,14 @@ def spectral_radius(W: torch.Tensor) -> float:
     check_tensor("W", W, ndim=2, floating=True)
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"W must be square, got shape {tuple(W.shape)}")
+    check_finite_tensor("W", W)
     return float(torch.linalg.eigvals(W.detach().double().cpu()).abs().max())
 
 
 def largest_singular_value(W: torch.Tensor) -> float:
     """Spectral norm ``||W||_2`` (largest singular value) of a matrix ``W`` (chapter 2)."""
     check_tensor("W", W, ndim=2, floating=True)
+    check_finite_tensor("W", W)
     return float(torch.linalg.matrix_norm(W.detach().double().cpu(), ord=2))
 
 

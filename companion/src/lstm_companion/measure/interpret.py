@@ -39,13 +39,16 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._checks import (
+    check_finite_tensor,
     check_nonneg_float,
     check_positive_float,
     check_positive_int,
+    check_str,
     check_tensor,
 )
 from ..models.lm import RNNLM
 from ..models.lstm import LSTMScratch
+from ..runtime import get_device
 
 __all__ = [
     "TRACE_KEYS",
@@ -242,8 +245,8 @@ def cell_activations(
     n = len(indices)
     if num_streams > n:
         raise ValueError(f"num_streams must be at most len(indices) = {n}, got {num_streams}")
-    weight = core.cells[0].W_hi
-    dev = weight.device if device is None else torch.device(device)
+    weight = core.cell(0).W_hi
+    dev = weight.device if device is None else get_device(device)
     if dev.type != weight.device.type:
         core = copy.deepcopy(core).to(dev)  # leave the caller's model where it is
     length = math.ceil(n / num_streams)  # steps recorded per stream
@@ -284,16 +287,17 @@ def _as_signal(
 def _as_activations(activations: object) -> torch.Tensor:
     if isinstance(activations, np.ndarray):
         activations = torch.from_numpy(activations)
-    check_tensor("activations", activations, ndim=2, floating=True)
-    return activations.cpu()  # type: ignore[union-attr]
+    activations = check_tensor("activations", activations, ndim=2, floating=True)
+    check_finite_tensor("activations", activations)
+    return activations.cpu()
 
 
 def _correlations(acts: torch.Tensor, signals: torch.Tensor) -> torch.Tensor:
     """Pearson correlations, ``(num_signals, num_units)``, of centred float64 inputs; 0 for constant units."""
     a = acts - acts.mean(0)
     s = signals - signals.mean(1, keepdim=True)  # (num_signals, N)
-    a_norm = a.norm(dim=0)  # (num_units,)
-    s_norm = s.norm(dim=1, keepdim=True)  # (num_signals, 1)
+    a_norm: torch.Tensor = a.norm(dim=0)  # (num_units,); Tensor.norm is not annotated in torch
+    s_norm: torch.Tensor = s.norm(dim=1, keepdim=True)  # (num_signals, 1)
     r = (s @ a) / (s_norm * a_norm.clamp_min(1e-300))
     r[:, a_norm <= 1e-12 * max(1.0, float(a_norm.max()))] = 0.0
     return r.clamp(-1.0, 1.0)
@@ -304,10 +308,10 @@ def _as_mask(mask: object, n: int) -> torch.Tensor | None:
         return None
     if isinstance(mask, np.ndarray):
         mask = torch.from_numpy(mask)
-    check_tensor("mask", mask, shape=(n,), dtype=torch.bool)
-    if int(mask.sum()) < 3:  # type: ignore[union-attr]
-        raise ValueError(f"mask must keep at least 3 steps, got {int(mask.sum())}")  # type: ignore[union-attr]
-    return mask  # type: ignore[return-value]
+    mask = check_tensor("mask", mask, shape=(n,), dtype=torch.bool)
+    if int(mask.sum()) < 3:
+        raise ValueError(f"mask must keep at least 3 steps, got {int(mask.sum())}")
+    return mask
 
 
 def _check_not_constant(s: torch.Tensor) -> None:
@@ -402,6 +406,7 @@ def shuffled_control(
 def best_units(correlations: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:
     """The ``k`` units with the largest |correlation|, as ``(unit, r)`` pairs, best first (chapter 9)."""
     check_tensor("correlations", correlations, ndim=1, floating=True)
+    check_finite_tensor("correlations", correlations)
     check_positive_int("k", k)
     if k > len(correlations):
         raise ValueError(f"k must be at most the number of units ({len(correlations)}), got {k}")
@@ -454,10 +459,13 @@ def _check_range(vmin: float, vmax: float) -> None:
 def _text_colors(values: np.ndarray, vmin: float, vmax: float, cmap: str, strength: float) -> np.ndarray:
     """RGB colours ``(N, 3)`` in ``[0, 1]``: ``cmap`` between ``vmin`` and ``vmax``, mixed with white."""
     _check_range(vmin, vmax)
+    check_str("cmap", cmap)
+    if cmap not in plt.colormaps():
+        raise ValueError(f"cmap must be the name of a matplotlib colormap such as 'RdBu_r', got {cmap!r}")
     strength = check_positive_float("strength", strength)
     if strength > 1.0:
         raise ValueError(f"strength must be in (0, 1], got {strength}")
-    rgb = plt.get_cmap(cmap)(Normalize(vmin, vmax, clip=True)(values))[:, :3]  # (N, 3)
+    rgb: np.ndarray = plt.get_cmap(cmap)(Normalize(vmin, vmax, clip=True)(values))[:, :3]  # (N, 3)
     return 1.0 - strength * (1.0 - rgb)  # lighter, so that black text stays readable
 
 
@@ -549,6 +557,7 @@ def gate_statistics(
     low, high = check_nonneg_float("low", low), check_nonneg_float("high", high)
     if not low < high <= 1.0:
         raise ValueError(f"low and high must satisfy 0 <= low < high <= 1, got low={low}, high={high}")
+    check_finite_tensor("gate", gate)
     if float(gate.min()) < 0.0 or float(gate.max()) > 1.0:
         raise ValueError(f"gate must hold values in [0, 1] (a sigmoid), got [{float(gate.min())}, {float(gate.max())}]")
     labels = list(dict.fromkeys(classes))

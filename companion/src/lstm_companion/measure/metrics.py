@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_positive_int, check_samples, check_tensor
+from .._checks import check_finite_tensor, check_index_range, check_positive_int, check_samples, check_tensor
 from ..data.batching import check_padded_samples
 from ..models.heads import PaddedSequenceModel, Tagger
 from ..models.lm import CharLSTM
@@ -32,8 +32,10 @@ def tagging_accuracy(model: Tagger, X: torch.Tensor, Y: torch.Tensor, *, per_pos
     check_tensor("Y", Y, shape=tuple(X.shape), floating=False)
     was_training = model.training
     model.eval()
-    pred = model(X.to(model_device(model))).argmax(dim=-1).cpu()  # (num_samples, num_steps)
+    logits = model(X.to(model_device(model)))  # (num_samples, num_steps, num_tags)
     model.train(was_training)
+    check_labels("Y", Y, logits, what="tags")
+    pred: torch.Tensor = logits.argmax(dim=-1).cpu()  # (num_samples, num_steps)
     correct = (pred == Y).double()
     return correct.mean(dim=0) if per_position else correct.mean()
 
@@ -52,6 +54,9 @@ def causal_perplexity(model: CharLSTM, corpus: torch.Tensor, *, num_steps: int =
     check_tensor("corpus", corpus, ndim=1, floating=False)
     check_positive_int("num_steps", num_steps)
     check_positive_int("max_windows", max_windows)
+    vocab_size = getattr(model, "vocab_size", None)
+    if isinstance(vocab_size, int):
+        check_index_range("corpus", corpus, vocab_size, what="token indices", of="the model's vocab_size")
     n = min(max_windows, (len(corpus) - 1) // (num_steps + 1))
     if n < 1:
         raise ValueError(f"corpus of length {len(corpus)} is too short for num_steps={num_steps}")
@@ -66,9 +71,29 @@ def causal_perplexity(model: CharLSTM, corpus: torch.Tensor, *, num_steps: int =
     return math.exp(total / (n * num_steps))
 
 
+def check_labels(name: str, y: torch.Tensor, logits: torch.Tensor, *, what: str = "class labels") -> None:
+    """Raise unless ``y`` holds labels in ``[0, num_outputs)``, ``num_outputs`` being the size of ``logits``' last axis.
+
+    A label the model has no output for can never be predicted: accuracy would
+    quietly count it as wrong.
+    """
+    check_index_range(name, y, logits.shape[-1], what=what, of=f"the model has {logits.shape[-1]} outputs")
+
+
+def _check_first_logits(model: nn.Module, was_training: bool, y: torch.Tensor, logits: torch.Tensor) -> None:
+    """:func:`check_labels` on the first minibatch's logits, leaving ``model`` in its training mode if it raises."""
+    try:
+        check_labels("y", y, logits)
+    except ValueError:
+        model.train(was_training)
+        raise
+
+
 def _pair(pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     check_tensor("pred", pred, floating=True)
     check_tensor("target", target, floating=True)
+    check_finite_tensor("pred", pred)
+    check_finite_tensor("target", target)
     if pred.shape != target.shape:
         raise ValueError(f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}")
     return pred.double(), target.double()
@@ -104,6 +129,8 @@ def padded_accuracy(
     correct = 0
     for i in range(0, X.shape[0], batch_size):
         logits = model(X[i : i + batch_size].to(dev), lengths[i : i + batch_size])  # (batch_size, num_classes)
+        if i == 0:
+            _check_first_logits(model, was_training, y, logits)
         correct += int((logits.argmax(dim=1).cpu() == y[i : i + batch_size].cpu()).sum())
     model.train(was_training)
     return correct / X.shape[0]
@@ -121,6 +148,8 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, batch_size: 
     correct = 0
     for i in range(0, X.shape[0], batch_size):
         logits = model(X[i : i + batch_size].to(dev))  # (batch_size, num_classes)
+        if i == 0:
+            _check_first_logits(model, was_training, y, logits)
         correct += int((logits.argmax(dim=1).to(y.device) == y[i : i + batch_size]).sum())
     model.train(was_training)
     return correct / X.shape[0]
@@ -136,6 +165,7 @@ def mean_squared_error(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *, ba
     """
     check_samples(X, y)
     check_tensor("y", y, ndim=1, floating=True)
+    check_finite_tensor("y", y)
     check_positive_int("batch_size", batch_size)
     dev = model_device(model)
     was_training = model.training

@@ -29,7 +29,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_nonneg_float, check_positive_int, check_tensor
+from .._checks import check_positive_int, check_probability, check_same_dtype, check_tensor
 
 __all__ = [
     "lengths_to_mask",
@@ -84,6 +84,8 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> to
     if mask is None:
         return torch.softmax(scores, dim=-1)
     mask = _check_mask(mask, *scores.shape)
+    if mask.device != scores.device:
+        raise ValueError(f"mask is on device {mask.device}, but the scores are on {scores.device}")
     return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)  # (batch_size, num_queries, num_keys)
 
 
@@ -95,6 +97,7 @@ class Attention(nn.Module):
 
     query_size: int
     key_size: int
+    dropout: nn.Dropout
 
     def score(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
         """Scores ``(batch_size, num_queries, num_keys)``."""
@@ -115,6 +118,12 @@ class Attention(nn.Module):
                 "values must have one row per key, shape (batch_size, num_keys, value_size) with "
                 f"(batch_size, num_keys) = {tuple(keys.shape[:2])}, got {tuple(values.shape)}"
             )
+        weight = next(self.parameters(), None)  # dot attention has none: then queries set the dtype and device
+        like, like_name = (weight, "the layer's parameters") if weight is not None else (queries, "queries")
+        for name, t in (("queries", queries), ("keys", keys), ("values", values)):
+            check_same_dtype(name, t, like, like_name=like_name)
+            if t.device != like.device:
+                raise ValueError(f"{name} is on device {t.device}, but {like_name} are on {like.device}")
         scores = self.score(queries, keys)  # (batch_size, num_queries, num_keys)
         weights = masked_softmax(scores, mask)  # (batch_size, num_queries, num_keys)
         context = torch.bmm(self.dropout(weights), values)  # (batch_size, num_queries, value_size)
@@ -138,13 +147,14 @@ class AdditiveAttention(Attention):
         self.W_q = nn.Linear(query_size, num_hiddens, bias=False)
         self.W_k = nn.Linear(key_size, num_hiddens, bias=False)
         self.w_v = nn.Linear(num_hiddens, 1, bias=False)
-        self.dropout = nn.Dropout(check_nonneg_float("dropout", dropout))
+        self.dropout = nn.Dropout(check_probability("dropout", dropout, allow_one=True))
 
     def score(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
         q = self.W_q(queries)  # (batch_size, num_queries, num_hiddens)
         k = self.W_k(keys)  # (batch_size, num_keys, num_hiddens)
         features = torch.tanh(q[:, :, None, :] + k[:, None, :, :])  # (batch_size, num_queries, num_keys, num_hiddens)
-        return self.w_v(features).squeeze(-1)  # (batch_size, num_queries, num_keys)
+        scores: torch.Tensor = self.w_v(features).squeeze(-1)  # (batch_size, num_queries, num_keys)
+        return scores
 
 
 class GeneralAttention(Attention):
@@ -155,7 +165,7 @@ class GeneralAttention(Attention):
         self.query_size = check_positive_int("query_size", query_size)
         self.key_size = check_positive_int("key_size", key_size)
         self.W_a = nn.Linear(key_size, query_size, bias=False)  # k W_aᵀ: keys mapped into query space
-        self.dropout = nn.Dropout(check_nonneg_float("dropout", dropout))
+        self.dropout = nn.Dropout(check_probability("dropout", dropout, allow_one=True))
 
     def score(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
         return torch.bmm(queries, self.W_a(keys).transpose(1, 2))  # (batch_size, num_queries, num_keys)
@@ -168,7 +178,7 @@ class DotProductAttention(Attention):
         super().__init__()
         self.query_size = self.key_size = check_positive_int("size", size)
         self.scaled = bool(scaled)
-        self.dropout = nn.Dropout(check_nonneg_float("dropout", dropout))
+        self.dropout = nn.Dropout(check_probability("dropout", dropout, allow_one=True))
 
     def extra_repr(self) -> str:
         return f"size={self.query_size}, scaled={self.scaled}"
@@ -179,9 +189,17 @@ class DotProductAttention(Attention):
 
 
 def make_attention(kind: str, query_size: int, key_size: int, num_hiddens: int | None = None) -> Attention:
-    """``"additive"``, ``"general"`` or ``"dot"`` attention layer of the given sizes (chapter 7)."""
+    """``"additive"``, ``"general"`` or ``"dot"`` attention layer of the given sizes (chapter 7).
+
+    ``num_hiddens`` is the additive score's hidden size (default ``query_size``);
+    the other two kinds have none, so for them it must stay ``None``.
+    """
+    if num_hiddens is not None:
+        check_positive_int("num_hiddens", num_hiddens)
+        if kind != "additive":
+            raise ValueError(f"num_hiddens is only used by kind='additive', got num_hiddens={num_hiddens} for {kind!r}")
     if kind == "additive":
-        return AdditiveAttention(query_size, key_size, num_hiddens or query_size)
+        return AdditiveAttention(query_size, key_size, query_size if num_hiddens is None else num_hiddens)
     if kind == "general":
         return GeneralAttention(query_size, key_size)
     if kind == "dot":

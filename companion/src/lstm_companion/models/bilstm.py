@@ -28,6 +28,8 @@ outputs (``2 * num_hiddens`` features).
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from torch import nn
 
@@ -120,8 +122,12 @@ class BiLSTMScratch(nn.Module):
     def extra_repr(self) -> str:
         return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, num_layers={self.num_layers}"
 
+    def directions(self, k: int) -> tuple[LSTMScratch, LSTMScratch]:
+        """Layer ``k``'s forward and backward ``LSTMScratch``, typed (``nn.ModuleList`` yields plain modules)."""
+        return cast(LSTMScratch, self.forward_lstms[k]), cast(LSTMScratch, self.backward_lstms[k])
+
     def _weight(self) -> torch.Tensor:
-        return self.forward_lstms[0].cells[0].W_hi
+        return self.directions(0)[0].cell(0).W_hi
 
     def begin_state(self, batch_size: int) -> LSTMState:
         """Zero ``(H, C)``, each ``(num_layers * 2, batch_size, num_hiddens)``."""
@@ -157,7 +163,8 @@ class BiLSTMScratch(nn.Module):
             mask = torch.arange(X.shape[0], device=X.device)[:, None] < lengths[None, :]  # (num_steps, batch_size)
         layer_input = X
         H_n, C_n = [], []
-        for k, (fwd, bwd) in enumerate(zip(self.forward_lstms, self.backward_lstms)):
+        for k in range(self.num_layers):
+            fwd, bwd = self.directions(k)
             s_f = (H0[2 * k : 2 * k + 1], C0[2 * k : 2 * k + 1])  # (1, batch_size, num_hiddens) each
             s_b = (H0[2 * k + 1 : 2 * k + 2], C0[2 * k + 1 : 2 * k + 2])
             if lengths is None:
@@ -167,9 +174,9 @@ class BiLSTMScratch(nn.Module):
                 H_f, C_f, H_b, C_b = H_f[0], C_f[0], H_b[0], C_b[0]
             else:
                 assert mask is not None
-                out_f, H_f, C_f = _run_masked(fwd.cells[0], layer_input, s_f[0][0], s_f[1][0], mask)
+                out_f, H_f, C_f = _run_masked(fwd.cell(0), layer_input, s_f[0][0], s_f[1][0], mask)
                 reversed_input = reverse_padded(layer_input, lengths)  # each sequence starts at its last step
-                out_b_rev, H_b, C_b = _run_masked(bwd.cells[0], reversed_input, s_b[0][0], s_b[1][0], mask)
+                out_b_rev, H_b, C_b = _run_masked(bwd.cell(0), reversed_input, s_b[0][0], s_b[1][0], mask)
                 out_b = reverse_padded(out_b_rev, lengths)
             layer_input = torch.cat([out_f, out_b], dim=2)  # (num_steps, batch_size, 2 * num_hiddens)
             H_n += [H_f, H_b]
@@ -189,13 +196,13 @@ class BiLSTMScratch(nn.Module):
                 f"bidirectional={lstm.bidirectional}, batch_first={lstm.batch_first}, "
                 f"bias={lstm.bias}, proj_size={lstm.proj_size}"
             )
-        w = lstm.weight_ih_l0
+        w = lstm.get_parameter("weight_ih_l0")
         new = cls(lstm.input_size, lstm.hidden_size, lstm.num_layers, dtype=w.dtype, device=w.device)
         h = lstm.hidden_size
         with torch.no_grad():
             for k in range(lstm.num_layers):
-                for suffix, lstms in zip(DIRECTIONS, (new.forward_lstms, new.backward_lstms)):
-                    cell = lstms[k].cells[0]
+                for suffix, direction in zip(DIRECTIONS, new.directions(k)):
+                    cell = direction.cell(0)
                     w_ih, w_hh = getattr(lstm, f"weight_ih_l{k}{suffix}"), getattr(lstm, f"weight_hh_l{k}{suffix}")
                     bias = getattr(lstm, f"bias_ih_l{k}{suffix}") + getattr(lstm, f"bias_hh_l{k}{suffix}")
                     for block, g in enumerate(TORCH_GATE_ORDER):
@@ -214,8 +221,8 @@ class BiLSTMScratch(nn.Module):
         )
         with torch.no_grad():
             for k in range(self.num_layers):
-                for suffix, lstms in zip(DIRECTIONS, (self.forward_lstms, self.backward_lstms)):
-                    parts = [lstms[k].cells[0].weights(g) for g in TORCH_GATE_ORDER]
+                for suffix, direction in zip(DIRECTIONS, self.directions(k)):
+                    parts = [direction.cell(0).weights(g) for g in TORCH_GATE_ORDER]
                     getattr(lstm, f"weight_ih_l{k}{suffix}").copy_(torch.cat([W_x.T for W_x, _, _ in parts]))
                     getattr(lstm, f"weight_hh_l{k}{suffix}").copy_(torch.cat([W_h.T for _, W_h, _ in parts]))
                     getattr(lstm, f"bias_ih_l{k}{suffix}").copy_(torch.cat([b for _, _, b in parts]))

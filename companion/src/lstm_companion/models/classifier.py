@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .._checks import check_nonneg_float, check_positive_int, check_tensor
+from .._checks import check_index_range, check_nonneg_float, check_positive_int, check_tensor
 from ..data.polarity import PolaritySplit, _check_split, encode
 from ..data.text import Vocab
 from ..runtime import model_device
@@ -72,6 +72,8 @@ class SentimentClassifier(nn.Module):
         check_nonneg_float("dropout", dropout)
         if not dropout < 1:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if padding_idx is not None and (isinstance(padding_idx, bool) or not isinstance(padding_idx, int)):
+            raise TypeError(f"padding_idx must be an int or None, got {type(padding_idx).__name__} {padding_idx!r}")
         if padding_idx is not None and not 0 <= padding_idx < vocab_size:
             raise ValueError(f"padding_idx must be in [0, {vocab_size}) or None, got {padding_idx}")
         self.vocab_size, self.embed_size, self.num_hiddens = vocab_size, embed_size, num_hiddens
@@ -145,10 +147,22 @@ class SentimentClassifier(nn.Module):
             scores = self.attention_query(torch.tanh(self.attention_proj(H)))[:, :, 0]  # (B, T): q^T tanh(W H_t + b)
             weights = torch.softmax(scores.masked_fill(~mask, -math.inf), dim=1)  # (B, T), exactly 0 on padding
             pooled = (weights[:, :, None] * H).sum(dim=1)  # (B, D * num_hiddens)
-        logits = self.output(self.dropout(pooled))  # (batch_size, num_classes)
+        logits: torch.Tensor = self.output(self.dropout(pooled))  # (batch_size, num_classes)
         if return_attention:
-            return logits, weights  # type: ignore[return-value]
+            assert weights is not None  # return_attention needs pooling="attention", checked above
+            return logits, weights
         return logits
+
+
+def _check_model(model: object, vocab: object = None) -> None:
+    """Raise unless ``model`` is a :class:`SentimentClassifier` (and ``vocab``, if given, has its size)."""
+    if not isinstance(model, SentimentClassifier):
+        raise TypeError(f"model must be a SentimentClassifier, got {type(model).__name__}")
+    if vocab is not None and isinstance(vocab, Vocab) and len(vocab) != model.vocab_size:
+        raise ValueError(
+            f"vocab must be the vocabulary the model was built for: it has {len(vocab)} tokens, "
+            f"the model's vocab_size is {model.vocab_size}"
+        )
 
 
 @torch.no_grad()
@@ -160,7 +174,7 @@ def _logits(model: SentimentClassifier, tokens: torch.Tensor, lengths: torch.Ten
     out = []
     for i in range(0, tokens.shape[0], batch_size):
         lb = lengths[i : i + batch_size]
-        out.append(model(tokens[i : i + batch_size, : int(lb.max())].to(dev), lb).cpu())  # type: ignore[arg-type]
+        out.append(model(tokens[i : i + batch_size, : int(lb.max())].to(dev), lb).cpu())
     model.train(was_training)
     return torch.cat(out)  # (num_sentences, num_classes)
 
@@ -171,6 +185,7 @@ def predict_proba(model: SentimentClassifier, vocab: Vocab, texts: Sequence[str]
     Sentences are strings of space-separated, lower-cased tokens, as in the
     data (``"not good ."``); unknown words become ``<unk>``.
     """
+    _check_model(model, vocab)
     tokens, lengths = encode(texts, vocab)
     return torch.softmax(_logits(model, tokens, lengths, 512), dim=1)[:, 1]
 
@@ -182,12 +197,15 @@ def attention_weights(model: SentimentClassifier, vocab: Vocab, text: str) -> li
     The weights sum to 1. Unknown words are shown as they were written, but
     the model read them as ``<unk>``.
     """
+    _check_model(model, vocab)
     if not isinstance(text, str):
         raise TypeError(f"text must be a str (one sentence), got {type(text).__name__}")
+    if model.pooling != "attention":
+        raise ValueError(f"model must have pooling='attention' to have attention weights, got {model.pooling!r}")
     tokens, lengths = encode([text], vocab)
     was_training = model.training
     model.eval()
-    _, weights = model(tokens.to(model_device(model)), lengths, return_attention=True)  # type: ignore[misc]
+    _, weights = model(tokens.to(model_device(model)), lengths, return_attention=True)
     model.train(was_training)
     words = text.split() or [Vocab.unk_token]
     return [(w, float(a)) for w, a in zip(words, weights[0].cpu())]
@@ -195,6 +213,10 @@ def attention_weights(model: SentimentClassifier, vocab: Vocab, text: str) -> li
 
 def sentiment_accuracy(model: SentimentClassifier, split: PolaritySplit, *, batch_size: int = 512) -> float:
     """Fraction of the sentences of ``split`` whose largest logit is their label (chapter 6)."""
+    _check_model(model)
     _check_split("split", split)
+    check_index_range(
+        "split.labels", split.labels, model.output.out_features, what="class labels", of="the model's num_classes"
+    )
     logits = _logits(model, split.tokens, split.lengths, batch_size)
     return float((logits.argmax(dim=1) == split.labels).double().mean())

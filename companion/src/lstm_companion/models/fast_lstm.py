@@ -135,7 +135,7 @@ class FastLSTMBase(nn.Module):
     def from_torch(cls, lstm: nn.LSTM) -> FastLSTMBase:
         """A copy of a single-layer, unidirectional ``nn.LSTM`` with the same weights."""
         check_one_layer_lstm(lstm)
-        w = lstm.weight_ih_l0
+        w = lstm.get_parameter("weight_ih_l0")
         new = cls(lstm.input_size, lstm.hidden_size, dtype=w.dtype, device=w.device)
         copy_fused_from_torch(lstm, new.W_x, new.W_h, new.b)
         return new
@@ -212,7 +212,7 @@ class LSTMFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any,
         X: torch.Tensor,  # (T, B, d)
         H0: torch.Tensor,  # (B, h)
@@ -245,7 +245,7 @@ class LSTMFunction(torch.autograd.Function):
         return Hs, Hs[T - 1].clone(), Cs[T].clone()
 
     @staticmethod
-    def backward(  # type: ignore[override]
+    def backward(
         ctx: Any,
         dHs: torch.Tensor,  # (T, B, h): the loss's gradient w.r.t. every output H_t
         dH_n: torch.Tensor,  # (B, h): ... w.r.t. the returned final state H_T
@@ -293,7 +293,8 @@ class BPTTLSTM(FastLSTMBase):
     def run(
         self, X: torch.Tensor, H0: torch.Tensor, C0: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return LSTMFunction.apply(X, H0, C0, self.W_x, self.W_h, self.b)
+        out: tuple[torch.Tensor, torch.Tensor, torch.Tensor] = LSTMFunction.apply(X, H0, C0, self.W_x, self.W_h, self.b)
+        return out
 
 
 def _premultiplied_loop(
@@ -310,10 +311,15 @@ def _premultiplied_loop(
     return torch.stack(outputs), H, C
 
 
-_SCRIPTED_LOOPS: dict[tuple[Any, ...], Any] = {}
+_Loop = Callable[
+    [torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+]  # the signature of _premultiplied_loop
 
 
-def _scripted_loop(XW: torch.Tensor, H: torch.Tensor) -> Any:
+_SCRIPTED_LOOPS: dict[tuple[torch.dtype, torch.device, tuple[int, ...]], _Loop] = {}
+
+
+def _scripted_loop(XW: torch.Tensor, H: torch.Tensor) -> _Loop:
     """``torch.jit.script(_premultiplied_loop)``, one per dtype, device and state shape.
 
     One script per signature, because TorchScript's profiling executor
@@ -427,9 +433,9 @@ def torch_layout_grads(model: nn.Module) -> dict[str, torch.Tensor]:
     if isinstance(model, nn.LSTM):
         check_one_layer_lstm(model)
         return {
-            "weight_ih_l0": grad(model.weight_ih_l0, "weight_ih_l0"),
-            "weight_hh_l0": grad(model.weight_hh_l0, "weight_hh_l0"),
-            "bias": grad(model.bias_ih_l0, "bias_ih_l0"),
+            "weight_ih_l0": grad(model.get_parameter("weight_ih_l0"), "weight_ih_l0"),
+            "weight_hh_l0": grad(model.get_parameter("weight_hh_l0"), "weight_hh_l0"),
+            "bias": grad(model.get_parameter("bias_ih_l0"), "bias_ih_l0"),
         }
     if isinstance(model, FastLSTMBase):
         return {
@@ -440,7 +446,7 @@ def torch_layout_grads(model: nn.Module) -> dict[str, torch.Tensor]:
     if isinstance(model, LSTMScratch):
         if model.num_layers != 1:
             raise ValueError(f"model must have num_layers=1, got {model.num_layers}")
-        cell = model.cells[0]
+        cell = model.cell(0)
         order = ("i", "f", "c", "o")  # nn.LSTM's row blocks
         parts = [cell.weights(g) for g in order]
         return {

@@ -26,11 +26,12 @@ enter only through their sums ``b_r``, ``b_z``, while ``bias_ih`` rows
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_same_device, check_tensor
+from .._checks import check_positive_int, check_same_device, check_same_dtype, check_tensor
 from .initialization import uniform_parameter
 
 __all__ = ["GRU_BLOCKS", "gru_num_params", "gru_step", "GRUCellScratch", "GRUScratch"]
@@ -83,6 +84,14 @@ class GRUCellScratch(nn.Module):
     Weights start uniform in ``[-1/sqrt(h), 1/sqrt(h)]`` as in PyTorch.
     """
 
+    # Set by the loop over GRU_BLOCKS in __init__; declared for the type checker.
+    W_xr: nn.Parameter
+    W_hr: nn.Parameter
+    W_xz: nn.Parameter
+    W_hz: nn.Parameter
+    W_xh: nn.Parameter
+    W_hh: nn.Parameter
+
     def __init__(
         self,
         num_inputs: int,
@@ -119,7 +128,21 @@ class GRUCellScratch(nn.Module):
         b = torch.cat([self.b_r, self.b_z, self.b_xh])
         return W_x, W_h, b
 
+    def check_inputs(self, X_t: torch.Tensor, H: torch.Tensor) -> None:
+        """Raise a clear error for a wrongly shaped, typed or placed input or state.
+
+        ``X_t`` must be ``(batch_size, num_inputs)`` and ``H`` ``(batch_size,
+        num_hiddens)``, both with the parameters' dtype and device.
+        """
+        w = self.W_hr
+        check_tensor("X_t", X_t, shape=(None, self.num_inputs), floating=True)
+        check_same_dtype("X_t", X_t, w)
+        check_same_device("X_t", X_t, w.device)
+        check_tensor("H", H, shape=(X_t.shape[0], self.num_hiddens), dtype=w.dtype)
+        check_same_device("H", H, w.device)
+
     def forward(self, X_t: torch.Tensor, H: torch.Tensor) -> torch.Tensor:
+        self.check_inputs(X_t, H)
         R = torch.sigmoid(X_t @ self.W_xr + H @ self.W_hr + self.b_r)  # (batch_size, num_hiddens)
         Z = torch.sigmoid(X_t @ self.W_xz + H @ self.W_hz + self.b_z)
         H_tilde = torch.tanh(X_t @ self.W_xh + self.b_xh + R * (H @ self.W_hh + self.b_hh))
@@ -170,29 +193,34 @@ class GRUScratch(nn.Module):
     def extra_repr(self) -> str:
         return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, num_layers={self.num_layers}"
 
+    def cell(self, k: int) -> GRUCellScratch:
+        """Layer ``k``'s cell: ``self.cells[k]``, typed (``nn.ModuleList`` yields plain modules)."""
+        return cast(GRUCellScratch, self.cells[k])
+
     def begin_state(self, batch_size: int) -> torch.Tensor:
         """Zero ``H`` ``(num_layers, batch_size, num_hiddens)``."""
-        w = self.cells[0].W_hr
+        w = self.cell(0).W_hr
         return torch.zeros(self.num_layers, batch_size, self.num_hiddens, dtype=w.dtype, device=w.device)
 
     def check_inputs(self, X: torch.Tensor, H0: object) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""
-        w = self.cells[0].W_hr
+        w = self.cell(0).W_hr
         check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
         if X.dtype != w.dtype:
             raise TypeError(f"X must have the parameters' dtype {w.dtype}, got {X.dtype}")
         check_same_device("X", X, w.device)
         if H0 is None:
             return
-        check_tensor("H0", H0, shape=(self.num_layers, X.shape[1], self.num_hiddens), dtype=w.dtype)
-        check_same_device("H0", H0, w.device)  # type: ignore[arg-type]
+        H0 = check_tensor("H0", H0, shape=(self.num_layers, X.shape[1], self.num_hiddens), dtype=w.dtype)
+        check_same_device("H0", H0, w.device)
 
     def forward(self, X: torch.Tensor, H0: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         self.check_inputs(X, H0)
         H0 = self.begin_state(X.shape[1]) if H0 is None else H0
         layer_input = X
         H_n = []
-        for k, cell in enumerate(self.cells):
+        for k in range(self.num_layers):
+            cell = self.cell(k)
             W_x, W_h, b = cell.fused()
             XW = (layer_input @ W_x + b).unbind(0)  # num_steps tensors (batch_size, 3 * num_hiddens)
             H = H0[k]  # (batch_size, num_hiddens)
@@ -216,11 +244,12 @@ class GRUScratch(nn.Module):
                 "gru must have bidirectional=False, batch_first=False and bias=True, got "
                 f"bidirectional={gru.bidirectional}, batch_first={gru.batch_first}, bias={gru.bias}"
             )
-        w = gru.weight_ih_l0
+        w = gru.get_parameter("weight_ih_l0")
         new = cls(gru.input_size, gru.hidden_size, gru.num_layers, dtype=w.dtype, device=w.device)
         h = gru.hidden_size
         with torch.no_grad():
-            for k, cell in enumerate(new.cells):
+            for k in range(new.num_layers):
+                cell = new.cell(k)
                 w_ih, w_hh = getattr(gru, f"weight_ih_l{k}"), getattr(gru, f"weight_hh_l{k}")
                 b_ih, b_hh = getattr(gru, f"bias_ih_l{k}"), getattr(gru, f"bias_hh_l{k}")
                 for block, g in enumerate(GRU_BLOCKS):
@@ -235,10 +264,11 @@ class GRUScratch(nn.Module):
 
     def to_torch(self) -> nn.GRU:
         """An ``nn.GRU`` computing the same function (the r and z parts of its ``bias_hh_l*`` are zero)."""
-        w = self.cells[0].W_hr
+        w = self.cell(0).W_hr
         gru = nn.GRU(self.num_inputs, self.num_hiddens, self.num_layers, dtype=w.dtype, device=w.device)
         with torch.no_grad():
-            for k, cell in enumerate(self.cells):
+            for k in range(self.num_layers):
+                cell = self.cell(k)
                 W_x, W_h, b = cell.fused()
                 getattr(gru, f"weight_ih_l{k}").copy_(W_x.T)
                 getattr(gru, f"weight_hh_l{k}").copy_(W_h.T)

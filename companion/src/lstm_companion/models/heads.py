@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_positive_int, check_same_device, check_tensor
 from ..data.batching import check_lengths
 from .bilstm import BiLSTMScratch
 
@@ -39,13 +39,15 @@ class Tagger(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         check_tensor("X", X, ndim=2, floating=False)
+        check_same_device("X", X, self.output.weight.device)
         if X.min() < 0 or X.max() >= self.vocab_size:
             raise ValueError(
                 f"X must hold token indices in [0, {self.vocab_size}), got [{int(X.min())}, {int(X.max())}]"
             )
         inputs = F.one_hot(X.T, self.vocab_size).to(self.output.weight.dtype)  # (num_steps, batch_size, vocab_size)
         outputs, _ = self.core(inputs)  # (num_steps, batch_size, D * num_hiddens)
-        return self.output(outputs).transpose(0, 1)  # (batch_size, num_steps, num_tags)
+        logits: torch.Tensor = self.output(outputs).transpose(0, 1)  # (batch_size, num_steps, num_tags)
+        return logits
 
 
 class PaddedSequenceModel(nn.Module):
@@ -88,6 +90,7 @@ class PaddedSequenceModel(nn.Module):
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
+        check_same_device("X", X, self.output.weight.device)
         lengths = check_lengths(lengths, X.shape[0], X.shape[1])
         inputs = X.transpose(0, 1).to(self.output.weight.dtype)  # (num_steps, batch_size, num_inputs)
         if self.packed:
@@ -98,7 +101,8 @@ class PaddedSequenceModel(nn.Module):
         else:
             outputs, _ = self.core(inputs)  # (num_steps, batch_size, num_hiddens)
             last = outputs[-1]  # after the padding, for every sequence shorter than num_steps
-        return self.output(last)  # (batch_size, num_outputs)
+        out: torch.Tensor = self.output(last)  # (batch_size, num_outputs)
+        return out
 
 
 class LastStateModel(nn.Module):
@@ -141,6 +145,7 @@ class LastStateModel(nn.Module):
         weight = self.output.weight
         if self.vocab_size is not None:
             check_tensor("X", X, ndim=2, floating=False)
+            check_same_device("X", X, self.output.weight.device)
             if X.min() < 0 or X.max() >= self.vocab_size:
                 raise ValueError(
                     f"X must hold token indices in [0, {self.vocab_size}), got values in [{int(X.min())}, {int(X.max())}]"
@@ -148,6 +153,8 @@ class LastStateModel(nn.Module):
             inputs = F.one_hot(X.T, self.vocab_size).to(weight.dtype)  # (num_steps, batch_size, vocab_size)
         else:
             check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
+            check_same_device("X", X, self.output.weight.device)
             inputs = X.transpose(0, 1).to(weight.dtype)  # (num_steps, batch_size, num_inputs)
         outputs, _ = self.core(inputs)  # (num_steps, batch_size, num_hiddens)
-        return self.output(outputs[-1])  # (batch_size, num_outputs)
+        out: torch.Tensor = self.output(outputs[-1])  # (batch_size, num_outputs)
+        return out

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_positive_float, check_positive_int, check_tensor
+from .._checks import check_positive_float, check_positive_int, check_same_device, check_seed, check_tensor
 from ..data.text import Vocab
 from ..runtime import model_device
 from .state import State
@@ -46,6 +46,7 @@ class CharLSTM(nn.Module):
 
     def forward(self, X: torch.Tensor, state: object = None) -> tuple[torch.Tensor, None]:
         check_tensor("X", X, ndim=2, floating=False)
+        check_same_device("X", X, self.output.weight.device)
         if X.min() < 0 or X.max() >= self.vocab_size:
             raise ValueError(
                 f"X must hold token indices in [0, {self.vocab_size}), got [{int(X.min())}, {int(X.max())}]"
@@ -53,6 +54,23 @@ class CharLSTM(nn.Module):
         inputs = F.one_hot(X.T, self.vocab_size).to(self.output.weight.dtype)  # (num_steps, batch_size, vocab_size)
         outputs, _ = self.core(inputs)  # (num_steps, batch_size, D * num_hiddens)
         return self.output(outputs).transpose(0, 1), None  # (batch_size, num_steps, vocab_size)
+
+
+def _check_generation(model: object, prefix: object, vocab: object) -> None:
+    """The checks shared by :func:`generate` and :func:`generate_causal`."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a language model (an nn.Module such as RNNLM), got {type(model).__name__}")
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError(f"prefix must be a non-empty str, got {prefix!r}")
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"vocab must be a Vocab, got {type(vocab).__name__}")
+    vocab_size = getattr(model, "vocab_size", None)
+    if isinstance(vocab_size, int) and len(vocab) != vocab_size:
+        raise ValueError(
+            f"vocab must be the model's vocabulary: it has {len(vocab)} tokens, but the model's vocab_size is {vocab_size}"
+        )
+    if unknown := sorted(set(prefix) - set(vocab.token_to_idx)):
+        raise ValueError(f"prefix contains characters not in the vocabulary: {unknown!r}")
 
 
 @torch.no_grad()
@@ -64,8 +82,7 @@ def generate_causal(model: CharLSTM, prefix: str, num_preds: int, vocab: Vocab) 
     most likely next character is appended (``<unk>`` excluded).
     """
     check_positive_int("num_preds", num_preds)
-    if not isinstance(prefix, str) or not prefix:
-        raise ValueError(f"prefix must be a non-empty str, got {prefix!r}")
+    _check_generation(model, prefix, vocab)
     indices: list[int] = vocab.encode(list(prefix), strict=True)
     dev = model_device(model)
     was_training = model.training
@@ -110,6 +127,7 @@ class RNNLM(nn.Module):
 
     def forward(self, X: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
         check_tensor("X", X, ndim=2, floating=False)
+        check_same_device("X", X, self.output.weight.device)
         if X.min() < 0 or X.max() >= self.vocab_size:
             raise ValueError(
                 f"X must hold token indices in [0, {self.vocab_size}), got values in [{int(X.min())}, {int(X.max())}]"
@@ -138,12 +156,10 @@ def generate(
     most likely one, which soon loops). A fixed ``seed`` gives the same text.
     """
     check_positive_int("num_preds", num_preds)
-    if not isinstance(prefix, str) or not prefix:
-        raise ValueError(f"prefix must be a non-empty str, got {prefix!r}")
-    if unknown := sorted(set(prefix) - set(vocab.token_to_idx)):
-        raise ValueError(f"prefix contains characters not in the vocabulary: {unknown!r}")
+    _check_generation(model, prefix, vocab)
     if temperature is not None:
-        check_positive_float("temperature", temperature)
+        check_positive_float("temperature", temperature)  # inf would be uniform sampling, NaN garbage
+    check_seed(seed)
     device = model.output.weight.device
     gen = torch.Generator(device="cpu").manual_seed(seed)
     was_training = model.training

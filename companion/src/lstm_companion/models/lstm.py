@@ -21,11 +21,12 @@ convert in both directions; chapter 4 proves the two compute the same thing.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_same_device, check_tensor
+from .._checks import check_finite_float, check_positive_int, check_same_device, check_same_dtype, check_tensor
 from .initialization import uniform_parameter
 from .state import LSTMState
 
@@ -72,6 +73,20 @@ class LSTMCellScratch(nn.Module):
     in PyTorch.
     """
 
+    # Set by the loop over GATES in __init__; declared for the type checker.
+    W_xi: nn.Parameter
+    W_hi: nn.Parameter
+    b_i: nn.Parameter
+    W_xf: nn.Parameter
+    W_hf: nn.Parameter
+    b_f: nn.Parameter
+    W_xo: nn.Parameter
+    W_ho: nn.Parameter
+    b_o: nn.Parameter
+    W_xc: nn.Parameter
+    W_hc: nn.Parameter
+    b_c: nn.Parameter
+
     def __init__(
         self,
         num_inputs: int,
@@ -113,7 +128,41 @@ class LSTMCellScratch(nn.Module):
             out[g] = act(X_t @ W_x + H @ W_h + b)
         return out
 
+    def check_inputs(self, X_t: torch.Tensor, state: object) -> None:
+        """Raise a clear error for a wrongly shaped, typed or placed input or state.
+
+        ``X_t`` must be ``(batch_size, num_inputs)`` and ``state`` two
+        ``(batch_size, num_hiddens)`` tensors, all with the parameters' dtype
+        and device (a 1-D ``X_t`` would silently broadcast over the batch).
+        """
+        w = self.W_hi
+        if (  # the fast path, taken once per time step: no message is built
+            isinstance(X_t, torch.Tensor)
+            and isinstance(state, tuple)
+            and len(state) == 2
+            and isinstance(state[0], torch.Tensor)
+            and isinstance(state[1], torch.Tensor)
+            and X_t.dim() == 2
+            and X_t.shape[1] == self.num_inputs
+            and X_t.dtype == w.dtype == state[0].dtype == state[1].dtype
+            and X_t.device == w.device == state[0].device == state[1].device
+            and state[0].shape == state[1].shape == (X_t.shape[0], self.num_hiddens)
+            and X_t.shape[0] > 0
+        ):
+            return
+        check_tensor("X_t", X_t, shape=(None, self.num_inputs), floating=True)
+        assert isinstance(X_t, torch.Tensor)
+        check_same_dtype("X_t", X_t, w)
+        check_same_device("X_t", X_t, w.device)
+        if not isinstance(state, tuple) or len(state) != 2:
+            got = f"a tuple of length {len(state)}" if isinstance(state, tuple) else type(state).__name__
+            raise TypeError(f"state must be a tuple (H, C) of two tensors, got {got}")
+        for name, s in zip(("state[0] (H)", "state[1] (C)"), state):
+            check_tensor(name, s, shape=(X_t.shape[0], self.num_hiddens), dtype=w.dtype)
+            check_same_device(name, s, w.device)
+
     def forward(self, X_t: torch.Tensor, state: LSTMState) -> LSTMState:
+        self.check_inputs(X_t, state)
         H, C = state
         g = self.gates(X_t, H)
         C = g["f"] * C + g["i"] * g["c"]  # the cell: forget part of the old, add part of the new
@@ -157,15 +206,19 @@ class LSTMScratch(nn.Module):
     def extra_repr(self) -> str:
         return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, num_layers={self.num_layers}"
 
+    def cell(self, k: int) -> LSTMCellScratch:
+        """Layer ``k``'s cell: ``self.cells[k]``, typed (``nn.ModuleList`` yields plain modules)."""
+        return cast(LSTMCellScratch, self.cells[k])
+
     def begin_state(self, batch_size: int) -> LSTMState:
         """Zero ``(H, C)``, each ``(num_layers, batch_size, num_hiddens)``."""
-        w = self.cells[0].W_hi
+        w = self.cell(0).W_hi
         shape = (self.num_layers, batch_size, self.num_hiddens)
         return (torch.zeros(shape, dtype=w.dtype, device=w.device), torch.zeros(shape, dtype=w.dtype, device=w.device))
 
     def check_inputs(self, X: torch.Tensor, state: object) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""
-        w = self.cells[0].W_hi
+        w = self.cell(0).W_hi
         check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
         if X.dtype != w.dtype:
             raise TypeError(f"X must have the parameters' dtype {w.dtype}, got {X.dtype}")
@@ -210,7 +263,8 @@ class LSTMScratch(nn.Module):
             raise ValueError(f"layer must be in [0, {self.num_layers}), got {layer}")
         H0, C0 = self.begin_state(X.shape[1]) if state is None else state
         layer_input = X
-        for k, cell in enumerate(self.cells[: layer + 1]):
+        for k in range(layer + 1):
+            cell = self.cell(k)
             H, C = H0[k], C0[k]
             trace: dict[str, list[torch.Tensor]] = {key: [] for key in (*GATES, "C", "H")}
             for X_t in layer_input:
@@ -237,16 +291,16 @@ class LSTMScratch(nn.Module):
                 f"bidirectional={lstm.bidirectional}, batch_first={lstm.batch_first}, "
                 f"bias={lstm.bias}, proj_size={lstm.proj_size}"
             )
-        w = lstm.weight_ih_l0
+        w = lstm.get_parameter("weight_ih_l0")
         new = cls(lstm.input_size, lstm.hidden_size, lstm.num_layers, dtype=w.dtype, device=w.device)
         h = lstm.hidden_size
         with torch.no_grad():
-            for k, cell in enumerate(new.cells):
+            for k in range(new.num_layers):
                 w_ih, w_hh = getattr(lstm, f"weight_ih_l{k}"), getattr(lstm, f"weight_hh_l{k}")
                 bias = getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
                 for block, g in enumerate(TORCH_GATE_ORDER):
                     rows = slice(block * h, (block + 1) * h)
-                    W_x, W_h, b = cell.weights(g)
+                    W_x, W_h, b = new.cell(k).weights(g)
                     W_x.copy_(w_ih[rows].T)
                     W_h.copy_(w_hh[rows].T)
                     b.copy_(bias[rows])
@@ -254,11 +308,11 @@ class LSTMScratch(nn.Module):
 
     def to_torch(self) -> nn.LSTM:
         """An ``nn.LSTM`` computing the same function (its ``bias_hh_l*`` are zero)."""
-        w = self.cells[0].W_hi
+        w = self.cell(0).W_hi
         lstm = nn.LSTM(self.num_inputs, self.num_hiddens, self.num_layers, dtype=w.dtype, device=w.device)
         with torch.no_grad():
-            for k, cell in enumerate(self.cells):
-                parts = [cell.weights(g) for g in TORCH_GATE_ORDER]
+            for k in range(self.num_layers):
+                parts = [self.cell(k).weights(g) for g in TORCH_GATE_ORDER]
                 getattr(lstm, f"weight_ih_l{k}").copy_(torch.cat([W_x.T for W_x, _, _ in parts]))
                 getattr(lstm, f"weight_hh_l{k}").copy_(torch.cat([W_h.T for _, W_h, _ in parts]))
                 getattr(lstm, f"bias_ih_l{k}").copy_(torch.cat([b for _, _, b in parts]))
@@ -274,14 +328,11 @@ def set_forget_bias(core: nn.Module, value: float) -> None:
     keeps F_t near sigmoid(1) = 0.73 at the start of training, so the cell
     remembers by default (Gers et al., 2000; Jozefowicz et al., 2015).
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"value must be a finite number, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"value must be a finite number, got {value}")
+    check_finite_float("value", value)
     with torch.no_grad():
         if isinstance(core, LSTMScratch):
-            for cell in core.cells:
-                cell.b_f.fill_(value)
+            for k in range(core.num_layers):
+                core.cell(k).b_f.fill_(value)
         elif isinstance(core, nn.LSTM):
             h = core.hidden_size
             for name, p in core.named_parameters():
@@ -304,21 +355,34 @@ def check_one_layer_lstm(lstm: object) -> nn.LSTM:
     return lstm
 
 
+def _check_fused(W_x: object, W_h: object, b: object, *, num_inputs: int, num_hiddens: int) -> None:
+    """Raise unless ``W_x``, ``W_h``, ``b`` are fused LSTM weights ``(d, 4h)``, ``(h, 4h)``, ``(4h,)``."""
+    h4 = 4 * num_hiddens
+    check_tensor("W_x", W_x, shape=(num_inputs, h4), floating=True)
+    check_tensor("W_h", W_h, shape=(num_hiddens, h4), floating=True)
+    check_tensor("b", b, shape=(h4,), floating=True)
+
+
 def copy_fused_from_torch(lstm: nn.LSTM, W_x: torch.Tensor, W_h: torch.Tensor, b: torch.Tensor) -> None:
     """Copy a one-layer ``nn.LSTM``'s weights into the fused ``W_x``, ``W_h``, ``b`` (in place)."""
+    check_one_layer_lstm(lstm)
+    _check_fused(W_x, W_h, b, num_inputs=lstm.input_size, num_hiddens=lstm.hidden_size)
     with torch.no_grad():  # nn.LSTM's blocks (i, f, g, o) are already in the fused order; transpose them
-        W_x.copy_(lstm.weight_ih_l0.T)
-        W_h.copy_(lstm.weight_hh_l0.T)
-        b.copy_(lstm.bias_ih_l0 + lstm.bias_hh_l0)
+        W_x.copy_(lstm.get_parameter("weight_ih_l0").T)
+        W_h.copy_(lstm.get_parameter("weight_hh_l0").T)
+        b.copy_(lstm.get_parameter("bias_ih_l0") + lstm.get_parameter("bias_hh_l0"))
 
 
 def fused_to_torch(W_x: torch.Tensor, W_h: torch.Tensor, b: torch.Tensor) -> nn.LSTM:
     """An ``nn.LSTM`` computing the same function as the fused weights (its ``bias_hh_l0`` is zero)."""
+    check_tensor("W_h", W_h, ndim=2, floating=True)
+    check_tensor("W_x", W_x, ndim=2, floating=True)
+    _check_fused(W_x, W_h, b, num_inputs=W_x.shape[0], num_hiddens=W_h.shape[0])
     num_inputs, num_hiddens = W_x.shape[0], W_h.shape[0]
     lstm = nn.LSTM(num_inputs, num_hiddens, dtype=W_h.dtype, device=W_h.device)
     with torch.no_grad():
-        lstm.weight_ih_l0.copy_(W_x.T)
-        lstm.weight_hh_l0.copy_(W_h.T)
-        lstm.bias_ih_l0.copy_(b)
-        lstm.bias_hh_l0.zero_()
+        lstm.get_parameter("weight_ih_l0").copy_(W_x.T)
+        lstm.get_parameter("weight_hh_l0").copy_(W_h.T)
+        lstm.get_parameter("bias_ih_l0").copy_(b)
+        lstm.get_parameter("bias_hh_l0").zero_()
     return lstm

@@ -20,7 +20,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_same_device, check_tensor
+from .._checks import check_positive_int, check_same_device, check_same_dtype, check_tensor
 from .initialization import uniform_parameter
 
 __all__ = ["rnn_step", "bptt_tanh", "RNNScratch"]
@@ -38,7 +38,34 @@ def rnn_step(
     nonlinearity: str = "tanh",
 ) -> torch.Tensor:
     """One step of the recurrence: ``phi(X_t W_xh + H W_hh + b_h)`` (chapter 1)."""
-    return _ACTIVATIONS[nonlinearity](X_t @ W_xh + H @ W_hh + b_h)
+    phi = _ACTIVATIONS.get(nonlinearity) if isinstance(nonlinearity, str) else None
+    if phi is None:
+        raise ValueError(f"nonlinearity must be one of {sorted(_ACTIVATIONS)}, got {nonlinearity!r}")
+    try:
+        if X_t.dim() == 2 and H.dim() == 2 and X_t.shape[0] == H.shape[0]:  # else they would broadcast
+            return phi(X_t @ W_xh + H @ W_hh + b_h)
+    except (RuntimeError, TypeError, AttributeError):  # only on bad input: say which argument does not fit
+        _explain_step(X_t, H, W_xh, W_hh, b_h)
+        raise
+    _explain_step(X_t, H, W_xh, W_hh, b_h)
+    raise AssertionError("unreachable: _explain_step raises for a 1-D X_t or H or different batch sizes")
+
+
+def _explain_step(X_t: object, H: object, W_xh: object, W_hh: object, b_h: object) -> None:
+    """Raise a clear error naming the argument of :func:`rnn_step` that does not fit the others."""
+    for name, t, ndim in (("W_xh", W_xh, 2), ("W_hh", W_hh, 2), ("b_h", b_h, 1), ("X_t", X_t, 2), ("H", H, 2)):
+        check_tensor(name, t, ndim=ndim, floating=True)
+    assert isinstance(X_t, torch.Tensor) and isinstance(H, torch.Tensor) and isinstance(W_xh, torch.Tensor)
+    assert isinstance(W_hh, torch.Tensor) and isinstance(b_h, torch.Tensor)
+    d, h = W_xh.shape
+    check_tensor("W_hh", W_hh, shape=(h, h))
+    check_tensor("b_h", b_h, shape=(h,))
+    check_tensor("X_t", X_t, shape=(None, d))
+    check_tensor("H", H, shape=(X_t.shape[0], h))
+    for name, t in (("W_hh", W_hh), ("b_h", b_h), ("X_t", X_t), ("H", H)):
+        check_same_dtype(name, t, W_xh, like_name="W_xh")
+        if t.device != W_xh.device:
+            raise ValueError(f"{name} is on device {t.device}, but W_xh is on {W_xh.device}")
 
 
 def bptt_tanh(
@@ -66,6 +93,7 @@ def bptt_tanh(
     check_tensor("dHs", dHs, shape=tuple(Hs.shape), floating=True)
     check_tensor("X", X, shape=(Hs.shape[0], Hs.shape[1], None), floating=True)
     check_tensor("H0", H0, shape=tuple(Hs.shape[1:]), floating=True)
+    check_tensor("W_hh", W_hh, shape=(Hs.shape[2], Hs.shape[2]), floating=True)
     dW_xh = torch.zeros(X.shape[2], Hs.shape[2], dtype=Hs.dtype, device=Hs.device)
     dW_hh = torch.zeros_like(W_hh)
     db_h = torch.zeros(Hs.shape[2], dtype=Hs.dtype, device=Hs.device)
@@ -158,12 +186,12 @@ class RNNScratch(nn.Module):
                 f"num_layers={rnn.num_layers}, bidirectional={rnn.bidirectional}, "
                 f"batch_first={rnn.batch_first}, bias={rnn.bias}"
             )
-        w = rnn.weight_ih_l0
+        w = rnn.get_parameter("weight_ih_l0")
         new = cls(rnn.input_size, rnn.hidden_size, rnn.nonlinearity, dtype=w.dtype, device=w.device)
         with torch.no_grad():
-            new.W_xh.copy_(rnn.weight_ih_l0.T)
-            new.W_hh.copy_(rnn.weight_hh_l0.T)
-            new.b_h.copy_(rnn.bias_ih_l0 + rnn.bias_hh_l0)
+            new.W_xh.copy_(rnn.get_parameter("weight_ih_l0").T)
+            new.W_hh.copy_(rnn.get_parameter("weight_hh_l0").T)
+            new.b_h.copy_(rnn.get_parameter("bias_ih_l0") + rnn.get_parameter("bias_hh_l0"))
         return new
 
     def to_torch(self) -> nn.RNN:
@@ -176,8 +204,8 @@ class RNNScratch(nn.Module):
             device=self.W_hh.device,
         )
         with torch.no_grad():
-            rnn.weight_ih_l0.copy_(self.W_xh.T)
-            rnn.weight_hh_l0.copy_(self.W_hh.T)
-            rnn.bias_ih_l0.copy_(self.b_h)
-            rnn.bias_hh_l0.zero_()
+            rnn.get_parameter("weight_ih_l0").copy_(self.W_xh.T)
+            rnn.get_parameter("weight_hh_l0").copy_(self.W_hh.T)
+            rnn.get_parameter("bias_ih_l0").copy_(self.b_h)
+            rnn.get_parameter("bias_hh_l0").zero_()
         return rnn

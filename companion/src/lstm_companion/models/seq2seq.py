@@ -40,7 +40,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .._checks import check_nonneg_float, check_positive_int, check_tensor
+from .._checks import check_positive_int, check_probability, check_tensor
 from ..data.tatoeba import BOS_ID, EOS_ID, PAD_ID, decode_ids, encode_batch
 from ..data.text import Vocab
 from ..runtime import model_device
@@ -78,11 +78,24 @@ def _check_tokens(name: str, tokens: object, vocab_size: int) -> torch.Tensor:
     return x
 
 
+def _check_sizes(vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int, dropout: float) -> float:
+    """Check an encoder's or decoder's sizes; return ``dropout`` as a float."""
+    for name, value in (
+        ("vocab_size", vocab_size),
+        ("embed_size", embed_size),
+        ("num_hiddens", num_hiddens),
+        ("num_layers", num_layers),
+    ):
+        check_positive_int(name, value)
+    return check_probability("dropout", dropout, allow_one=True)
+
+
 class Seq2SeqEncoder(nn.Module):
     """Embedding and a (packed) ``nn.LSTM`` over the source (chapter 7)."""
 
     def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int = 1, dropout: float = 0.0):
         super().__init__()
+        _check_sizes(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.vocab_size = check_positive_int("vocab_size", vocab_size)
         self.embedding = nn.Embedding(vocab_size, check_positive_int("embed_size", embed_size), padding_idx=PAD_ID)
         self.rnn = nn.LSTM(
@@ -90,7 +103,7 @@ class Seq2SeqEncoder(nn.Module):
             check_positive_int("num_hiddens", num_hiddens),
             check_positive_int("num_layers", num_layers),
             batch_first=True,
-            dropout=check_nonneg_float("dropout", dropout) if num_layers > 1 else 0.0,
+            dropout=dropout if num_layers > 1 else 0.0,
         )
 
     def forward(self, src: torch.Tensor, src_len: torch.Tensor) -> tuple[Memory, LSTMState]:
@@ -115,6 +128,7 @@ class PlainDecoder(nn.Module):
 
     def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int = 1, dropout: float = 0.0):
         super().__init__()
+        _check_sizes(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID)
         self.rnn = nn.LSTM(
@@ -152,6 +166,7 @@ class LuongDecoder(nn.Module):
         attention: str = "general",
     ):
         super().__init__()
+        _check_sizes(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID)
         self.rnn = nn.LSTM(
@@ -192,6 +207,7 @@ class BahdanauDecoder(nn.Module):
         attention: str = "additive",
     ):
         super().__init__()
+        _check_sizes(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID)
         self.attention: Attention = make_attention(attention, num_hiddens, num_hiddens)
@@ -224,6 +240,9 @@ class BahdanauDecoder(nn.Module):
         return self.dense(self.dropout(out)), torch.cat(all_weights, dim=1), state
 
 
+Decoder = PlainDecoder | LuongDecoder | BahdanauDecoder  # the decoders of build_seq2seq, one interface
+
+
 class Seq2Seq(nn.Module):
     """Encoder + decoder; ``forward(src, src_len, dec_in) -> (logits, weights)`` (chapter 7).
 
@@ -231,7 +250,7 @@ class Seq2Seq(nn.Module):
     ``(batch_size, tgt_steps, src_steps)`` or ``None`` without attention.
     """
 
-    def __init__(self, encoder: Seq2SeqEncoder, decoder: nn.Module):
+    def __init__(self, encoder: Seq2SeqEncoder, decoder: Decoder):
         super().__init__()
         self.encoder = encoder
         self.decoder = decoder
@@ -261,13 +280,28 @@ class Seq2SeqConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def check(self) -> None:
+        """Raise a clear error for a size, dropout, decoder or attention that cannot build a model."""
+        for name in ("embed_size", "num_hiddens", "num_layers"):
+            check_positive_int(name, getattr(self, name))
+        check_probability("dropout", self.dropout, allow_one=True)
+        if self.decoder not in ("plain", "luong", "bahdanau"):
+            raise ValueError(f"decoder must be 'plain', 'luong' or 'bahdanau', got {self.decoder!r}")
+        if self.attention not in ("additive", "general", "dot"):
+            raise ValueError(f"attention must be 'additive', 'general' or 'dot', got {self.attention!r}")
+
 
 def build_seq2seq(config: Seq2SeqConfig, src_vocab_size: int, tgt_vocab_size: int) -> Seq2Seq:
     """A :class:`Seq2Seq` with the sizes and decoder of ``config`` (chapter 7)."""
+    if not isinstance(config, Seq2SeqConfig):
+        raise TypeError(f"config must be a Seq2SeqConfig, got {type(config).__name__}")
+    config.check()
+    check_positive_int("src_vocab_size", src_vocab_size)
+    check_positive_int("tgt_vocab_size", tgt_vocab_size)
     c = config
     encoder = Seq2SeqEncoder(src_vocab_size, c.embed_size, c.num_hiddens, c.num_layers, c.dropout)
     check_positive_int("tgt_vocab_size", tgt_vocab_size)
-    decoder: nn.Module
+    decoder: Decoder
     if c.decoder == "plain":
         decoder = PlainDecoder(tgt_vocab_size, c.embed_size, c.num_hiddens, c.num_layers, c.dropout)
     elif c.decoder == "luong":
@@ -290,7 +324,11 @@ def greedy_decode(
     (``None`` without attention); ``steps <= max_steps``, fewer when every
     sentence has ended.
     """
+    if not isinstance(model, Seq2Seq):
+        raise TypeError(f"model must be a Seq2Seq, got {type(model).__name__}")
     check_positive_int("max_steps", max_steps)
+    _check_tokens("src", src, model.encoder.vocab_size)
+    check_tensor("src_len", src_len, ndim=1, floating=False)
     was_training = model.training
     model.eval()
     dev = model_device(model)
@@ -330,6 +368,21 @@ def translate(
     batch_size: int = 500,
 ) -> list[Translation]:
     """Greedy translations of word lists, in batches (chapter 7)."""
+    if not isinstance(model, Seq2Seq):
+        raise TypeError(f"model must be a Seq2Seq, got {type(model).__name__}")
+    if isinstance(sentences, str) or not isinstance(sentences, Sequence):
+        raise TypeError(f"sentences must be a list of word lists, got {type(sentences).__name__}")
+    for name, vocab, size in (
+        ("src_vocab", src_vocab, model.encoder.vocab_size),
+        ("tgt_vocab", tgt_vocab, model.decoder.vocab_size),
+    ):
+        if not isinstance(vocab, Vocab):
+            raise TypeError(f"{name} must be a Vocab, got {type(vocab).__name__}")
+        if len(vocab) != size:
+            raise ValueError(
+                f"{name} has {len(vocab)} tokens, but the model was built for {size}: is it the right vocabulary?"
+            )
+    check_positive_int("max_steps", max_steps)
     check_positive_int("batch_size", batch_size)
     results: list[Translation] = []
     for i in range(0, len(sentences), batch_size):

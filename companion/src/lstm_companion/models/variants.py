@@ -178,7 +178,7 @@ class LSTMVariant(nn.Module):
     def from_torch(cls, lstm: nn.LSTM) -> LSTMVariant:
         """A ``"vanilla"`` variant with the weights of a one-layer, unidirectional ``nn.LSTM``."""
         check_one_layer_lstm(lstm)
-        w = lstm.weight_ih_l0
+        w = lstm.get_parameter("weight_ih_l0")
         new = cls(lstm.input_size, lstm.hidden_size, variant="vanilla", dtype=w.dtype, device=w.device)
         copy_fused_from_torch(lstm, new.W_x, new.W_h, new.b)
         return new

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from .._checks import check_positive_int, check_record_keys, check_seed, read_json_record
 from ..data.synthetic import adding_problem
 from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import mean_squared_error
@@ -85,6 +84,8 @@ def make_core(ablation: str, num_inputs: int, num_hiddens: int) -> nn.Module:
     """The recurrent core of ``ablation`` (a key of :data:`ABLATIONS`), time-major like ``nn.LSTM`` (chapter 8)."""
     if ablation not in ABLATIONS:
         raise ValueError(f"ablation must be one of {tuple(ABLATIONS)}, got {ablation!r}")
+    check_positive_int("num_inputs", num_inputs)
+    check_positive_int("num_hiddens", num_hiddens)
     spec = ABLATIONS[ablation]
     if spec["core"] == "gru":
         return nn.GRU(num_inputs, num_hiddens)
@@ -110,7 +111,7 @@ class AblationData:
 def _check_task(task: object) -> str:
     if task not in ABLATION_SETTINGS:
         raise ValueError(f"task must be one of {ABLATION_TASKS}, got {task!r}")
-    return task  # type: ignore[return-value]
+    return task
 
 
 def ablation_data(task: str) -> AblationData:
@@ -128,7 +129,9 @@ def ablation_data(task: str) -> AblationData:
 def ablation_model(task: str, ablation: str, seed: int, data: AblationData) -> nn.Module:
     """A freshly initialised model (seeded with ``seed``) for ``task`` around ``ablation``'s core (chapter 8)."""
     s = ABLATION_SETTINGS[_check_task(task)]
-    seed_everything(seed)
+    if not isinstance(data, AblationData):
+        raise TypeError(f"data must be an AblationData (from ablation_data), got {type(data).__name__}")
+    seed_everything(check_seed(seed))
     if task == "adding":
         return LastStateModel(make_core(ablation, 2, s["num_hiddens"]), 1)
     return RNNLM(make_core(ablation, data.vocab_size, s["num_hiddens"]), data.vocab_size)
@@ -157,7 +160,7 @@ def train_ablation(
         )
         return train_on_task(model, data.X_train, data.y_train, config, device=device, progress=progress)
     assert data.train_corpus is not None
-    config = TrainConfig(
+    lm_config = TrainConfig(
         num_epochs=s["num_epochs"],
         batch_size=s["batch_size"],
         num_steps=s["num_steps"],
@@ -167,7 +170,7 @@ def train_ablation(
         seed=seed,
         restore_best=True,
     )
-    return train_lm(model, data.train_corpus, data.val_corpus, config, device=device, progress=progress)
+    return train_lm(model, data.train_corpus, data.val_corpus, lm_config, device=device, progress=progress)
 
 
 def evaluate_ablation(task: str, model: nn.Module, data: AblationData) -> float:
@@ -198,6 +201,8 @@ def run_ablation(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
     data = ablation_data(task) if data is None else data
+    if not isinstance(data, AblationData):
+        raise TypeError(f"data must be an AblationData (from ablation_data) or None, got {type(data).__name__}")
     if data.task != task:
         raise ValueError(f"data must be the data of task {task!r}, got data of {data.task!r}")
     dev = get_device(device)
@@ -225,8 +230,15 @@ def load_ablation_table(path: str | os.PathLike[str] | None = None) -> dict[str,
     """
     if path is None:
         path = find_results("ablations.json")
-    table = json.loads(Path(path).read_text())
-    missing = {"settings", "ablations", "seeds", "results"} - set(table)
-    if missing:
-        raise ValueError(f"{path} is not an ablation table: it lacks the keys {sorted(missing)}")
+    table = read_json_record(path, what="ablation table", required=("settings", "ablations", "seeds", "results"))
+    results = table["results"]
+    if not isinstance(results, dict):
+        raise ValueError(f"{path} is not an ablation table: ['results'] must be a dict, got {type(results).__name__}")
+    for task, rows in results.items():
+        if not isinstance(rows, dict):
+            raise ValueError(f"{path} is damaged: ['results'][{task!r}] must be a dict, got {type(rows).__name__}")
+        for ablation, row in rows.items():
+            check_record_keys(
+                row, ("scores", "mean"), where=f"{path} ['results'][{task!r}][{ablation!r}]", what="ablation result"
+            )
     return table

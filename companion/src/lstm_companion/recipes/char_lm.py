@@ -97,7 +97,7 @@ class TrainedCharLM:
 def _check_kind(kind: object) -> str:
     if kind not in CHAR_LM_KINDS:
         raise ValueError(f"kind must be one of {CHAR_LM_KINDS}, got {kind!r}")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def char_lm_config(kind: str = "lstm") -> TrainConfig:

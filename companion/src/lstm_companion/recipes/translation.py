@@ -4,16 +4,88 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .._checks import check_record_keys, check_str, read_json_record
 from ..data.tatoeba import TranslationConfig, TranslationData, load_translation
 from ..models.seq2seq import Seq2Seq, Seq2SeqConfig, build_seq2seq
-from ..runtime import file_hash
+from ..runtime import file_hash, get_device
 
 __all__ = ["save_pretrained", "load_pretrained"]
+
+
+#: The keys every record written by :func:`save_pretrained` holds (besides the caller's own).
+_RECORD_KEYS = ("checkpoint", "sha256", "data", "model")
+
+
+def _check_name(name: object) -> str:
+    check_str("name", name)
+    assert isinstance(name, str)
+    if Path(name).name != name or name in (".", ".."):
+        raise ValueError(
+            f"name must be a plain file name without a folder (the files are name.pt and name.json), got {name!r}"
+        )
+    return name
+
+
+def _check_folder(folder: object) -> Path:
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}")
+    return Path(folder)
+
+
+def _configs(record: dict[str, Any], where: str) -> tuple[TranslationConfig, Seq2SeqConfig]:
+    """The data and model configs of a record; ``where`` (the record or its file) is named in every error."""
+    check_record_keys(record, ("data", "model"), where=where, what="translation record")
+    out: list[Any] = []
+    for key, cls in (("data", TranslationConfig), ("model", Seq2SeqConfig)):
+        value = record[key]
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: [{key!r}] must be a dict of {cls.__name__} fields, got {type(value).__name__}")
+        if unknown := sorted(set(value) - {f.name for f in fields(cls)}):
+            raise ValueError(f"{where}: [{key!r}] has fields that {cls.__name__} does not know: {unknown}")
+        try:
+            config = cls(**value)
+            config.check()
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{where}: [{key!r}] is not a valid {cls.__name__}: {err}") from err
+        out.append(config)
+    return out[0], out[1]
+
+
+def _load_state(weights: Path) -> dict[str, torch.Tensor]:
+    """The state dict saved in ``weights``; a damaged or foreign file raises naming it."""
+    try:
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, ValueError, OSError, pickle.UnpicklingError) as err:
+        raise ValueError(f"{weights} is not a readable checkpoint (damaged or truncated?): {err}") from err
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{weights} is not a state dict of tensors (got {type(state).__name__})")
+    return state
+
+
+def _check_state_fits(state: dict[str, torch.Tensor], model: Seq2Seq, weights: Path, where: str) -> None:
+    """Raise naming ``weights`` unless ``state`` has exactly ``model``'s parameter names and shapes."""
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in state.items()}
+    missing, unexpected = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))
+    wrong = sorted(k for k in set(expected) & set(got) if expected[k] != got[k])
+    if missing or unexpected or wrong:
+        details = "; ".join(
+            part
+            for part in (
+                f"missing {missing[:5]}" if missing else "",
+                f"unexpected {unexpected[:5]}" if unexpected else "",
+                ", ".join(f"{k} has shape {got[k]}, expected {expected[k]}" for k in wrong[:5]),
+            )
+            if part
+        )
+        raise ValueError(f"{weights} does not fit the model described by {where}: {details}")
 
 
 def save_pretrained(
@@ -27,9 +99,19 @@ def save_pretrained(
     ``record`` must hold ``"data"`` (a :class:`TranslationConfig` dict) and
     ``"model"`` (a :class:`Seq2SeqConfig` dict). The held-out BLEU stored
     under ``"bleu"`` should be computed from the saved float16 weights (see
-    :func:`load_pretrained`). Returns the record written.
+    :func:`load_pretrained`). Both files are written to temporary names and
+    read back (the JSON parsed, the configs rebuilt, the checkpoint loaded and
+    matched against the model the record describes) before they are renamed
+    into place, so a record that :func:`load_pretrained` could not read is
+    never written. Returns the record written.
     """
-    folder = Path(folder)
+    if not isinstance(model, Seq2Seq):
+        raise TypeError(f"model must be a Seq2Seq, got {type(model).__name__}")
+    folder = _check_folder(folder)
+    name = _check_name(name)
+    if not isinstance(record, dict):
+        raise TypeError(f"record must be a dict holding 'data' and 'model', got {type(record).__name__}")
+    _configs(record, "record")  # before anything is written
     folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.pt"
     state = {
@@ -37,13 +119,35 @@ def save_pretrained(
         for k, v in model.state_dict().items()
     }
     tmp = weights.with_suffix(".pt.part")
-    torch.save(state, tmp)
-    os.replace(tmp, weights)
-    out = dict(record, checkpoint=weights.name, sha256=file_hash(weights), bytes=weights.stat().st_size)
     tmp_json = folder / f".{name}.json.part"
-    tmp_json.write_text(json.dumps(out, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp_json, folder / f"{name}.json")
+    try:
+        torch.save(state, tmp)
+        out = dict(record, checkpoint=weights.name, sha256=file_hash(tmp), bytes=tmp.stat().st_size)
+        try:
+            text = json.dumps(out, indent=2, sort_keys=True) + "\n"
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"record must hold only JSON values (str, numbers, lists, dicts, None): {err}") from err
+        tmp_json.write_text(text)
+        _read_back(tmp, tmp_json, model)
+        os.replace(tmp, weights)
+        os.replace(tmp_json, folder / f"{name}.json")
+    finally:
+        for t in (tmp, tmp_json):
+            if t.exists():
+                t.unlink()
     return out
+
+
+def _read_back(weights: Path, record_path: Path, model: Seq2Seq) -> None:
+    """What :func:`load_pretrained` will do with the files, short of rebuilding the data set."""
+    record = read_json_record(record_path, what="translation record", required=_RECORD_KEYS)
+    if record["sha256"] != file_hash(weights):
+        raise ValueError(f"{weights} changed while it was being saved: its sha256 differs from the record's")
+    _, model_config = _configs(record, str(record_path))
+    state = _load_state(weights)
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):  # no memory, no draw from the global generator
+        described = build_seq2seq(model_config, model.encoder.vocab_size, model.decoder.vocab_size)
+    _check_state_fits(state, described, weights, f"the record's 'model' settings {model_config}")
 
 
 def load_pretrained(
@@ -58,23 +162,40 @@ def load_pretrained(
     Rebuilds the data set from the record's ``"data"`` settings (unless
     ``data`` is given; its config must match) and returns ``(model, data,
     record)``, the model in float32 and in eval mode. A checkpoint whose
-    sha256 differs from the record is an error naming both hashes.
+    sha256 differs from the record is an error naming both hashes; a missing,
+    damaged or incomplete record or checkpoint is an error naming the file.
     """
-    folder = Path(folder)
-    record = json.loads((folder / f"{name}.json").read_text())
-    weights = folder / record["checkpoint"]
+    folder = _check_folder(folder)
+    name = _check_name(name)
+    if data is not None and not isinstance(data, TranslationData):
+        raise TypeError(f"data must be a TranslationData or None, got {type(data).__name__}")
+    dev = None if device is None else get_device(device)
+    record_path = folder / f"{name}.json"
+    where = str(record_path)
+    record = read_json_record(
+        record_path, what="translation record (written by save_pretrained)", required=_RECORD_KEYS
+    )
+    checkpoint, sha256 = record["checkpoint"], record["sha256"]
+    if not isinstance(checkpoint, str) or not checkpoint or Path(checkpoint).name != checkpoint:
+        raise ValueError(f"{where}: ['checkpoint'] must be the file name of the weights next to it, got {checkpoint!r}")
+    if not isinstance(sha256, str):
+        raise ValueError(f"{where}: ['sha256'] must be a hex digest (str), got {type(sha256).__name__}")
+    weights = folder / checkpoint
+    if not weights.is_file():
+        raise FileNotFoundError(f"{weights} was not found (the checkpoint named by {where})")
     got = file_hash(weights)
-    if got != record["sha256"]:
-        raise ValueError(
-            f"{weights} has the wrong sha256: the record says {record['sha256']}, the file hashes to {got}"
-        )
-    config = TranslationConfig(**record["data"])
+    if got != sha256:
+        raise ValueError(f"{weights} has the wrong sha256: the record says {sha256}, the file hashes to {got}")
+    config, model_config = _configs(record, where)
     if data is None:
         data = load_translation(config)
     elif data.config != config:
         raise ValueError(f"data was built with {data.config}, but the checkpoint needs {config}")
-    model = build_seq2seq(Seq2SeqConfig(**record["model"]), len(data.src_vocab), len(data.tgt_vocab))
-    state = torch.load(weights, map_location="cpu", weights_only=True)
+    model = build_seq2seq(model_config, len(data.src_vocab), len(data.tgt_vocab))
+    state = _load_state(weights)
+    _check_state_fits(state, model, weights, f"{where} and its data")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
-    model.to(device).eval()
+    if dev is not None:
+        model.to(dev)
+    model.eval()
     return model, data, record

@@ -56,7 +56,7 @@ def clip_gradients(params: Iterable[nn.Parameter], max_norm: float, *, error_if_
     norm before clipping. This is the rule of ``torch.nn.utils.clip_grad_norm_``,
     which divides by ``||g|| + 1e-6`` instead of ``||g||``. As there, a
     non-finite norm (an inf or nan in some gradient) makes every gradient nan,
-    so the next loss shows it; ``error_if_nonfinite=True`` raises instead.
+    so the next loss shows it, and warns; ``error_if_nonfinite=True`` raises instead.
     """
     check_positive_float("max_norm", max_norm)
     params = [p for p in params if p.grad is not None]
@@ -64,6 +64,12 @@ def clip_gradients(params: Iterable[nn.Parameter], max_norm: float, *, error_if_
     if not math.isfinite(norm):
         if error_if_nonfinite:
             raise ValueError(f"the gradients' global norm is {norm}: some gradient holds inf or nan")
+        warnings.warn(
+            f"the gradients' global norm is {norm}: every gradient is set to nan, as clip_grad_norm_ does "
+            "(lower the learning rate, or pass error_if_nonfinite=True to stop here)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
         for p in params:
             p.grad.fill_(math.nan)  # type: ignore[union-attr]
     elif norm > max_norm:
@@ -251,7 +257,7 @@ def fit(
             if not carry_state:
                 state = None
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            torch.autograd.backward(loss)  # = loss.backward(), which torch leaves unannotated
             norm = clip_gradients(params, config.clip) if config.clip is not None else grad_norm(params)
             opt.step()
             value = loss.item()
