@@ -1,6 +1,6 @@
 # Recurrent Networks and LSTMs, Hands-On: build, test and work on the book.
 #
-#   make book   install .venv (if needed), execute the notebooks, build _build/html
+#   make book   install .venv and MathJax (if needed), execute the notebooks, build _build/html
 #   make test   install .venv (if needed), run tests/ and every notebooks/*.ipynb
 #   make unit   the quick inner loop: tests/ without notebooks and without `slow` tests (under a minute)
 #   make lint   ruff check, ruff format --check and mypy (tests/test_lint.py runs the ruff part)
@@ -34,10 +34,10 @@ export LSTM_COMPANION_CACHE := $(CURDIR)/.cache/lstm_companion
 test unit: export MPLBACKEND := Agg
 book: export MPLBACKEND := module://matplotlib_inline.backend_inline
 
-.PHONY: help venv book test unit lint lab clean distclean
+.PHONY: help venv mathjax book test unit lint lab clean distclean
 
 help:
-	@echo "make book | make test | make unit | make lint | make lab | make venv | make clean | make distclean"
+	@echo "make book | make test | make unit | make lint | make lab | make venv | make mathjax | make clean | make distclean"
 
 # ---------------------------------------------------------------- environment
 # Re-runs only when requirements.txt or companion/pyproject.toml change.
@@ -54,6 +54,29 @@ $(VENV)/.stamp: requirements.txt companion/pyproject.toml
 	$(PIP) install -e companion
 	touch $@
 
+# ---------------------------------------------------------------- MathJax
+# The book serves MathJax itself (mathjax_path and html_static_path in
+# _config.yml), so equations render without a network. The exact version and
+# its sha512 are in book/mathjax/package-lock.json: `npm ci` installs it into
+# .cache/mathjax/npm (again only when that folder's files change), and the
+# files MathJax loads (the TeX-to-HTML component, fonts, menu, accessibility)
+# are copied to .cache/mathjax/static/mathjax, which Sphinx copies to
+# _build/html/_static/mathjax.
+MATHJAX_NPM := .cache/mathjax/npm
+MATHJAX_STATIC := .cache/mathjax/static/mathjax
+MATHJAX_JS := $(MATHJAX_STATIC)/tex-chtml-full.js
+
+mathjax: $(MATHJAX_JS)
+
+$(MATHJAX_JS): book/mathjax/package.json book/mathjax/package-lock.json
+	@command -v npm >/dev/null || { echo "make book needs npm (Node.js) to install MathJax, e.g. apt-get install npm"; exit 1; }
+	rm -rf $(MATHJAX_NPM) $(MATHJAX_STATIC)
+	mkdir -p $(MATHJAX_NPM) $(MATHJAX_STATIC)
+	cp book/mathjax/package.json book/mathjax/package-lock.json $(MATHJAX_NPM)/
+	npm ci --prefix $(MATHJAX_NPM) --no-audit --no-fund --ignore-scripts
+	cd $(MATHJAX_NPM)/node_modules/mathjax && cp -R LICENSE es5/a11y es5/input es5/output es5/sre es5/ui $(abspath $(MATHJAX_STATIC))/
+	cp $(MATHJAX_NPM)/node_modules/mathjax/es5/tex-chtml-full.js $@
+
 # ---------------------------------------------------------------- book
 # --all re-reads every page, so warnings from unchanged pages still fail -W.
 # Notebooks are re-executed only when their code cells changed
@@ -67,7 +90,7 @@ _build/.exec-inputs.stamp: $(EXEC_INPUTS)
 	mkdir -p _build
 	touch $@
 
-book: venv _build/.exec-inputs.stamp
+book: venv mathjax _build/.exec-inputs.stamp
 	@rm -rf _build/html/reports  # execution reports of this build only
 	@status=0; \
 	echo "jupyter-book build . --all -W -n --keep-going"; \
@@ -102,6 +125,8 @@ lint: venv
 	$(PY) -m ruff check $(LINT_PATHS)
 	$(PY) -m ruff format --check $(LINT_PATHS)
 	$(PY) -m ruff check notebooks/*.ipynb
+	$(PY) -m ruff check --select E501 --line-length 80 notebooks/*.ipynb  # code fits the page
+	$(PY) -m ruff format --check --line-length 80 notebooks/*.ipynb
 	$(PY) -m mypy --config-file companion/pyproject.toml
 
 # ---------------------------------------------------------------- authoring

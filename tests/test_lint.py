@@ -56,3 +56,12 @@ def test_notebooks() -> None:
     notebooks = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "notebooks").glob("*.ipynb"))
     assert notebooks, "no notebooks/*.ipynb found"
     assert_clean(ruff("check", "--no-cache", "--output-format=concise", *notebooks))
+
+
+def test_notebook_code_fits_the_page() -> None:
+    """Notebook code lines are at most 80 characters: the book's code column shows about 80 at 1280 px."""
+    notebooks = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "notebooks").glob("*.ipynb"))
+    assert_clean(
+        ruff("check", "--no-cache", "--output-format=concise", "--select", "E501", "--line-length", "80", *notebooks)
+    )
+    assert_clean(ruff("format", "--check", "--no-cache", "--line-length", "80", *notebooks))

@@ -212,6 +212,7 @@ from .models.heads import (
     Tagger,
 )
 from .models.initialization import (
+    ScratchRecurrent,
     uniform_parameter,
 )
 from .models.lm import (

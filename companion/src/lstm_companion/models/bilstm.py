@@ -35,6 +35,7 @@ from torch import nn
 
 from .._checks import check_positive_int, check_same_device, check_tensor
 from ..data.batching import check_lengths
+from .initialization import ScratchRecurrent
 from .lstm import TORCH_GATE_ORDER, LSTMCellScratch, LSTMScratch, lstm_num_params
 from .state import LSTMState
 
@@ -78,7 +79,7 @@ def _run_masked(
     return torch.stack(outputs), H, C  # (num_steps, batch_size, num_hiddens), final H, C
 
 
-class BiLSTMScratch(nn.Module):
+class BiLSTMScratch(ScratchRecurrent):
     """A (multi-layer) bidirectional LSTM built from two ``LSTMScratch`` per layer (chapter 6).
 
     ``forward(X, state=None, lengths=None)`` takes time-major ``X``
@@ -107,20 +108,13 @@ class BiLSTMScratch(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
-        check_positive_int("num_layers", num_layers)
-        self.num_inputs, self.num_hiddens, self.num_layers = num_inputs, num_hiddens, num_layers
+        super().__init__(num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
 
         def make(k: int) -> LSTMScratch:
             return LSTMScratch(num_inputs if k == 0 else 2 * num_hiddens, num_hiddens, dtype=dtype, device=device)
 
         self.forward_lstms = nn.ModuleList(make(k) for k in range(num_layers))  # read X_1, ..., X_T
         self.backward_lstms = nn.ModuleList(make(k) for k in range(num_layers))  # read X_T, ..., X_1
-
-    def extra_repr(self) -> str:
-        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, num_layers={self.num_layers}"
 
     def directions(self, k: int) -> tuple[LSTMScratch, LSTMScratch]:
         """Layer ``k``'s forward and backward ``LSTMScratch``, typed (``nn.ModuleList`` yields plain modules)."""
@@ -138,10 +132,7 @@ class BiLSTMScratch(nn.Module):
     def check_inputs(self, X: torch.Tensor, state: object, lengths: object) -> torch.Tensor | None:
         """Raise a clear error for bad inputs; return ``lengths`` on the parameters' device (or None)."""
         w = self._weight()
-        check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
-        if X.dtype != w.dtype:
-            raise TypeError(f"X must have the parameters' dtype {w.dtype}, got {X.dtype}")
-        check_same_device("X", X, w.device)
+        self.check_sequence(X, w)
         if state is not None:
             if not isinstance(state, tuple) or len(state) != 2:
                 raise TypeError(f"state must be a tuple (H, C) of two tensors, got {type(state).__name__}")

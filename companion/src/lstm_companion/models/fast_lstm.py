@@ -41,7 +41,6 @@ Also here: :func:`make_lstm` (every implementation by name, from one
 
 from __future__ import annotations
 
-import math
 import types
 import warnings
 from collections.abc import Callable
@@ -50,8 +49,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._checks import check_lstm_input, check_positive_int
-from .initialization import uniform_parameter
+from .._checks import check_lstm_input
+from .initialization import ScratchRecurrent
 from .lstm import (
     LSTMScratch,
     check_one_layer_lstm,
@@ -75,7 +74,7 @@ __all__ = [
 ]
 
 
-class FastLSTMBase(nn.Module):
+class FastLSTMBase(ScratchRecurrent):
     """Parameters, checks and conversion shared by the fast LSTMs (chapter 10).
 
     Holds ``W_x`` ``(num_inputs, 4h)``, ``W_h`` ``(num_hiddens, 4h)`` and
@@ -92,23 +91,11 @@ class FastLSTMBase(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
-        self.num_inputs = num_inputs
-        self.num_hiddens = num_hiddens
-        k = 1.0 / math.sqrt(num_hiddens)
+        super().__init__(num_inputs, num_hiddens, dtype=dtype, device=device)
         h4 = 4 * num_hiddens
-
-        def param(*shape: int) -> nn.Parameter:
-            return uniform_parameter(*shape, bound=k, dtype=dtype, device=device)
-
-        self.W_x = param(num_inputs, h4)  # (num_inputs, 4 * num_hiddens)
-        self.W_h = param(num_hiddens, h4)  # (num_hiddens, 4 * num_hiddens)
-        self.b = param(h4)  # (4 * num_hiddens,)
-
-    def extra_repr(self) -> str:
-        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}"
+        self.W_x = self.param(num_inputs, h4)  # (num_inputs, 4 * num_hiddens)
+        self.W_h = self.param(num_hiddens, h4)  # (num_hiddens, 4 * num_hiddens)
+        self.b = self.param(h4)  # (4 * num_hiddens,)
 
     def check_inputs(self, X: torch.Tensor, state: object) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""

@@ -25,14 +25,13 @@ enter only through their sums ``b_r``, ``b_z``, while ``bias_ih`` rows
 
 from __future__ import annotations
 
-import math
 from typing import cast
 
 import torch
 from torch import nn
 
 from .._checks import check_positive_int, check_same_device, check_same_dtype, check_tensor
-from .initialization import uniform_parameter
+from .initialization import ScratchRecurrent
 
 __all__ = ["GRU_BLOCKS", "gru_num_params", "gru_step", "GRUCellScratch", "GRUScratch"]
 
@@ -74,7 +73,7 @@ def gru_step(
     return Z * H + (1.0 - Z) * H_tilde  # (batch_size, num_hiddens)
 
 
-class GRUCellScratch(nn.Module):
+class GRUCellScratch(ScratchRecurrent):
     """One GRU step with one weight matrix per block, named as in the equations (chapter 8).
 
     Parameters ``W_xr``, ``W_hr``, ``b_r`` (reset gate), ``W_xz``, ``W_hz``,
@@ -100,26 +99,14 @@ class GRUCellScratch(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
-        self.num_inputs = num_inputs
-        self.num_hiddens = num_hiddens
-        k = 1.0 / math.sqrt(num_hiddens)
-
-        def param(*shape: int) -> nn.Parameter:
-            return uniform_parameter(*shape, bound=k, dtype=dtype, device=device)
-
+        super().__init__(num_inputs, num_hiddens, dtype=dtype, device=device)
         for g in GRU_BLOCKS:
-            setattr(self, f"W_x{g}", param(num_inputs, num_hiddens))  # (num_inputs, num_hiddens)
-            setattr(self, f"W_h{g}", param(num_hiddens, num_hiddens))  # (num_hiddens, num_hiddens)
-        self.b_r = param(num_hiddens)  # (num_hiddens,)
-        self.b_z = param(num_hiddens)
-        self.b_xh = param(num_hiddens)  # candidate bias outside the reset gate
-        self.b_hh = param(num_hiddens)  # candidate bias inside the reset gate
-
-    def extra_repr(self) -> str:
-        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}"
+            setattr(self, f"W_x{g}", self.param(num_inputs, num_hiddens))  # (num_inputs, num_hiddens)
+            setattr(self, f"W_h{g}", self.param(num_hiddens, num_hiddens))  # (num_hiddens, num_hiddens)
+        self.b_r = self.param(num_hiddens)  # (num_hiddens,)
+        self.b_z = self.param(num_hiddens)
+        self.b_xh = self.param(num_hiddens)  # candidate bias outside the reset gate
+        self.b_hh = self.param(num_hiddens)  # candidate bias inside the reset gate
 
     def fused(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``[W_xr | W_xz | W_xh]`` ``(d, 3h)``, ``[W_hr | W_hz | W_hh]`` ``(h, 3h)`` and ``[b_r | b_z | b_xh]`` ``(3h,)``."""
@@ -149,7 +136,7 @@ class GRUCellScratch(nn.Module):
         return Z * H + (1.0 - Z) * H_tilde
 
 
-class GRUScratch(nn.Module):
+class GRUScratch(ScratchRecurrent):
     """A (multi-layer) GRU with the interface of ``nn.GRU`` (chapter 8).
 
     ``forward(X, H0=None)`` takes time-major ``X`` ``(num_steps, batch_size,
@@ -170,13 +157,7 @@ class GRUScratch(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
-        check_positive_int("num_layers", num_layers)
-        self.num_inputs = num_inputs
-        self.num_hiddens = num_hiddens
-        self.num_layers = num_layers
+        super().__init__(num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
         self.cells = nn.ModuleList(
             GRUCellScratch(num_inputs if k == 0 else num_hiddens, num_hiddens, dtype=dtype, device=device)
             for k in range(num_layers)
@@ -190,9 +171,6 @@ class GRUScratch(nn.Module):
     def hidden_size(self) -> int:
         return self.num_hiddens
 
-    def extra_repr(self) -> str:
-        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, num_layers={self.num_layers}"
-
     def cell(self, k: int) -> GRUCellScratch:
         """Layer ``k``'s cell: ``self.cells[k]``, typed (``nn.ModuleList`` yields plain modules)."""
         return cast(GRUCellScratch, self.cells[k])
@@ -205,10 +183,7 @@ class GRUScratch(nn.Module):
     def check_inputs(self, X: torch.Tensor, H0: object) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""
         w = self.cell(0).W_hr
-        check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
-        if X.dtype != w.dtype:
-            raise TypeError(f"X must have the parameters' dtype {w.dtype}, got {X.dtype}")
-        check_same_device("X", X, w.device)
+        self.check_sequence(X, w)
         if H0 is None:
             return
         H0 = check_tensor("H0", H0, shape=(self.num_layers, X.shape[1], self.num_hiddens), dtype=w.dtype)

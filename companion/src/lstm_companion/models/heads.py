@@ -10,6 +10,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from .._checks import check_positive_int, check_same_device, check_tensor
 from ..data.batching import check_lengths
 from .bilstm import BiLSTMScratch
+from .state import one_hot_steps
 
 __all__ = ["Tagger", "PaddedSequenceModel", "LastStateModel"]
 
@@ -38,13 +39,7 @@ class Tagger(nn.Module):
         self.output = nn.Linear((2 if bidirectional else 1) * int(num_hiddens), num_tags)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        check_tensor("X", X, ndim=2, floating=False)
-        check_same_device("X", X, self.output.weight.device)
-        if X.min() < 0 or X.max() >= self.vocab_size:
-            raise ValueError(
-                f"X must hold token indices in [0, {self.vocab_size}), got [{int(X.min())}, {int(X.max())}]"
-            )
-        inputs = F.one_hot(X.T, self.vocab_size).to(self.output.weight.dtype)  # (num_steps, batch_size, vocab_size)
+        inputs = one_hot_steps(X, self.vocab_size, self.output.weight)  # (num_steps, batch_size, vocab_size)
         outputs, _ = self.core(inputs)  # (num_steps, batch_size, D * num_hiddens)
         logits: torch.Tensor = self.output(outputs).transpose(0, 1)  # (batch_size, num_steps, num_tags)
         return logits

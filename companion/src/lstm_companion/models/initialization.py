@@ -1,11 +1,19 @@
-"""Parameter initialisation shared by the from-scratch recurrent layers (chapters 1, 4, 8, 10)."""
+"""What every from-scratch recurrent layer shares: sizes, dtype and device, and PyTorch's initialisation.
+
+Used by the scratch RNN, LSTM, GRU and BiLSTM (chapters 1, 4, 6, 8), the LSTM
+variants (chapter 8) and the fast LSTMs (chapter 10).
+"""
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
 
-__all__ = ["uniform_parameter"]
+from .._checks import check_positive_int, check_same_device, check_tensor
+
+__all__ = ["uniform_parameter", "ScratchRecurrent"]
 
 
 def uniform_parameter(
@@ -20,3 +28,54 @@ def uniform_parameter(
     weight and bias of ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU``.
     """
     return nn.Parameter(torch.empty(*shape, dtype=dtype, device=device).uniform_(-bound, bound))
+
+
+class ScratchRecurrent(nn.Module):
+    """Base of the from-scratch recurrent layers: checked sizes and :meth:`param`.
+
+    Stores ``num_inputs``, ``num_hiddens`` and (when given) ``num_layers``,
+    each checked to be an int > 0, and the ``dtype``/``device`` that
+    :meth:`param` creates parameters with. :meth:`param` draws them as
+    PyTorch does for its recurrent layers, uniform in ``[-1/sqrt(h), 1/sqrt(h)]``;
+    subclasses create their parameters in the same order as before this base
+    existed, so a seed gives the same weights.
+    """
+
+    num_layers: int
+
+    def __init__(
+        self,
+        num_inputs: int,
+        num_hiddens: int,
+        num_layers: int | None = None,
+        *,
+        dtype: torch.dtype | None = None,
+        device: torch.device | str | None = None,
+    ) -> None:
+        super().__init__()
+        self.num_inputs = check_positive_int("num_inputs", num_inputs)
+        self.num_hiddens = check_positive_int("num_hiddens", num_hiddens)
+        if num_layers is not None:
+            self.num_layers = check_positive_int("num_layers", num_layers)
+        self.factory_dtype, self.factory_device = dtype, device
+
+    def param(self, *shape: int) -> nn.Parameter:
+        """A new parameter of ``shape``, uniform in ``[-1/sqrt(num_hiddens), 1/sqrt(num_hiddens)]``."""
+        bound = 1.0 / math.sqrt(self.num_hiddens)
+        return uniform_parameter(*shape, bound=bound, dtype=self.factory_dtype, device=self.factory_device)
+
+    def check_sequence(self, X: object, like: torch.Tensor) -> torch.Tensor:
+        """Check a time-major input ``X`` ``(num_steps, batch_size, num_inputs)`` against the parameter ``like``.
+
+        Raises naming ``X`` for a wrong shape, a non-floating dtype, another
+        dtype than the parameters' or another device; returns ``X``.
+        """
+        X = check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
+        if X.dtype != like.dtype:
+            raise TypeError(f"X must have the parameters' dtype {like.dtype}, got {X.dtype}")
+        check_same_device("X", X, like.device)
+        return X
+
+    def extra_repr(self) -> str:
+        layers = f", num_layers={self.num_layers}" if hasattr(self, "num_layers") else ""
+        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}{layers}"

@@ -19,7 +19,7 @@ from torch.nn import functional as F
 from .._checks import check_positive_float, check_positive_int, check_same_device, check_seed, check_tensor
 from ..data.text import Vocab
 from ..runtime import model_device
-from .state import State
+from .state import State, one_hot_steps
 
 __all__ = ["CharLSTM", "generate_causal", "RNNLM", "generate"]
 
@@ -45,13 +45,7 @@ class CharLSTM(nn.Module):
         self.output = nn.Linear((2 if self.bidirectional else 1) * num_hiddens, vocab_size)
 
     def forward(self, X: torch.Tensor, state: object = None) -> tuple[torch.Tensor, None]:
-        check_tensor("X", X, ndim=2, floating=False)
-        check_same_device("X", X, self.output.weight.device)
-        if X.min() < 0 or X.max() >= self.vocab_size:
-            raise ValueError(
-                f"X must hold token indices in [0, {self.vocab_size}), got [{int(X.min())}, {int(X.max())}]"
-            )
-        inputs = F.one_hot(X.T, self.vocab_size).to(self.output.weight.dtype)  # (num_steps, batch_size, vocab_size)
+        inputs = one_hot_steps(X, self.vocab_size, self.output.weight)  # (num_steps, batch_size, vocab_size)
         outputs, _ = self.core(inputs)  # (num_steps, batch_size, D * num_hiddens)
         return self.output(outputs).transpose(0, 1), None  # (batch_size, num_steps, vocab_size)
 

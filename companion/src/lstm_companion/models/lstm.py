@@ -20,14 +20,13 @@ convert in both directions; chapter 4 proves the two compute the same thing.
 
 from __future__ import annotations
 
-import math
 from typing import cast
 
 import torch
 from torch import nn
 
 from .._checks import check_finite_float, check_positive_int, check_same_device, check_same_dtype, check_tensor
-from .initialization import uniform_parameter
+from .initialization import ScratchRecurrent
 from .state import LSTMState
 
 __all__ = [
@@ -62,7 +61,7 @@ def lstm_num_params(num_inputs: int, num_hiddens: int, num_layers: int = 1) -> i
     return sum(4 * (h * ((num_inputs if k == 0 else h) + h) + 2 * h) for k in range(num_layers))
 
 
-class LSTMCellScratch(nn.Module):
+class LSTMCellScratch(ScratchRecurrent):
     """One LSTM step, with one weight matrix per gate (chapter 4).
 
     Parameters are named as in the equations: ``W_xi``, ``W_hi``, ``b_i`` for
@@ -95,23 +94,11 @@ class LSTMCellScratch(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
-        self.num_inputs = num_inputs
-        self.num_hiddens = num_hiddens
-        k = 1.0 / math.sqrt(num_hiddens)
-
-        def param(*shape: int) -> nn.Parameter:
-            return uniform_parameter(*shape, bound=k, dtype=dtype, device=device)
-
+        super().__init__(num_inputs, num_hiddens, dtype=dtype, device=device)
         for g in GATES:
-            setattr(self, f"W_x{g}", param(num_inputs, num_hiddens))  # (num_inputs, num_hiddens)
-            setattr(self, f"W_h{g}", param(num_hiddens, num_hiddens))  # (num_hiddens, num_hiddens)
-            setattr(self, f"b_{g}", param(num_hiddens))  # (num_hiddens,)
-
-    def extra_repr(self) -> str:
-        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}"
+            setattr(self, f"W_x{g}", self.param(num_inputs, num_hiddens))  # (num_inputs, num_hiddens)
+            setattr(self, f"W_h{g}", self.param(num_hiddens, num_hiddens))  # (num_hiddens, num_hiddens)
+            setattr(self, f"b_{g}", self.param(num_hiddens))  # (num_hiddens,)
 
     def weights(self, gate: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(W_x., W_h., b_.)`` of one gate: ``"i"``, ``"f"``, ``"o"`` or ``"c"``."""
@@ -170,7 +157,7 @@ class LSTMCellScratch(nn.Module):
         return H, C
 
 
-class LSTMScratch(nn.Module):
+class LSTMScratch(ScratchRecurrent):
     """A (multi-layer) LSTM with the interface of ``nn.LSTM`` (chapter 4).
 
     ``forward(X, state=None)`` takes time-major ``X`` ``(num_steps,
@@ -191,20 +178,11 @@ class LSTMScratch(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
-        check_positive_int("num_layers", num_layers)
-        self.num_inputs = num_inputs
-        self.num_hiddens = num_hiddens
-        self.num_layers = num_layers
+        super().__init__(num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
         self.cells = nn.ModuleList(
             LSTMCellScratch(num_inputs if k == 0 else num_hiddens, num_hiddens, dtype=dtype, device=device)
             for k in range(num_layers)
         )
-
-    def extra_repr(self) -> str:
-        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, num_layers={self.num_layers}"
 
     def cell(self, k: int) -> LSTMCellScratch:
         """Layer ``k``'s cell: ``self.cells[k]``, typed (``nn.ModuleList`` yields plain modules)."""
@@ -219,10 +197,7 @@ class LSTMScratch(nn.Module):
     def check_inputs(self, X: torch.Tensor, state: object) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""
         w = self.cell(0).W_hi
-        check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
-        if X.dtype != w.dtype:
-            raise TypeError(f"X must have the parameters' dtype {w.dtype}, got {X.dtype}")
-        check_same_device("X", X, w.device)
+        self.check_sequence(X, w)
         if state is None:
             return
         if not isinstance(state, tuple) or len(state) != 2:

@@ -15,13 +15,11 @@ convert between the two, and chapter 1 proves they compute the same thing.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_same_device, check_same_dtype, check_tensor
-from .initialization import uniform_parameter
+from .._checks import check_same_device, check_same_dtype, check_tensor
+from .initialization import ScratchRecurrent
 
 __all__ = ["rnn_step", "bptt_tanh", "RNNScratch"]
 
@@ -109,7 +107,7 @@ def bptt_tanh(
     return {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h, "H0": dH_next}
 
 
-class RNNScratch(nn.Module):
+class RNNScratch(ScratchRecurrent):
     """A one-layer RNN with the same interface as ``nn.RNN`` (chapter 1).
 
     ``forward(X, H=None)`` takes ``X`` of shape ``(num_steps, batch_size,
@@ -129,21 +127,16 @@ class RNNScratch(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
+        super().__init__(num_inputs, num_hiddens, dtype=dtype, device=device)
         if nonlinearity not in _ACTIVATIONS:
             raise ValueError(f"nonlinearity must be one of {sorted(_ACTIVATIONS)}, got {nonlinearity!r}")
-        self.num_inputs = num_inputs
-        self.num_hiddens = num_hiddens
         self.nonlinearity = nonlinearity
-        k = 1.0 / math.sqrt(num_hiddens)
-        self.W_xh = uniform_parameter(num_inputs, num_hiddens, bound=k, dtype=dtype, device=device)
-        self.W_hh = uniform_parameter(num_hiddens, num_hiddens, bound=k, dtype=dtype, device=device)
-        self.b_h = uniform_parameter(num_hiddens, bound=k, dtype=dtype, device=device)
+        self.W_xh = self.param(num_inputs, num_hiddens)  # (num_inputs, num_hiddens)
+        self.W_hh = self.param(num_hiddens, num_hiddens)  # (num_hiddens, num_hiddens)
+        self.b_h = self.param(num_hiddens)  # (num_hiddens,)
 
     def extra_repr(self) -> str:
-        return f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, nonlinearity={self.nonlinearity!r}"
+        return f"{super().extra_repr()}, nonlinearity={self.nonlinearity!r}"
 
     def begin_state(self, batch_size: int) -> torch.Tensor:
         """A zero state of shape ``(batch_size, num_hiddens)``."""
@@ -151,10 +144,7 @@ class RNNScratch(nn.Module):
 
     def check_inputs(self, X: torch.Tensor, H: torch.Tensor | None) -> None:
         """Raise a clear error for a wrongly shaped, typed or placed input or state."""
-        check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
-        if X.dtype != self.W_hh.dtype:
-            raise TypeError(f"X must have the parameters' dtype {self.W_hh.dtype}, got {X.dtype}")
-        check_same_device("X", X, self.W_hh.device)
+        self.check_sequence(X, self.W_hh)
         if H is not None:
             check_tensor("H", H, shape=(X.shape[1], self.num_hiddens), dtype=self.W_hh.dtype)
             check_same_device("H", H, self.W_hh.device)

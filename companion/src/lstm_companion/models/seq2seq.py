@@ -123,14 +123,21 @@ class Seq2SeqEncoder(nn.Module):
         return Memory(outputs, mask, h[-1]), (h, c)
 
 
-class PlainDecoder(nn.Module):
-    """No attention: the encoder's top-layer final ``h`` is appended to every input (chapter 7)."""
+class _Decoder(nn.Module):
+    """What the three decoders share: checked sizes and the target embedding (``<pad>`` stays zero)."""
 
-    def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int = 1, dropout: float = 0.0):
+    def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int, dropout: float) -> None:
         super().__init__()
         _check_sizes(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID)
+
+
+class PlainDecoder(_Decoder):
+    """No attention: the encoder's top-layer final ``h`` is appended to every input (chapter 7)."""
+
+    def __init__(self, vocab_size: int, embed_size: int, num_hiddens: int, num_layers: int = 1, dropout: float = 0.0):
+        super().__init__(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.rnn = nn.LSTM(
             embed_size + num_hiddens,
             num_hiddens,
@@ -148,7 +155,7 @@ class PlainDecoder(nn.Module):
         return self.dense(self.dropout(out)), None, state  # logits (batch_size, tgt_steps, vocab_size)
 
 
-class LuongDecoder(nn.Module):
+class LuongDecoder(_Decoder):
     """Attention after the LSTM, all target steps at once (Luong et al., 2015; chapter 7).
 
     ``h_t = LSTM(emb(y_{t-1}), state)`` for all ``t`` in one call; then
@@ -165,10 +172,7 @@ class LuongDecoder(nn.Module):
         dropout: float = 0.0,
         attention: str = "general",
     ):
-        super().__init__()
-        _check_sizes(vocab_size, embed_size, num_hiddens, num_layers, dropout)
-        self.vocab_size = vocab_size
-        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID)
+        super().__init__(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.rnn = nn.LSTM(
             embed_size, num_hiddens, num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0
         )
@@ -188,7 +192,7 @@ class LuongDecoder(nn.Module):
         return self.dense(self.dropout(attn_h)), weights, state
 
 
-class BahdanauDecoder(nn.Module):
+class BahdanauDecoder(_Decoder):
     """Attention before the LSTM step, one Python step at a time (Bahdanau et al., 2015; chapter 7).
 
     At step ``t`` the query is the previous top-layer state ``h_{t-1}``; the
@@ -206,10 +210,7 @@ class BahdanauDecoder(nn.Module):
         dropout: float = 0.0,
         attention: str = "additive",
     ):
-        super().__init__()
-        _check_sizes(vocab_size, embed_size, num_hiddens, num_layers, dropout)
-        self.vocab_size = vocab_size
-        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD_ID)
+        super().__init__(vocab_size, embed_size, num_hiddens, num_layers, dropout)
         self.attention: Attention = make_attention(attention, num_hiddens, num_hiddens)
         self.rnn = nn.LSTM(
             embed_size + num_hiddens,

@@ -41,8 +41,8 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_lstm_input, check_positive_int
-from .initialization import uniform_parameter
+from .._checks import check_lstm_input
+from .initialization import ScratchRecurrent
 from .lstm import check_one_layer_lstm, copy_fused_from_torch, fused_to_torch
 from .state import LSTMState
 
@@ -62,7 +62,7 @@ VARIANT_BLOCKS: dict[str, tuple[str, ...]] = {
 VARIANTS = tuple(VARIANT_BLOCKS)
 
 
-class LSTMVariant(nn.Module):
+class LSTMVariant(ScratchRecurrent):
     """One LSTM layer with a gate removed or coupled, with ``nn.LSTM``'s interface (chapter 8).
 
     ``forward(X, state=None)`` takes time-major ``X`` ``(num_steps,
@@ -90,9 +90,7 @@ class LSTMVariant(nn.Module):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__()
-        check_positive_int("num_inputs", num_inputs)
-        check_positive_int("num_hiddens", num_hiddens)
+        super().__init__(num_inputs, num_hiddens, dtype=dtype, device=device)
         if variant not in VARIANT_BLOCKS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         if forget_bias is not None:
@@ -106,29 +104,20 @@ class LSTMVariant(nn.Module):
                 raise ValueError(
                     f"variant={variant!r} has no forget gate, so forget_bias must be None, got {forget_bias}"
                 )
-        self.num_inputs = self.input_size = num_inputs
-        self.num_hiddens = self.hidden_size = num_hiddens
+        self.input_size, self.hidden_size = num_inputs, num_hiddens
         self.variant = variant
         self.forget_bias = None if forget_bias is None else float(forget_bias)
         self.blocks = VARIANT_BLOCKS[variant]
         k, h = len(self.blocks), num_hiddens
-        bound = 1.0 / math.sqrt(h)
-
-        def param(*shape: int) -> nn.Parameter:
-            return uniform_parameter(*shape, bound=bound, dtype=dtype, device=device)
-
-        self.W_x = param(num_inputs, k * h)  # (num_inputs, k * num_hiddens): the blocks side by side
-        self.W_h = param(h, k * h)  # (num_hiddens, k * num_hiddens)
-        self.b = param(k * h)  # (k * num_hiddens,)
+        self.W_x = self.param(num_inputs, k * h)  # (num_inputs, k * num_hiddens): the blocks side by side
+        self.W_h = self.param(h, k * h)  # (num_hiddens, k * num_hiddens)
+        self.b = self.param(k * h)  # (k * num_hiddens,)
         if self.forget_bias is not None:
             with torch.no_grad():
                 self.b[self.block_slice("f")] = self.forget_bias
 
     def extra_repr(self) -> str:
-        return (
-            f"num_inputs={self.num_inputs}, num_hiddens={self.num_hiddens}, variant={self.variant!r}, "
-            f"forget_bias={self.forget_bias}"
-        )
+        return f"{super().extra_repr()}, variant={self.variant!r}, forget_bias={self.forget_bias}"
 
     def block_slice(self, block: str) -> slice:
         """The columns of ``W_x``, ``W_h`` and ``b`` that belong to ``block`` (``"i"``, ``"f"``, ``"c"``, ``"o"``)."""

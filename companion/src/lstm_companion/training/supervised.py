@@ -70,6 +70,20 @@ def _check_batch_size(batch_size: int, num_samples: int) -> None:
         raise ValueError(f"batch_size must be <= the number of samples {num_samples}, got {batch_size}")
 
 
+def _fit_updates(
+    model: nn.Module,
+    num_samples: int,
+    config: TaskConfig | TaggerConfig,
+    generator: torch.Generator,
+    loss_fn: Callable[[nn.Module, torch.Tensor, None], tuple[torch.Tensor, int, None]],
+    device: torch.device,
+    progress: bool,
+) -> History:
+    """:func:`fit` on ``config.num_updates`` minibatches from :func:`update_batches`, no validation."""
+    batches = lambda epoch: update_batches(num_samples, config.batch_size, config.num_updates, generator)
+    return fit(model, batches, loss_fn, config.fit_config(), device=device, progress=progress)
+
+
 # ---------------------------------------------------------------- fixed-length and padded sequences
 
 
@@ -147,14 +161,7 @@ def train_on_task(
         out = model(xb) if lengths is None else model(xb, lengths[idx])
         return _task_loss(out, yb), len(idx), None
 
-    return fit(
-        model,
-        lambda epoch: update_batches(X.shape[0], config.batch_size, config.num_updates, gen),
-        loss_fn,
-        config.fit_config(),
-        device=dev,
-        progress=progress,
-    )
+    return _fit_updates(model, X.shape[0], config, gen, loss_fn, dev, progress)
 
 
 def train_padded(
@@ -228,14 +235,7 @@ def train_tagger(
         logits = model(X[idx].to(dev))  # (batch_size, num_steps, num_tags)
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y[idx].to(dev).reshape(-1)), Y[idx].numel(), None
 
-    return fit(
-        model,
-        lambda epoch: update_batches(X.shape[0], config.batch_size, config.num_updates, gen),
-        loss_fn,
-        config.fit_config(),
-        device=dev,
-        progress=progress,
-    )
+    return _fit_updates(model, X.shape[0], config, gen, loss_fn, dev, progress)
 
 
 # ---------------------------------------------------------------- sentence classification (chapters 6 and 7)
