@@ -1,10 +1,17 @@
-"""`pip install ./companion` works in a fresh virtual environment.
+"""`pip install ./companion` works in a fresh virtual environment, and trains there.
 
 The companion package must install and import on its own: no Jupyter, no d2l,
-nothing from the book's environment. To keep the test cheap it installs a CPU
-build of torch 2.13.0 (a version older than the book's pin, inside the
-package's lower bound) from a local wheel found through pip's configured
-find-links, instead of downloading the multi-gigabyte CUDA build.
+nothing from the book's environment. Both tests install a CPU build of torch
+2.13.0, the oldest torch on these machines and the package's declared floor,
+from a local wheel found through pip's configured find-links (instead of the
+multi-gigabyte CUDA build), then run ``tests/install_smoke.py`` there: a
+forward pass, a backward pass and three training steps of the scratch LSTM,
+the fused LSTM and the seq2seq model. The second test also pins numpy,
+matplotlib, tqdm, scikit-learn and statsmodels to the lower bounds declared in
+``companion/pyproject.toml``: the floors are versions that were run.
+
+On these machines the wheel is always there, so a missing wheel is a failure,
+not a skip (set ``LSTM_COMPANION_ALLOW_NO_TORCH_WHEEL=1`` to skip elsewhere).
 """
 
 from __future__ import annotations
@@ -56,19 +63,56 @@ def run(args: list[str], cwd: Path) -> str:
     return result.stdout
 
 
-@pytest.mark.slow
-def test_pip_install_companion_in_a_fresh_venv(tmp_path: Path) -> None:
+SMOKE = ROOT / "tests" / "install_smoke.py"
+
+
+def torch_wheel() -> Path:
     wheel = local_torch_wheel()
     if wheel is None:
-        pytest.skip(
-            f"no local {TORCH_WHEEL_GLOB} in pip's find-links {find_links()}; "
-            "the test would have to download the full torch build"
+        message = (
+            f"no local {TORCH_WHEEL_GLOB} in pip's find-links {find_links()}: this test installs the oldest "
+            "supported torch from it (downloading it would fetch the multi-gigabyte CUDA build)"
         )
-    assert (COMPANION / "pyproject.toml").is_file(), "companion/pyproject.toml is missing"
+        if os.environ.get("LSTM_COMPANION_ALLOW_NO_TORCH_WHEEL") == "1":
+            pytest.skip(message)
+        pytest.fail(message + "; set LSTM_COMPANION_ALLOW_NO_TORCH_WHEEL=1 to skip where it cannot exist")
+    return wheel
 
+
+def fresh_venv(tmp_path: Path) -> str:
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-    python = str(env_dir / "bin" / "python")
+    return str(env_dir / "bin" / "python")
+
+
+def smoke(python: str, cwd: Path) -> dict[str, object]:
+    """Run tests/install_smoke.py with ``python``; its last line is a JSON report."""
+    report: dict[str, object] = json.loads(run([python, str(SMOKE)], cwd=cwd).strip().splitlines()[-1])
+    for key in ("scratch_lstm_losses", "fused_lstm_losses", "seq2seq_losses"):
+        losses = report[key]
+        assert isinstance(losses, list) and len(losses) == 3, (key, losses)
+    return report
+
+
+def declared_floors() -> dict[str, str]:
+    """``{distribution: lowest version}`` from companion/pyproject.toml's ``>=`` bounds (extras included)."""
+    import tomllib
+
+    project = tomllib.loads((COMPANION / "pyproject.toml").read_text())["project"]
+    specs = project["dependencies"] + [s for deps in project["optional-dependencies"].values() for s in deps]
+    floors = {}
+    for spec in specs:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*>=\s*([0-9][0-9.]*)", spec.strip())
+        assert match, f"dependency {spec!r} must be a plain lower bound NAME>=VERSION"
+        floors[match.group(1).lower()] = match.group(2)
+    return floors
+
+
+@pytest.mark.slow
+def test_pip_install_companion_in_a_fresh_venv(tmp_path: Path) -> None:
+    wheel = torch_wheel()
+    assert (COMPANION / "pyproject.toml").is_file(), "companion/pyproject.toml is missing"
+    python = fresh_venv(tmp_path)
     run([python, "-m", "pip", "install", str(wheel)], cwd=tmp_path)
     run([python, "-m", "pip", "install", str(COMPANION)], cwd=tmp_path)  # not editable
 
@@ -82,5 +126,28 @@ def test_pip_install_companion_in_a_fresh_venv(tmp_path: Path) -> None:
     info = json.loads(run([python, "-c", probe], cwd=tmp_path).strip().splitlines()[-1])
     assert re.fullmatch(r"\d+\.\d+(\.\d+)?\S*", info["version"]), info
     assert info["version"] == info["dist_version"], info
-    assert Path(info["file"]).is_relative_to(env_dir), f"imported from outside the fresh venv: {info['file']}"
+    assert Path(info["file"]).is_relative_to(tmp_path / "venv"), f"imported from outside the fresh venv: {info['file']}"
     assert not info["present"], f"installing the companion pulled in {info['present']}"
+    report = smoke(python, tmp_path)
+    assert str(report["torch"]).startswith("2.13.0"), report
+
+
+@pytest.mark.slow
+def test_declared_floors_install_and_train(tmp_path: Path) -> None:
+    """The lowest versions companion/pyproject.toml allows install together and train."""
+    floors = declared_floors()
+    wheel = torch_wheel()
+    assert floors["torch"] == "2.13", f"the torch floor must be the oldest torch tested here (2.13), got {floors}"
+    python = fresh_venv(tmp_path)
+    run([python, "-m", "pip", "install", str(wheel)], cwd=tmp_path)
+    pins = [f"{name}=={version}" for name, version in floors.items() if name != "torch"]
+    run([python, "-m", "pip", "install", f"{COMPANION}[apps]", *pins], cwd=tmp_path)
+    report = smoke(python, tmp_path)
+    for name, key in (
+        ("numpy", "numpy"),
+        ("matplotlib", "matplotlib"),
+        ("scikit-learn", "sklearn"),
+        ("statsmodels", "statsmodels"),
+    ):
+        got = str(report[key])
+        assert got == floors[name] or got.startswith(floors[name] + "."), (name, got, floors[name])

@@ -4,10 +4,12 @@
 (``lc.LSTMScratch``, ``lc.train_lm``, ``lc.load_polarity``, ...). Each name has
 one home, in a layout that follows the data flow of every chapter:
 
-- :mod:`lstm_companion.runtime` – device, seeding, environment variables and
-  paths, atomic writes, file hashes: what every other module may use.
-- :mod:`lstm_companion.data` – checked downloads, vocabularies and batching,
-  each data set's loader, the synthetic tasks.
+- :mod:`lstm_companion.runtime` – device, seeding, environment variables,
+  folders and addresses, atomic writes, file hashes: what every other module
+  may use.
+- :mod:`lstm_companion.data` – checked downloads of the data files and the
+  committed results, vocabularies and batching, each data set's loader, the
+  synthetic tasks.
 - :mod:`lstm_companion.models` – the from-scratch and fast recurrent layers,
   attention, encoder-decoders, LSTM variants, and the small models built from
   them. Models never import training code.
@@ -17,10 +19,14 @@ one home, in a layout that follows the data flow of every chapter:
   diagnostics, interpretability, the speed benchmark.
 - :mod:`lstm_companion.recipes` – each chapter's cached experiments: the
   character LMs, sentiment, the pretrained translator, the ablations.
-- :mod:`lstm_companion.plots` – the chapters' figures.
+- :mod:`lstm_companion.plots` – the chapters' general figures (chapters 1-4
+  and 7); a figure tied to one measurement lives with it in ``measure``.
 
-``CONTRIBUTING.md`` at the repository's root says how to add a chapter, a
-data set or a model variant.
+``lstm_companion._checks`` holds the argument checks every module shares; it
+is not part of the public API. Each module's docstring says what it holds,
+which chapters use it and where its neighbours live. ``CONTRIBUTING.md`` at
+the repository's root says how to add a chapter, a data set or a model
+variant.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -46,9 +52,11 @@ from .data.digits import (
 from .data.download import (
     DATA_FILES,
     POLARITY_URL,
+    RESULT_FILES,
     ChecksumError,
     DataFile,
     fetch,
+    find_results,
 )
 from .data.polarity import (
     PAD_TOKEN,
@@ -300,14 +308,17 @@ from .recipes.translation import (
 from .runtime import (
     CACHE_ENV,
     DATA_ENV,
+    MIRROR_ENV,
+    REPOSITORY_URL,
     RESULTS_ENV,
     atomic_write,
     cache_dir,
     data_dir,
     file_hash,
-    find_results,
     get_device,
+    mirror_url,
     model_device,
+    release_files_url,
     seed_everything,
 )
 from .training.checkpoint import (

@@ -1,7 +1,14 @@
-"""Argument checks shared by the package.
+"""Argument checks shared by the package (private: not part of ``lc``).
 
 Every check raises an error whose message names the argument, what was
 expected and what was given, so that a reader's mistake points at itself.
+They cover numbers (:func:`check_positive_int`, :func:`check_probability`,
+...), strings, tensors (:func:`check_tensor`: rank, shape, dtype; and their
+device, finiteness and index range), sample-first data
+(:func:`check_samples`), the call of a one-layer LSTM
+(:func:`check_lstm_input`, the layers of chapters 8 and 10), and the JSON
+records read from ``results/`` (:func:`read_json_record`,
+:func:`check_record_keys`).
 """
 
 from __future__ import annotations

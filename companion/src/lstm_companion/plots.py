@@ -1,4 +1,22 @@
-"""Figures used in the chapters (matplotlib); each returns the ``Axes`` it drew on."""
+"""The chapters' figures (matplotlib); each returns the ``Axes`` it drew on (chapters 1-4 and 7).
+
+- :func:`plot_history`: training and held-out perplexity per epoch, best epoch
+  marked (chapters 1 and 4);
+- :func:`plot_perplexities`: held-out perplexity per model, as bars (chapters 1
+  and 4);
+- :func:`plot_step_series`: per-step curves such as the loss or the gradient
+  norm (chapters 1-3);
+- :func:`plot_accuracy_vs_distance`: held-out accuracy against the distance to
+  remember, one dot per seed (chapters 2 and 4);
+- :func:`plot_attention`: one sentence pair's attention weights as a heatmap
+  (chapter 7).
+
+A figure tied to one measurement lives with it:
+:func:`~lstm_companion.plot_colored_text` in
+:mod:`lstm_companion.measure.interpret` (chapter 9) and
+:func:`~lstm_companion.plot_speed_ladder` in
+:mod:`lstm_companion.measure.benchmark` (chapter 10).
+"""
 
 from __future__ import annotations
 

@@ -1,12 +1,37 @@
-"""Where the committed results of the book's scripts live (chapters 6–10).
+"""Device, seeding, the package's folders and addresses, safe file writes: what every other module may use.
 
-Some tables take longer to compute than a chapter may run: the several-seed
-sentiment table (``scripts/sentiment_seeds.py``, chapter 6), the translation
-checkpoint (``scripts/train_translation.py``, chapter 7), the ablations
-(``scripts/ablations.py``, chapter 8) and the LSTM speed benchmark
-(``bench/lstm_speed.py``, chapter 10). Their outputs are committed under
-``results/`` in the book's repository, and each chapter checks a live slice
-against them. :func:`find_results` finds that folder from a notebook.
+Every chapter begins with ``lc.seed_everything(0)`` and ``device =
+lc.get_device()``:
+
+- :func:`get_device`: CUDA if present, else Apple's MPS, else the CPU (or the
+  device asked for); :func:`model_device`: where a model's parameters live;
+- :func:`seed_everything`: seeds Python, NumPy and PyTorch, so that a run
+  repeats.
+
+Environment variables say where the package reads and writes:
+
+- ``LSTM_COMPANION_DATA`` (:data:`DATA_ENV`, :func:`data_dir`): a folder that
+  already holds the data files, so that nothing is downloaded (the book's CI
+  sets it);
+- ``LSTM_COMPANION_CACHE`` (:data:`CACHE_ENV`, :func:`cache_dir`; default
+  ``~/.cache/lstm_companion``): downloaded data and results, and trained
+  checkpoints;
+- ``LSTM_COMPANION_RESULTS`` (:data:`RESULTS_ENV`): a folder holding the
+  committed ``results/`` files;
+- ``LSTM_COMPANION_MIRROR`` (:data:`MIRROR_ENV`, :func:`mirror_url`): a base
+  address that serves every data and results file in place of their usual
+  addresses (tests, offline mirrors).
+
+:data:`REPOSITORY_URL` is the book's public repository, and
+:func:`release_files_url` the address of its files at this package's release
+tag, from which the committed results are downloaded. The data files and the
+committed results themselves (:func:`~lstm_companion.fetch`,
+:func:`~lstm_companion.find_results`) are in
+:mod:`lstm_companion.data.download`.
+
+:func:`atomic_write` writes a file under a temporary name and renames it into
+place, so that an interrupted run never leaves it half-written;
+:func:`file_hash` is a file's sha256 (or another of hashlib's digests).
 """
 
 from __future__ import annotations
@@ -26,7 +51,10 @@ from ._checks import check_seed
 
 __all__ = [
     "RESULTS_ENV",
-    "find_results",
+    "MIRROR_ENV",
+    "REPOSITORY_URL",
+    "release_files_url",
+    "mirror_url",
     "DATA_ENV",
     "CACHE_ENV",
     "data_dir",
@@ -39,38 +67,36 @@ __all__ = [
 ]
 
 
-RESULTS_ENV = "LSTM_COMPANION_RESULTS"
+RESULTS_ENV = "LSTM_COMPANION_RESULTS"  # a folder holding the committed results/ files
+MIRROR_ENV = "LSTM_COMPANION_MIRROR"  # a base address serving every data and results file (tests, offline mirrors)
+
+#: The book's public repository: the same address as ``repository.url`` in the book's
+#: ``_config.yml`` (tests/test_packaging.py checks it). Results files are downloaded from its
+#: release tag ``v<version>`` (:func:`release_files_url`).
+REPOSITORY_URL = "https://github.com/lstm-book/lstm-book"
 
 
-def find_results(name: str, start: str | os.PathLike[str] | None = None) -> Path:
-    """The committed results file ``results/<name>``.
+def release_files_url() -> str:
+    """Base address of the repository's files at this package's release tag ``v<version>``.
 
-    Looked for, in this order: in the folder named by the environment variable
-    ``LSTM_COMPANION_RESULTS``; then in ``results/`` of ``start`` (default: the
-    current folder) and of each of its parents, as when a chapter runs in
-    ``notebooks/`` of a clone. Raises :class:`FileNotFoundError` naming every
-    place looked at.
+    For a GitHub repository this is ``https://raw.githubusercontent.com/<owner>/<repo>/v<version>``.
+    ``LSTM_COMPANION_MIRROR`` replaces it (and the data sets' addresses) when set.
     """
-    if not isinstance(name, str) or not name or Path(name).is_absolute() or ".." in Path(name).parts:
-        raise ValueError(f"name must be a relative file name inside results/, got {name!r}")
-    looked: list[Path] = []
-    env = os.environ.get(RESULTS_ENV)
-    if env:
-        path = Path(env) / name
-        if path.is_file():
-            return path
-        looked.append(path)
-    here = Path.cwd() if start is None else Path(start)
-    for folder in (here, *here.resolve().parents):
-        path = folder / "results" / name
-        if path.is_file():
-            return path
-        looked.append(path)
-    raise FileNotFoundError(
-        f"results/{name} was not found (looked at {', '.join(str(p) for p in looked[:4])}"
-        f"{', ...' if len(looked) > 4 else ''}): run the chapter from a clone of the book's repository, "
-        f"or point {RESULTS_ENV} at a folder holding {name}"
-    )
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tag = "v" + version("lstm-companion")
+    except PackageNotFoundError:  # a source tree that was not installed
+        tag = "main"
+    if REPOSITORY_URL.startswith("https://github.com/"):
+        return "https://raw.githubusercontent.com/" + REPOSITORY_URL.removeprefix("https://github.com/") + "/" + tag
+    return f"{REPOSITORY_URL}/raw/{tag}"
+
+
+def mirror_url() -> str | None:
+    """The base address in ``LSTM_COMPANION_MIRROR`` (no trailing slash), or None when it is unset."""
+    value = os.environ.get(MIRROR_ENV)
+    return value.rstrip("/") if value else None
 
 
 DATA_ENV = "LSTM_COMPANION_DATA"

@@ -1,26 +1,40 @@
-"""Variable-length batches: padding, the last valid step, and a length-aware model (chapter 5).
+"""Minibatches of sequences: language-model streams (chapter 1) and padded variable-length batches (chapter 5).
+
+Chapter 1's two batching schemes cut a corpus (a 1-D tensor of token indices)
+into minibatches ``X, Y`` of shape ``(batch_size, num_steps)``, ``Y`` being
+``X`` shifted by one token; :func:`~lstm_companion.train_lm` uses them for
+every language model of the book:
+
+- :func:`seq_data_iter_sequential`: ``batch_size`` parallel streams,
+  consecutive in time, so the hidden state can be carried from one minibatch
+  to the next and detached (truncated backpropagation through time);
+- :func:`seq_data_iter_random`: independent subsequences at random positions,
+  each minibatch read from a zero state.
 
 Sequences in a minibatch rarely have the same length. Chapter 5 pads them to
 the longest one, shows that ``nn.utils.rnn.pack_padded_sequence`` makes
 ``nn.LSTM`` skip the padding exactly, and measures what goes wrong when the
-padding is not masked.
+padding is not masked:
 
 - :func:`pad_batch`: a list of ``(length_i, num_inputs)`` tensors -> one
   padded tensor and the lengths.
 - :func:`length_mask`: ``True`` at valid steps, ``False`` at padding.
 - :func:`last_valid`: each sequence's output at its own last step (a gather).
-- :class:`PaddedSequenceModel`: a recurrent core and a linear layer that reads
-  each sequence's last valid state (packed), or, to show the mistake, the
-  state after the padding (``packed=False``).
-- :func:`train_padded` and :func:`padded_accuracy`: training and evaluation
-  for it, with :class:`~lstm_companion.TaskConfig`'s settings.
-- :func:`sign_of_sum_task`: seeded variable-length sequences whose label is
-  the sign of their sum.
+- :func:`check_lengths` and :func:`check_padded_samples`: a padded batch's
+  lengths (and labels), checked.
 
-Padded tensors are **batch-first** here, ``(batch_size, num_steps,
-num_inputs)``, so that a minibatch is ``X[indices]``; the model turns them
-time-major for the core, as :class:`~lstm_companion.LastStateModel`
-does.
+Padded samples are **batch-first** by default, ``(batch_size, num_steps,
+num_inputs)``, so that a minibatch is ``X[indices]``; a model turns them
+time-major for its core, as :class:`~lstm_companion.LastStateModel` does.
+The rest of chapter 5's padding experiment lives by role: the model
+(:class:`~lstm_companion.PaddedSequenceModel`) in
+:mod:`lstm_companion.models.heads`, its training
+(:func:`~lstm_companion.train_padded`) in
+:mod:`lstm_companion.training.supervised`, its accuracy
+(:func:`~lstm_companion.padded_accuracy`) in
+:mod:`lstm_companion.measure.metrics`, and the sign-of-sum task
+(:func:`~lstm_companion.sign_of_sum_task`) in
+:mod:`lstm_companion.data.synthetic`.
 """
 
 from __future__ import annotations

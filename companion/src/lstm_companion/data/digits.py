@@ -1,17 +1,22 @@
-"""Handwritten digits read row by row, and a logistic-regression baseline (chapter 5).
+"""Handwritten digits read row by row (chapter 5).
 
 Chapter 5 classifies scikit-learn's ``load_digits`` images (1,797 images of
-8 x 8 pixels, 16 grey levels; the test part of the UCI "Optical Recognition
-of Handwritten Digits" data) with an LSTM that reads each image as a
-sequence of 8 rows of 8 pixels, and compares it with logistic regression on
+8 x 8 pixels, 17 grey levels, values 0-16; the test part of the UCI "Optical
+Recognition of Handwritten Digits" data) with an LSTM that reads each image as
+a sequence of 8 rows of 8 pixels, and compares it with logistic regression on
 all 64 pixels at once. MNIST would be the classic choice, but it needs a
-download; these images ship with scikit-learn.
+download; these images ship with scikit-learn (the ``apps`` extra).
 
-- :func:`load_digit_rows`: a fixed, seeded, stratified train/test split,
-  images as ``(num_images, 8, 8)`` float32 tensors in ``[0, 1]``: sample-first
-  sequences of ``num_steps = 8`` rows with ``num_inputs = 8`` pixels, as
-  :class:`~lstm_companion.LastStateModel` reads them.
-- :func:`logistic_regression_accuracy`: the baseline's test accuracy.
+- :func:`load_digit_rows` -> :class:`DigitSplit`: a fixed, seeded, stratified
+  train/test split, images as ``(num_images, 8, 8)`` float32 tensors in
+  ``[0, 1]``: sample-first sequences of ``num_steps = 8`` rows with
+  ``num_inputs = 8`` pixels, as :class:`~lstm_companion.LastStateModel`
+  (:mod:`lstm_companion.models.heads`) reads them and
+  :func:`~lstm_companion.train_on_task`
+  (:mod:`lstm_companion.training.supervised`) trains on them.
+
+The baseline, :func:`~lstm_companion.logistic_regression_accuracy`, is in
+:mod:`lstm_companion.measure.baselines`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,43 @@
-"""data/download: moved from data."""
+"""The book's data files and committed results, found or downloaded and checked: :func:`fetch`, :func:`find_results`.
+
+:data:`DATA_FILES` names every data file a chapter reads, as a
+:class:`DataFile`: its canonical address and its sha1 and sha256. They are
+*The Time Machine* (``timemachine.txt``, chapters 1-4, 6, 8 and 9), the
+Tatoeba English-French pairs (``fra-eng.zip``, chapter 7) and the sentence
+polarity data of Pang and Lee (2005) (``rt-polarity.pos`` and ``.neg``,
+chapters 6 and 7). The loaders call :func:`fetch`; chapter 9 calls it
+directly to show the raw text.
+
+Downloads are never half-written: a file is streamed into a temporary file in
+the cache directory, its HTTP status and checksum are checked, and only then is
+it renamed into place. A cached file whose checksum is wrong is detected and
+downloaded again; a wrong file anywhere else raises :class:`ChecksumError`.
+Set ``LSTM_COMPANION_DATA`` to a folder that already holds the files (the
+book's CI does) and nothing is downloaded at all; set
+``LSTM_COMPANION_MIRROR`` and every file is downloaded from there instead.
+
+The polarity files are published only inside the archive
+``rt-polaritydata.tar.gz`` (:data:`POLARITY_URL`), so their registry entries
+name the archive's URL and the member to extract (``DataFile.member``); the
+checksums are those of the **extracted, UTF-8** files, not of the archive (see
+:func:`fetch`).
+
+Some tables take longer to compute than a chapter may run: the several-seed
+sentiment table (``scripts/sentiment_seeds.py``, chapter 6), the translation
+checkpoint (``scripts/train_translation.py``, chapter 7), the ablations
+(``scripts/ablations.py``, chapter 8) and the LSTM speed benchmark
+(``bench/lstm_speed.py``, chapter 10). Their outputs are committed under
+``results/`` in the book's repository, and each chapter checks a live slice
+against them. :func:`find_results` finds such a file: in
+``LSTM_COMPANION_RESULTS``, in ``results/`` of the current folder or of a
+parent (a clone), in the cache, or else downloaded from the repository's
+release and checked against its sha256 in :data:`RESULT_FILES` (on Colab, or
+after a plain ``pip install``).
+
+The loaders are in :mod:`lstm_companion.data.text`,
+:mod:`~lstm_companion.data.polarity` and :mod:`~lstm_companion.data.tatoeba`;
+the folders and addresses come from :mod:`lstm_companion.runtime`.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +52,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._checks import check_positive_float
-from ..runtime import DATA_ENV, _write_atomic, cache_dir, data_dir, file_hash
+from ..runtime import (
+    DATA_ENV,
+    MIRROR_ENV,
+    RESULTS_ENV,
+    _write_atomic,
+    cache_dir,
+    data_dir,
+    file_hash,
+    mirror_url,
+    release_files_url,
+)
 
-__all__ = ["DataFile", "POLARITY_URL", "DATA_FILES", "ChecksumError", "fetch"]
+__all__ = ["DataFile", "POLARITY_URL", "DATA_FILES", "ChecksumError", "fetch", "RESULT_FILES", "find_results"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +141,8 @@ def fetch(
        is used in place if its checksum is right; a wrong checksum is an error.
     2. the cache folder (``cache`` or ``LSTM_COMPANION_CACHE``): used if its
        checksum is right; a damaged cached file is removed and fetched again.
-    3. download from ``url`` (default: the file's canonical address) into a
+    3. download from ``url`` (default: ``$LSTM_COMPANION_MIRROR/<name>`` when
+       that variable is set, else the file's canonical address) into a
        temporary file, check the HTTP status and the checksum, then rename.
        For a file that lives inside an archive (``DataFile.member``, the
        sentence polarity data of chapter 6), ``url`` is the tar.gz archive:
@@ -137,7 +187,10 @@ def fetch(
             warnings.warn(f"{err}; removing the damaged cached file and downloading again", stacklevel=2)
             target.unlink()
     folder.mkdir(parents=True, exist_ok=True)
-    if spec.member is not None:
+    mirror = mirror_url() if url is None else None
+    if mirror is not None:  # a mirror serves every file as it is, archive members included
+        _download(f"{mirror}/{name}", target, spec, timeout)
+    elif spec.member is not None:
         _download_from_archive(url or spec.url, target, spec, timeout)
     else:
         _download(url or spec.url, target, spec, timeout)
@@ -246,3 +299,93 @@ def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: floa
     finally:
         if archive.exists():
             archive.unlink()
+
+
+#: The committed results of the book's scripts that chapters load (chapters 6-10), with
+#: their sha256. A chapter run outside a clone downloads them from the repository's
+#: release (:func:`find_results`); tests/test_results.py checks that this table matches
+#: the files in ``results/``, so regenerating a result means updating its hash here.
+RESULT_FILES: dict[str, str] = {
+    "sentiment.json": "5852cf1445415b54e57da1c754e22486fbcd0ae80b3ef6945f2cb5c61cbb7547",
+    "ablations.json": "c76dc4c1cd6d09b742355062f959bfedf340d0e1c78e70f1db029abb9f3f41ef",
+    "lstm_speed_cpu.json": "7c10634021cc9e153f10dcd83b908d0e0e1a8725d54f9730c47af550311d97ee",
+    "translation/attention.json": "0ae6843b4b16e7175c9f385ae9f43b2df5a923d0864beec1a8c52ab3ee6500eb",
+    "translation/attention.pt": "509251dff7b7096d1918dd5b7da326a104161eb3411bc551087593f63f97bc3c",
+}
+
+
+def find_results(
+    name: str,
+    start: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+    cache: str | os.PathLike[str] | None = None,
+    timeout: float = 60.0,
+) -> Path:
+    """The committed results file ``results/<name>`` of the book's scripts (chapters 6-10).
+
+    Looked for, in this order:
+
+    1. in the folder named by ``LSTM_COMPANION_RESULTS``;
+    2. in ``results/`` of ``start`` (default: the current folder) and of each
+       of its parents, as when a chapter runs in ``notebooks/`` of a clone;
+    3. in the cache (``cache`` or ``LSTM_COMPANION_CACHE``, folder ``results``),
+       checked against :data:`RESULT_FILES`;
+    4. with ``download`` (the default), downloaded from the repository's release
+       (``$LSTM_COMPANION_MIRROR/results/<name>`` when that variable is set)
+       into the cache: a temporary file, its sha256 checked against
+       :data:`RESULT_FILES`, then renamed. This is how a chapter finds its
+       tables on Colab or after a plain ``pip install``.
+
+    Raises :class:`FileNotFoundError` naming every place looked at when the
+    file is nowhere and cannot be downloaded.
+    """
+    if not isinstance(name, str) or not name or Path(name).is_absolute() or ".." in Path(name).parts:
+        raise ValueError(f"name must be a relative file name inside results/, got {name!r}")
+    check_positive_float("timeout", timeout)
+    looked: list[str] = []
+    env = os.environ.get(RESULTS_ENV)
+    if env:
+        path = Path(env) / name
+        if path.is_file():
+            return path
+        looked.append(str(path))
+    here = Path.cwd() if start is None else Path(start)
+    for folder in (here, *here.resolve().parents):
+        path = folder / "results" / name
+        if path.is_file():
+            return path
+        if len(looked) < 4:
+            looked.append(str(path))
+    sha256 = RESULT_FILES.get(name)
+    if sha256 is None:
+        raise FileNotFoundError(
+            f"results/{name} was not found (looked at {', '.join(looked)}, ...) and is not a published result "
+            f"(those are {sorted(RESULT_FILES)}): run its script, or point {RESULTS_ENV} at a folder holding it"
+        )
+    spec = DataFile(name, "", "", sha256, "a committed result of the book's scripts")
+    target = (Path(cache).expanduser() if cache is not None else cache_dir()) / "results" / name
+    if target.is_file():
+        try:
+            _verify(target, spec)
+            return target
+        except ChecksumError as err:
+            warnings.warn(f"{err}; removing the damaged cached file and downloading again", stacklevel=2)
+            target.unlink()
+    base = mirror_url() or release_files_url()
+    url = f"{base}/results/{name}"
+    if not download:
+        raise FileNotFoundError(
+            f"results/{name} was not found (looked at {', '.join(looked)}, ... and {target}); "
+            f"download=True fetches it from {url}"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _download(url, target, spec, timeout)
+    except (OSError, urllib.error.URLError) as err:
+        raise FileNotFoundError(
+            f"results/{name} was not found locally (looked at {', '.join(looked)}, ...) and downloading it from "
+            f"{url} failed ({err}); run the chapter from a clone, point {RESULTS_ENV} at a folder holding "
+            f"{name}, or set {MIRROR_ENV} to a server that has results/{name}"
+        ) from err
+    return target

@@ -1,41 +1,42 @@
-"""Sentence sentiment with (bidirectional) LSTMs, and a bag-of-n-grams baseline (chapters 6 and 7).
+"""The sentence polarity data of Pang and Lee (2005): read, encoded and split (chapters 6 and 7).
 
-The data are the sentence polarity data of Pang and Lee (2005): 5,331
-positive and 5,331 negative one-sentence movie-review snippets, lower-cased
-and tokenised (``data.DATA_FILES["rt-polarity.pos"]`` and ``.neg``).
-Chapter 6 compares a unidirectional LSTM, a BiLSTM and a logistic regression
-on bags of uni- and bigrams; chapter 7 uses the same classifier with
-attention pooling to show which words it weighs.
+The data are 5,331 positive and 5,331 negative one-sentence movie-review
+snippets, lower-cased and tokenised (``DATA_FILES["rt-polarity.pos"]`` and
+``.neg``, found or downloaded by :func:`~lstm_companion.fetch`). Chapter 6
+compares a unidirectional LSTM, a BiLSTM and a logistic regression on bags of
+uni- and bigrams; chapter 7 uses the same classifier with attention pooling
+to show which words it weighs.
 
 The API (stable: chapter 7 builds on it):
 
 - :func:`load_polarity` -> :class:`PolarityData`: a fixed, seeded
   train/validation/test split (80/10/10 by default, classes balanced in each
   part), a word :class:`~lstm_companion.Vocab` built from the training
-  sentences (``<unk>`` = 0, ``<pad>`` = 1), and each part as a
-  :class:`PolaritySplit` of padded token indices ``(num_sentences,
+  sentences (``<unk>`` = 0, ``<pad>`` = 1, :data:`PAD_TOKEN`), and each part
+  as a :class:`PolaritySplit` of padded token indices ``(num_sentences,
   max_length)``, ``lengths`` and ``labels`` (1 positive, 0 negative).
+- :func:`read_polarity`: all 10,662 sentences, positive first, and their
+  labels.
 - :func:`encode`: sentences (strings) -> padded token indices and lengths.
-- :class:`SentimentClassifier` ``(vocab_size, embed_size, num_hiddens, *,
-  bidirectional, pooling, dropout)``: ``forward(tokens (B, T), lengths (B,))``
-  returns logits ``(B, 2)``; with ``pooling="attention"`` and
-  ``return_attention=True`` it returns ``(logits, weights)``, ``weights``
-  ``(B, T)`` summing to 1 over each sentence's words and exactly 0 on padding.
-- :class:`SentimentConfig`, :func:`train_classifier` (seeded, tqdm, early
-  stopping on validation accuracy, returns a :class:`SentimentHistory`) and
-  :func:`load_or_train_classifier` (the same, cached by settings and code,
-  as :func:`~lstm_companion.load_or_train` does for language
-  models).
-- :func:`accuracy`, :func:`predict_proba` (probability of "positive" for
-  raw sentences) and :func:`attention_weights` (each word of a sentence with
-  its attention weight).
-- :func:`bag_of_ngrams_baseline`: logistic regression on binary bag-of-n-gram
-  features (scikit-learn, imported lazily), its ``C`` chosen on the
-  validation part.
-- :data:`SENTIMENT_SETTINGS`, :func:`make_classifier`,
-  :func:`sentiment_config`: chapter 6's recipe, shared by the notebook and
+
+The rest of the sentiment experiment lives by role:
+
+- the classifier (:class:`~lstm_companion.SentimentClassifier`,
+  :func:`~lstm_companion.sentiment_accuracy`,
+  :func:`~lstm_companion.predict_proba`,
+  :func:`~lstm_companion.attention_weights`) in
+  :mod:`lstm_companion.models.classifier`;
+- its training (:class:`~lstm_companion.SentimentConfig`,
+  :func:`~lstm_companion.train_classifier`) in
+  :mod:`lstm_companion.training.supervised`;
+- the bag-of-n-grams baseline (:func:`~lstm_companion.bag_of_ngrams_baseline`)
+  in :mod:`lstm_companion.measure.baselines`;
+- chapter 6's recipe (:data:`~lstm_companion.SENTIMENT_SETTINGS`,
+  :func:`~lstm_companion.make_classifier`,
+  :func:`~lstm_companion.sentiment_config`,
+  :func:`~lstm_companion.load_or_train_classifier`), shared with
   ``scripts/sentiment_seeds.py`` (whose results are in
-  ``results/sentiment.json``).
+  ``results/sentiment.json``), in :mod:`lstm_companion.recipes.sentiment`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One-step-ahead forecasting of a real time series, and its honest baselines (chapter 5).
+"""The yearly sunspot numbers, standardised and cut into windows for one-step-ahead forecasting (chapter 5).
 
 Chapter 5 forecasts the yearly sunspot numbers (1700-2008) with an LSTM and
 compares it with two baselines that any forecast must beat: the naive
@@ -7,19 +7,22 @@ squares. Everything a model learns from, including the normalisation, comes
 from the training segment only.
 
 - :func:`load_sunspots`: the series, from the copy bundled with statsmodels
-  (no download).
+  (no download; the ``apps`` extra).
 - :class:`Standardizer`: ``(x - mean) / std`` with the training segment's
   statistics.
 - :func:`sliding_windows`: ``(window, next value)`` pairs for a range of
   target positions.
-- :func:`fit_autoregression` and :func:`predict_autoregression`: AR(p) by
-  least squares.
-- :func:`rmse` and :func:`mae`: the error measures.
 
 Series are 1-D tensors; windows are ``(num_windows, window, 1)``, one input
-feature per step, sample-first like :mod:`lstm_companion.tasks`, so
+feature per step, sample-first like the tasks of
+:mod:`lstm_companion.data.synthetic`, so
 :class:`~lstm_companion.LastStateModel` and
-:func:`~lstm_companion.train_on_task` take them as they are.
+:func:`~lstm_companion.train_on_task` take them as they are. The
+autoregression (:func:`~lstm_companion.fit_autoregression`,
+:func:`~lstm_companion.predict_autoregression`) is in
+:mod:`lstm_companion.measure.baselines`, the error measures
+(:func:`~lstm_companion.rmse`, :func:`~lstm_companion.mae`) in
+:mod:`lstm_companion.measure.metrics`.
 """
 
 from __future__ import annotations

@@ -1,27 +1,41 @@
-"""Seeded synthetic tasks with long-range dependencies, and a small model to learn them (chapter 2).
+"""Seeded synthetic tasks: long-range dependencies, variable lengths, looking ahead (chapters 2, 4, 5, 6 and 8).
 
-Chapter 2 ("Vanishing and exploding gradients") shows a plain RNN failing as
-the distance between cause and effect grows; the LSTM chapters solve the same
-tasks. Every generator takes a ``seed`` and draws from its own
-``torch.Generator``: the same seed gives the same data, whatever else the
-program does with PyTorch's global random state.
+Chapter 2 ("Vanishing and exploding gradients") shows a plain RNN failing on
+the agreement task as the distance between cause and effect grows; chapter 4's
+LSTM solves it, and chapters 5 and 8 set the harder adding problem. Every
+generator takes a ``seed`` and draws from its own ``torch.Generator``: the
+same seed gives the same data, whatever else the program does with PyTorch's
+global random state.
 
-- :func:`agreement_task`: "The cat(s), which ..., was/were": the first token
-  is a subject of class 0 or 1, then ``distance`` filler tokens; the label is
-  the subject's class.
-- :func:`adding_problem`: the adding problem of Hochreiter and Schmidhuber
-  (1997): a sequence of ``(value, marker)`` pairs, exactly two markers; the
-  target is the sum of the two marked values.
-- :class:`LastStateModel`: inputs -> recurrent core -> linear layer on the
-  core's last output.
-- :func:`train_on_task` and :func:`accuracy`: a minibatch training loop with
-  clipping, and the fraction of correct labels.
+- :func:`agreement_task` (chapters 2 and 4): "The cat(s), which ...,
+  was/were": the first token is a subject of class 0 or 1
+  (:data:`SUBJECT_TOKENS`), then ``distance`` filler tokens; the label is the
+  subject's class.
+- :func:`adding_problem` (chapters 5 and 8): the adding problem of Hochreiter
+  and Schmidhuber (1997): a sequence of ``(value, marker)`` pairs, exactly two
+  markers; the target is the sum of the two marked values.
+  :func:`adding_baseline_mse` is the error of always predicting the mean,
+  1/6.
+- :func:`sign_of_sum_task` (chapter 5): variable-length sequences labelled by
+  the sign of their sum, to be padded.
+- :func:`lookahead_task` (chapter 6): tag every position with the token
+  ``offset`` steps later, which no left-to-right model can know;
+  :func:`lookahead_bound` is the best accuracy without seeing the future.
 
 Data are stored **sample-first**: ``X`` has shape ``(num_samples, num_steps)``
 (token indices) or ``(num_samples, num_steps, num_inputs)`` (features), so
-that a minibatch is ``X[indices]``. :class:`LastStateModel` turns a minibatch
-into the time-major layout ``(num_steps, batch_size, num_inputs)`` that
-``RNNScratch`` and ``nn.RNN`` read.
+that a minibatch is ``X[indices]``; :func:`sign_of_sum_task` returns a list of
+``(length_i, 1)`` tensors instead, for :func:`~lstm_companion.pad_batch`.
+
+The models that read them are in :mod:`lstm_companion.models.heads`
+(:class:`~lstm_companion.LastStateModel` turns a minibatch into the
+time-major layout ``(num_steps, batch_size, num_inputs)`` that
+``RNNScratch`` and ``nn.RNN`` read; :class:`~lstm_companion.Tagger`), their
+training in :mod:`lstm_companion.training.supervised`
+(:func:`~lstm_companion.train_on_task`, :func:`~lstm_companion.train_tagger`)
+and their scores in :mod:`lstm_companion.measure.metrics`
+(:func:`~lstm_companion.accuracy`, :func:`~lstm_companion.mean_squared_error`,
+:func:`~lstm_companion.tagging_accuracy`).
 """
 
 from __future__ import annotations
@@ -116,7 +130,7 @@ def agreement_task(
     vocab_size: int = 10,
     seed: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Subject-verb agreement across ``distance`` filler tokens (chapter 2).
+    """Subject-verb agreement across ``distance`` filler tokens (chapters 2 and 4).
 
     Each sequence has ``distance + 1`` tokens: a subject, token ``0`` (class 0,
     "cat") or token ``1`` (class 1, "cats"), followed by ``distance`` filler
@@ -143,7 +157,7 @@ def agreement_task(
 
 
 def adding_problem(num_samples: int, num_steps: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """The adding problem (Hochreiter and Schmidhuber, 1997) (chapter 2).
+    """The adding problem (Hochreiter and Schmidhuber, 1997) (chapters 5 and 8).
 
     Each of the ``num_steps`` time steps carries two inputs: a value drawn
     uniformly from ``[0, 1)`` and a marker, ``0`` or ``1``. Exactly two steps
@@ -176,5 +190,5 @@ def adding_problem(num_samples: int, num_steps: int, *, seed: int = 0) -> tuple[
 
 
 def adding_baseline_mse() -> float:
-    """MSE of always predicting 1 on the adding problem: Var(U1 + U2) = 2/12 = 1/6 (chapter 2)."""
+    """MSE of always predicting 1 on the adding problem: Var(U1 + U2) = 2/12 = 1/6 (chapters 5 and 8)."""
     return 1.0 / 6.0

@@ -10,11 +10,20 @@ translations (one or several) are the references BLEU compares with.
 
 - :func:`read_fra_eng`: the raw text of ``fra-eng/fra.txt``.
 - :func:`preprocess_nmt` and :func:`tokenize_nmt`: d2l's preprocessing and word split.
-- :func:`load_translation`: vocabularies and padded tensors, as a :class:`TranslationData`.
+- :func:`load_translation`: the data set a :class:`TranslationConfig` describes,
+  vocabularies and padded tensors, as a :class:`TranslationData`.
 - :func:`encode_batch` and :func:`decode_ids`: sentences ↔ padded index tensors.
 
 Token indices: ``<unk>`` is 0 (as in :class:`~lstm_companion.Vocab`),
-then ``<pad>`` 1, ``<bos>`` 2, ``<eos>`` 3 in both vocabularies.
+then ``<pad>`` 1, ``<bos>`` 2, ``<eos>`` 3 in both vocabularies
+(:data:`SPECIALS`, :data:`PAD_ID`, :data:`BOS_ID`, :data:`EOS_ID`).
+
+The encoder-decoders are in :mod:`lstm_companion.models.seq2seq`, their
+training (:func:`~lstm_companion.train_seq2seq`) in
+:mod:`lstm_companion.training.supervised`, BLEU in
+:mod:`lstm_companion.measure.bleu`, and the committed checkpoint
+(:func:`~lstm_companion.load_pretrained`) in
+:mod:`lstm_companion.recipes.translation`.
 """
 
 from __future__ import annotations

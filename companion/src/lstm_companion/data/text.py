@@ -1,22 +1,25 @@
-"""Data: checked downloads, tokenisation, ``Vocab`` and sequence batching.
+"""Text: tokens, the vocabulary, and *The Time Machine* as a character corpus (chapters 1-4 and 6-9).
 
 Chapter 1 ("Recurrent neural networks") explains every piece: the corpus is
-H. G. Wells' *The Time Machine* read one character at a time, the vocabulary
-maps characters to indices, and the two batching schemes (random offsets and
-sequential streams) are what truncated backpropagation through time needs.
+H. G. Wells' *The Time Machine* read one character at a time, and the
+vocabulary maps characters to indices.
 
-Downloads are never half-written: a file is streamed into a temporary file in
-the cache directory, its HTTP status and checksum are checked, and only then is
-it renamed into place. A cached file whose checksum is wrong is detected and
-downloaded again. Set ``LSTM_COMPANION_DATA`` to a folder that already holds
-the files (the book's CI does) and nothing is downloaded at all.
+- :func:`tokenize`: a text, or a list of lines, split into characters or
+  words.
+- :class:`Vocab`: tokens to indices and back; ``<unk>`` is 0, then the
+  reserved tokens, then every token seen often enough, most frequent first.
+  The polarity and translation data build their word vocabularies with it
+  (chapters 6 and 7).
+- :func:`preprocess_time_machine` (letters only, lower case, as d2l; chapter 9
+  shows what it removes) and :func:`load_time_machine`: the corpus as a 1-D
+  tensor of character indices and its 28-token ``Vocab``.
+- :func:`split_corpus`: a leading training part and a held-out tail.
 
-Chapter 6 adds the sentence polarity data of Pang and Lee (2005),
-``rt-polarity.pos`` and ``rt-polarity.neg``. They are published only inside
-the archive ``rt-polaritydata.tar.gz``, so their registry entries name the
-archive's URL and the member to extract (``DataFile.member``); the checksums
-are those of the **extracted, UTF-8** files, not of the archive (see
-:func:`fetch`).
+The character models of chapters 1-4, 6, 8 and 9 all read this corpus. The
+file is found or downloaded, checked, by :func:`~lstm_companion.fetch`
+(:mod:`lstm_companion.data.download`); the two batching schemes that
+truncated backpropagation through time needs (random offsets and sequential
+streams) are in :mod:`lstm_companion.data.batching`.
 """
 
 from __future__ import annotations

@@ -1,1 +1,16 @@
-"""measure"""
+"""Measuring: metrics and baselines, BLEU, gradient diagnostics, interpretability, the speed benchmark.
+
+- :mod:`~lstm_companion.measure.metrics` – accuracies, perplexity, MSE, RMSE
+  and MAE of trained models (chapters 2, 4, 5, 6 and 8)
+- :mod:`~lstm_companion.measure.baselines` – what a model must beat: uniform
+  and unigram perplexity (chapters 1, 4 and 6), logistic regression and
+  autoregression (chapter 5), bags of n-grams (chapter 6)
+- :mod:`~lstm_companion.measure.diagnostics` – per-step gradient norms and
+  their decay rate (chapters 2 and 3)
+- :mod:`~lstm_companion.measure.bleu` – BLEU written out, and the BLEU of a
+  translation model (chapter 7)
+- :mod:`~lstm_companion.measure.interpret` – what the cells of a trained LSTM
+  track (chapter 9)
+- :mod:`~lstm_companion.measure.benchmark` – timing and profiling the LSTM
+  implementations (chapter 10)
+"""

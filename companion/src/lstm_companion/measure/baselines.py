@@ -1,4 +1,28 @@
-"""measure/baselines: moved from digits, sentiment, lm, forecast."""
+"""Baselines that give a model's score its meaning (chapters 1, 4, 5 and 6).
+
+Every score a chapter reports is compared with what something simpler
+reaches:
+
+- language models (chapters 1, 4 and 6): :func:`uniform_perplexity`, a
+  uniform guess, whose perplexity is the vocabulary size, and
+  :func:`unigram_perplexity`, token frequencies counted on the training text
+  (no context), which does better; anything that uses context must do better
+  still;
+- digits read row by row (chapter 5): :func:`logistic_regression_accuracy`,
+  scikit-learn's logistic regression on all pixels of each image at once;
+- sunspots (chapter 5): :func:`fit_autoregression` and
+  :func:`predict_autoregression`, a linear AR(p) fitted by least squares (the
+  naive forecast, next year = this year, needs no function);
+- sentence polarity (chapter 6): :func:`bag_of_ngrams_baseline` ->
+  :class:`BaselineResult`, logistic regression on binary bags of n-grams, its
+  ``C`` chosen on the validation part.
+
+scikit-learn (the ``apps`` extra) is imported only inside the functions that
+use it. The data are in :mod:`lstm_companion.data`
+(:mod:`~lstm_companion.data.digits`, :mod:`~lstm_companion.data.sunspots`,
+:mod:`~lstm_companion.data.polarity`); the models' own scores in
+:mod:`lstm_companion.measure.metrics`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,23 @@
-"""measure/benchmark: moved from fast_lstm."""
+"""Timing and profiling the LSTM implementations, and the ladder of speed-ups (chapter 10).
+
+Chapter 10 writes the same LSTM several ways
+(:mod:`lstm_companion.models.fast_lstm`) and measures each one:
+
+- :func:`train_step`: one forward and backward pass (the loss is the sum of
+  the outputs), the unit that is timed and profiled;
+- :func:`time_interleaved`: round-robin timing, every case once per round in
+  an order rotated each round, so that all of them see the same machine load;
+  :func:`summarize_times`: median, quartiles, min and max, in milliseconds;
+- :func:`profile_step`, :func:`op_counts` and :func:`profile_table`: where
+  the time goes, from ``torch.profiler``: how many operators an
+  implementation launches, and which of them take the time;
+- :func:`plot_speed_ladder`: each implementation's training step relative to
+  ``nn.LSTM``'s, for one shape of the benchmark's results, which
+  :func:`find_speed_results` finds (``results/lstm_speed_cpu.json``).
+
+``bench/lstm_speed.py``, the benchmark whose results are committed, uses the
+same functions.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +34,8 @@ import torch
 from torch import nn
 
 from .._checks import check_positive_int, check_record_keys, check_tensor
+from ..data.download import find_results
 from ..models.fast_lstm import LADDER
-from ..runtime import find_results
 
 __all__ = [
     "train_step",
@@ -222,5 +241,5 @@ def plot_speed_ladder(results: Mapping[str, Any], *, ax: Any = None, title: str 
 
 
 def find_speed_results(name: str = "lstm_speed_cpu.json", start: str | Path | None = None) -> Path:
-    """The benchmark's results file ``results/<name>`` (chapter 10); see :func:`lstm_companion.runtime.find_results`."""
+    """The benchmark's results file ``results/<name>`` (chapter 10); see :func:`lstm_companion.find_results`."""
     return find_results(name, start)

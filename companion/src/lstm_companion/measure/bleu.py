@@ -1,4 +1,4 @@
-"""Corpus BLEU (Papineni et al., 2002), written out (chapter 7).
+"""Corpus BLEU (Papineni et al., 2002), written out, and the BLEU of a translation model (chapter 7).
 
 For candidate translations ``c`` with one or more references each:
 
@@ -13,6 +13,15 @@ For candidate translations ``c`` with one or more references each:
 
 Sums are over the whole corpus before dividing (corpus BLEU), not an average
 of sentence scores. Tokens are words; nothing is lower-cased or split here.
+
+:func:`ngrams` and :func:`bleu_stats` give the counts BLEU is made of,
+:func:`corpus_bleu` and :func:`sentence_bleu` the score. To compare systems:
+:func:`bleu_by_length` (corpus BLEU per bin of source length) and
+:func:`paired_bootstrap_bleu` (the difference between two systems with a
+paired bootstrap interval, Koehn 2004). :func:`evaluate_bleu` translates the
+held-out sentences of a :class:`~lstm_companion.TranslationData` greedily and
+scores them against all their references; the models and
+:func:`~lstm_companion.translate` are in :mod:`lstm_companion.models.seq2seq`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Measuring vanishing and exploding gradients (chapter 2).
+"""Measuring vanishing and exploding gradients (chapters 2 and 3).
 
 Chapter 2 ("Vanishing and exploding gradients") measures, rather than asserts,
 how the gradient of a loss shrinks or grows as it travels back through time.
@@ -17,6 +17,12 @@ For a tanh RNN in the book's row-vector notation,
 
 Chapter 3 ("The LSTM equations") adds :func:`lstm_state_grad_norms`, the same
 measurement for an LSTM, whose state is the pair ``(H_t, C_t)``.
+
+:data:`StepFn`, :data:`LSTMStepFn` and :data:`LossFn` are the types of the
+functions they take: one step such as ``RNNScratch.step``
+(:mod:`lstm_companion.models.rnn`) or an
+:class:`~lstm_companion.LSTMCellScratch` (:mod:`lstm_companion.models.lstm`),
+and a loss of the final state.
 """
 
 from __future__ import annotations

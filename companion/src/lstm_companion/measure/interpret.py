@@ -9,7 +9,8 @@ quantity of the text read so far. The pieces:
   (1, 2, 3, ... along a word, 0 on spaces) or :func:`is_vowel`; each returns a
   float tensor of shape ``(len(text),)`` aligned with the activations (the
   value at step ``t`` describes the character the model has just read);
-- :func:`correlate_units`: the Pearson correlation of every unit with a signal;
+- :func:`correlate_units`: the Pearson correlation of every unit with a
+  signal; :func:`best_units`: the units with the largest ones;
 - :func:`shuffled_control`: the same *maximum over units* for signals that no
   longer line up with the text (circularly shifted, or with the words put in
   another order), so that a best correlation is compared with what the
@@ -21,6 +22,11 @@ quantity of the text read so far. The pieces:
   as the background colour of each character, as in the paper's figures;
 - :func:`position_classes` and :func:`gate_statistics`: gate values grouped by
   where the character sits in its word.
+
+The model comes from :func:`~lstm_companion.char_lm`
+(:mod:`lstm_companion.recipes.char_lm`); the gates are read with
+:meth:`~lstm_companion.LSTMScratch.gate_trace`
+(:mod:`lstm_companion.models.lstm`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,32 @@
-"""measure/metrics: moved from bilstm, sentiment, forecast, sequences, tasks."""
+"""Scores of trained models: accuracies, perplexity, squared and absolute errors (chapters 2, 4, 5, 6 and 8).
+
+- :func:`accuracy`: the fraction of samples whose largest logit is the
+  label, for a model of sample-first ``X`` such as
+  :class:`~lstm_companion.LastStateModel` (chapters 2, 4 and 5);
+- :func:`padded_accuracy`: the same for a
+  :class:`~lstm_companion.PaddedSequenceModel` on a padded batch and its
+  lengths (chapter 5);
+- :func:`mean_squared_error`: a regression model's single output against
+  float targets, the measure of the adding problem (chapters 5 and 8);
+- :func:`rmse` and :func:`mae`: the errors of a forecast, in the units of the
+  series (chapter 5's sunspots);
+- :func:`tagging_accuracy`: the fraction of correct tags of a
+  :class:`~lstm_companion.Tagger`, overall or per position (chapter 6);
+- :func:`causal_perplexity`: the perplexity of a
+  :class:`~lstm_companion.CharLSTM` when token ``t + 1`` is predicted from
+  tokens ``1..t`` only, the honest measurement that exposes the BiLSTM's leak
+  of the next character (chapter 6).
+
+The functions that run a model evaluate it in eval mode and then restore its
+training mode; a label the model has no output for is an error, not a silent
+miss. Other scores live with what they measure: a language model's perplexity
+on a corpus (:func:`~lstm_companion.evaluate_perplexity`) in
+:mod:`lstm_companion.training.lm`, the sentence classifier's
+:func:`~lstm_companion.sentiment_accuracy` in
+:mod:`lstm_companion.models.classifier`, BLEU in
+:mod:`lstm_companion.measure.bleu`; the baselines are in
+:mod:`lstm_companion.measure.baselines`.
+"""
 
 from __future__ import annotations
 

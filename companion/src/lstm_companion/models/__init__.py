@@ -1,1 +1,30 @@
-"""models"""
+"""Models: recurrent layers written from scratch and fast, attention, and the models built from them.
+
+Models never import training code: every model can be used without the
+training loop.
+
+- :mod:`~lstm_companion.models.initialization`,
+  :mod:`~lstm_companion.models.state` – what the scratch layers share: sizes
+  and PyTorch's initialisation; the state types, ``detach_state``
+- :mod:`~lstm_companion.models.rnn` – ``RNNScratch`` = ``nn.RNN``, and BPTT by
+  hand (chapter 1)
+- :mod:`~lstm_companion.models.lstm` – ``LSTMScratch`` = ``nn.LSTM``, gate by
+  gate (chapters 3 and 4)
+- :mod:`~lstm_companion.models.bilstm` – ``BiLSTMScratch`` =
+  ``nn.LSTM(bidirectional=True)`` (chapter 6)
+- :mod:`~lstm_companion.models.gru` – ``GRUScratch`` = ``nn.GRU`` (chapter 8)
+- :mod:`~lstm_companion.models.variants` – one LSTM layer with a gate removed
+  or coupled (chapter 8)
+- :mod:`~lstm_companion.models.fast_lstm` – the same LSTM five ways, each
+  equal to ``nn.LSTM`` (chapter 10)
+- :mod:`~lstm_companion.models.attention` – masked additive, general and
+  dot-product attention (chapter 7)
+- :mod:`~lstm_companion.models.seq2seq` – LSTM encoder-decoders, greedy
+  decoding, translation (chapter 7)
+- :mod:`~lstm_companion.models.lm` – character language models and
+  generation (chapters 1-4, 6, 8 and 9)
+- :mod:`~lstm_companion.models.heads` – models around a recurrent core:
+  last-state prediction, padded sequences, tagging (chapters 2, 4, 5, 6 and 8)
+- :mod:`~lstm_companion.models.classifier` – the sentence classifier
+  (chapters 6 and 7)
+"""

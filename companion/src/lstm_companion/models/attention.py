@@ -19,7 +19,13 @@ and ``weights`` ``(batch_size, num_queries, num_keys)``, each row summing to 1.
 ``(batch_size, num_keys)`` or ``(batch_size, num_queries, num_keys)``; build
 it from lengths with :func:`lengths_to_mask`.
 
-:func:`plot_attention` draws the weights of one sentence pair as a heatmap.
+The three share their base class :class:`Attention` (a subclass defines
+``score``) and :func:`masked_softmax`; :func:`make_attention` builds one by
+name (``"additive"``, ``"general"`` or ``"dot"``), as the decoders of
+:mod:`lstm_companion.models.seq2seq` do. The sentence classifier's attention
+pooling (:mod:`lstm_companion.models.classifier`) scores against a learned
+query of its own. :func:`~lstm_companion.plot_attention`, which draws the
+weights of one sentence pair as a heatmap, is in :mod:`lstm_companion.plots`.
 """
 
 from __future__ import annotations

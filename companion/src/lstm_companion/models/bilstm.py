@@ -1,4 +1,4 @@
-"""Bidirectional LSTMs from scratch, a task that needs the future, and why they cannot generate (chapter 6).
+"""Bidirectional LSTMs from scratch, convertible to and from ``nn.LSTM(bidirectional=True)`` (chapter 6).
 
 A bidirectional LSTM runs two LSTMs over the same sequence: the forward one
 reads ``X_1, ..., X_T`` and the backward one ``X_T, ..., X_1``. Its output at
@@ -10,20 +10,26 @@ outputs (``2 * num_hiddens`` features).
 - :class:`BiLSTMScratch`: two :class:`~lstm_companion.LSTMScratch` per
   layer, with ``nn.LSTM(bidirectional=True)``'s interface and state layout,
   convertible both ways (:meth:`~BiLSTMScratch.from_torch`,
-  :meth:`~BiLSTMScratch.to_torch`), and optional ``lengths`` for padded
-  batches.
+  :meth:`~BiLSTMScratch.to_torch`; :data:`DIRECTIONS` are ``nn.LSTM``'s
+  parameter-name suffixes), and optional ``lengths`` for padded batches.
 - :func:`reverse_padded`: reverse each sequence of a padded batch within its
   own length; flipping the whole padded tensor instead is the classic bug
   (the backward direction would start on padding).
-- :func:`lookahead_task`, :class:`Tagger`, :func:`train_tagger`,
-  :func:`tagging_accuracy`: tag every position with the token ``offset``
-  steps later, which no left-to-right model can know;
-  :func:`matching_num_hiddens` sizes a unidirectional LSTM to the same
-  parameter count.
-- :class:`CharLM`, :func:`causal_perplexity`, :func:`generate_causal`: a
-  character language model with a unidirectional or bidirectional core, and
-  the honest measurements that expose the BiLSTM's leak of the next
-  character.
+- :func:`bilstm_num_params`: the parameter count, and
+  :func:`matching_num_hiddens`: the size of a unidirectional LSTM with about
+  as many parameters, for a fair comparison.
+
+Chapter 6's experiments with it live by role: the look-ahead task
+(:func:`~lstm_companion.lookahead_task`) in
+:mod:`lstm_companion.data.synthetic`; the :class:`~lstm_companion.Tagger` in
+:mod:`lstm_companion.models.heads`, and the character language model
+:class:`~lstm_companion.CharLSTM` with :func:`~lstm_companion.generate_causal`
+in :mod:`lstm_companion.models.lm`; :func:`~lstm_companion.train_tagger` in
+:mod:`lstm_companion.training.supervised`; and
+:func:`~lstm_companion.tagging_accuracy` and
+:func:`~lstm_companion.causal_perplexity`, the honest measurement that
+exposes the BiLSTM's leak of the next character, in
+:mod:`lstm_companion.measure.metrics`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,28 @@
-"""models/classifier: moved from sentiment."""
+"""The sentence classifier of chapters 6 and 7: embedding, (Bi)LSTM, pooling, a linear layer.
+
+- :class:`SentimentClassifier` ``(vocab_size, embed_size, num_hiddens, *,
+  bidirectional, pooling, dropout)``: ``forward(tokens (B, T), lengths (B,))``
+  returns logits ``(B, 2)``. The LSTM runs on a packed batch, so it never
+  reads the padding; its states are pooled by one of :data:`POOLINGS`
+  (``"max"``, ``"mean"``, ``"last"``, ``"attention"``). With
+  ``pooling="attention"`` and ``return_attention=True`` it returns
+  ``(logits, weights)``, ``weights`` ``(B, T)`` summing to 1 over each
+  sentence's words and exactly 0 on padding.
+- :func:`sentiment_accuracy` (the fraction of a
+  :class:`~lstm_companion.PolaritySplit` classified right),
+  :func:`predict_proba` (probability of "positive" for raw sentences) and
+  :func:`attention_weights` (each word of a sentence with its attention
+  weight, chapter 7).
+
+The data are in :mod:`lstm_companion.data.polarity`; the training
+(:class:`~lstm_companion.SentimentConfig`,
+:func:`~lstm_companion.train_classifier`: seeded, early stopping on
+validation accuracy) in :mod:`lstm_companion.training.supervised`; the
+bag-of-n-grams baseline in :mod:`lstm_companion.measure.baselines`; and
+chapter 6's recipe with its cached training
+(:func:`~lstm_companion.load_or_train_classifier`) in
+:mod:`lstm_companion.recipes.sentiment`.
+"""
 
 from __future__ import annotations
 

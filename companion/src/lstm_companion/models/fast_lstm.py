@@ -32,11 +32,18 @@ eight small products per step):
 - :class:`CompiledLSTM`: the premultiplied loop with its pointwise part (the
   gates and the state update) compiled by ``torch.compile``.
 
-Also here: :func:`make_lstm` (every implementation by name, from one
-``nn.LSTM``), :func:`torch_layout_grads` (any implementation's gradients in
-``nn.LSTM``'s layout), :func:`time_interleaved` (round-robin timing),
-:func:`op_counts` and :func:`profile_table` (where the time goes), and
-:func:`plot_speed_ladder`.
+Also here: :class:`FastLSTMBase` (the parameters, checks and conversion they
+share), :data:`IMPLEMENTATIONS` and :data:`LADDER` (every implementation by
+name, in the order the chapter climbs), :func:`make_lstm` (any of them from
+one ``nn.LSTM``) and :func:`torch_layout_grads` (any implementation's
+gradients in ``nn.LSTM``'s layout). The conversion between ``nn.LSTM`` and
+the fused layout (:func:`~lstm_companion.copy_fused_from_torch`,
+:func:`~lstm_companion.fused_to_torch`) is in
+:mod:`lstm_companion.models.lstm`; the timing and profiling
+(:func:`~lstm_companion.time_interleaved`, :func:`~lstm_companion.op_counts`,
+:func:`~lstm_companion.profile_table`) and
+:func:`~lstm_companion.plot_speed_ladder` are in
+:mod:`lstm_companion.measure.benchmark`.
 """
 
 from __future__ import annotations

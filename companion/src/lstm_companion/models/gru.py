@@ -21,6 +21,18 @@ being the candidate: ``weight_ih_l{k}`` = ``[W_xr | W_xz | W_xh]^T``,
 ``weight_hh_l{k}`` = ``[W_hr | W_hz | W_hh]^T``, and the biases of r and z
 enter only through their sums ``b_r``, ``b_z``, while ``bias_ih`` rows
 ``2h:3h`` are ``b_xh`` and ``bias_hh`` rows ``2h:3h`` are ``b_hh``.
+
+- :class:`GRUCellScratch`: one step, one weight matrix per block, like
+  ``nn.GRUCell``;
+- :class:`GRUScratch`: a multi-layer GRU with ``nn.GRU``'s interface,
+  convertible both ways (:meth:`~GRUScratch.from_torch`,
+  :meth:`~GRUScratch.to_torch`), each step one :func:`gru_step` on the input
+  projection computed for all steps before the loop;
+- :func:`gru_num_params`: the parameter count, 3/4 of the LSTM's;
+  :data:`GRU_BLOCKS`: the blocks in ``nn.GRU``'s order.
+
+Chapter 8's ablation, which compares ``nn.GRU`` with the LSTM variants, is in
+:mod:`lstm_companion.recipes.ablations`.
 """
 
 from __future__ import annotations

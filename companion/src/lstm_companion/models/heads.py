@@ -1,4 +1,33 @@
-"""models/heads: moved from bilstm, sequences, tasks."""
+"""Models around a recurrent core: last-state prediction, padded sequences, tagging (chapters 2, 4, 5, 6 and 8).
+
+Each takes a time-major recurrent ``core`` with ``nn.RNN``'s convention
+(``core(inputs)`` returns ``(outputs, state)``) and adds the input encoding
+and a linear layer:
+
+- :class:`LastStateModel`: reads a whole sequence and predicts from the
+  core's last output: class logits or a regression output (chapters 2, 4 and
+  5, and the adding problem of chapter 8's ablation). With ``vocab_size`` it
+  takes token indices and feeds them one-hot; without it, features.
+- :class:`PaddedSequenceModel`: a batch-first padded batch and its lengths.
+  ``packed=True`` packs the batch, so the core (``nn.LSTM``, ``nn.GRU`` or
+  ``nn.RNN``) never sees the padding; ``packed=False`` shows the common
+  mistake of reading the state after it (chapter 5).
+- :class:`Tagger`: one-hot tokens, a unidirectional or bidirectional LSTM,
+  and tag logits at every step (chapter 6).
+
+Samples are **sample-first**, ``(batch_size, num_steps)`` or ``(batch_size,
+num_steps, num_inputs)``, so that a minibatch is ``X[indices]``; each model
+turns them into the time-major layout ``(num_steps, batch_size,
+num_inputs)`` its core reads. The tasks are in
+:mod:`lstm_companion.data.synthetic`; the models train with
+:func:`~lstm_companion.train_on_task`, :func:`~lstm_companion.train_padded`
+and :func:`~lstm_companion.train_tagger`
+(:mod:`lstm_companion.training.supervised`) and are scored by
+:func:`~lstm_companion.accuracy`, :func:`~lstm_companion.mean_squared_error`,
+:func:`~lstm_companion.padded_accuracy` and
+:func:`~lstm_companion.tagging_accuracy`
+(:mod:`lstm_companion.measure.metrics`).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,14 @@
 """What every from-scratch recurrent layer shares: sizes, dtype and device, and PyTorch's initialisation.
 
-Used by the scratch RNN, LSTM, GRU and BiLSTM (chapters 1, 4, 6, 8), the LSTM
-variants (chapter 8) and the fast LSTMs (chapter 10).
+:class:`ScratchRecurrent` is the base class of the scratch RNN (chapter 1),
+LSTM (chapters 3 and 4), BiLSTM (chapter 6), GRU and LSTM variants (chapter
+8) and of the fast LSTMs (chapter 10). It checks and stores ``num_inputs``,
+``num_hiddens`` (and ``num_layers``), creates the parameters with
+:meth:`~ScratchRecurrent.param` and checks a time-major input with
+:meth:`~ScratchRecurrent.check_sequence`. :func:`uniform_parameter` draws a
+parameter uniform in ``[-bound, bound]``; with ``bound = 1 / sqrt(num_hiddens)``
+this is how PyTorch initialises ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU``, so a
+scratch layer starts from the same distribution as PyTorch's.
 """
 
 from __future__ import annotations

@@ -1,11 +1,29 @@
-"""A character language model around any recurrent core, baselines and sampling (chapter 1).
+"""Character language models around a recurrent core, and generating text with them (chapters 1-4, 6, 8, 9).
 
-``RNNLM`` feeds one-hot characters to a recurrent core (the scratch
-:class:`~lstm_companion.RNNScratch` or PyTorch's ``nn.RNN``/``nn.LSTM``/
-``nn.GRU``) and maps every hidden state to next-character logits. The
-baselines say what a perplexity means: a uniform guess has perplexity equal to
-the vocabulary size; a unigram model (character frequencies, no context) does
-better; anything that uses context must do better still.
+- :class:`RNNLM` feeds one-hot characters to a recurrent core (the scratch
+  :class:`~lstm_companion.RNNScratch` or :class:`~lstm_companion.LSTMScratch`,
+  PyTorch's ``nn.RNN``/``nn.LSTM``/``nn.GRU``, an
+  :class:`~lstm_companion.LSTMVariant`) and maps every hidden state to
+  next-character logits; it returns the core's state, so that training can
+  carry it across minibatches (chapter 1, then chapters 2-4, 8 and 9).
+- :func:`generate`: continue a prefix, drawing each character at a
+  temperature, or taking the most likely one (chapters 1 and 4).
+- :class:`CharLSTM`: a character model on a unidirectional or bidirectional
+  ``nn.LSTM``, and :func:`generate_causal`: greedy generation that re-reads
+  the whole text before each new character, the fair way to generate with
+  either (chapter 6). A bidirectional model's logits at step ``t`` have read
+  the very token they are asked to predict.
+
+Their training (:func:`~lstm_companion.train_lm`,
+:func:`~lstm_companion.evaluate_perplexity`) is in
+:mod:`lstm_companion.training.lm`; the baselines that say what a perplexity
+means (a uniform guess has perplexity equal to the vocabulary size; a unigram
+model, character frequencies without context, does better; anything that
+uses context must do better still) are in
+:mod:`lstm_companion.measure.baselines`,
+:func:`~lstm_companion.causal_perplexity` in
+:mod:`lstm_companion.measure.metrics`, and the cached models of chapters 3,
+4 and 9 in :mod:`lstm_companion.recipes.char_lm`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""An LSTM written from scratch, gate by gate (chapters 3 and 4).
+"""An LSTM written from scratch, gate by gate, convertible to and from ``nn.LSTM`` (chapters 3 and 4).
 
 In the book's row-vector notation, with ``X_t`` of shape ``(batch_size,
 num_inputs)`` and ``H_{t-1}``, ``C_{t-1}`` of shape ``(batch_size,
@@ -16,6 +16,22 @@ PyTorch's ``nn.LSTM`` stacks the transposed gate weights into
 row order (i, f, g, o), ``g`` being the candidate, and keeps two biases whose
 sum is ours. :meth:`LSTMScratch.from_torch` and :meth:`LSTMScratch.to_torch`
 convert in both directions; chapter 4 proves the two compute the same thing.
+
+- :class:`LSTMCellScratch`: one step, one weight matrix per gate (``W_xi``,
+  ``W_hi``, ``b_i``, ...), like ``nn.LSTMCell``;
+- :class:`LSTMScratch`: a multi-layer LSTM with ``nn.LSTM``'s interface;
+  :meth:`~LSTMScratch.gate_trace` records every gate at every step (chapters
+  3 and 9);
+- :func:`lstm_num_params`: ``nn.LSTM``'s parameter count (chapters 3-5 and
+  8); :func:`set_forget_bias`: the forget gate's bias in every layer
+  (chapters 3-5);
+- :data:`GATES` (the book's gate order) and :data:`TORCH_GATE_ORDER`
+  (``nn.LSTM``'s);
+- :func:`check_one_layer_lstm`, :func:`copy_fused_from_torch` and
+  :func:`fused_to_torch`: between a one-layer ``nn.LSTM`` and the fused layout
+  (the four gates' weights side by side) of the LSTM variants
+  (:mod:`lstm_companion.models.variants`, chapter 8) and the fast LSTMs
+  (:mod:`lstm_companion.models.fast_lstm`, chapter 10).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A recurrent neural network written from scratch (chapter 1).
+"""A recurrent neural network written from scratch (chapter 1; chapters 2-4 reuse it).
 
 The recurrence, in the book's row-vector notation (see the notation page)::
 
@@ -11,6 +11,15 @@ with ``X_t`` of shape ``(batch_size, num_inputs)``, ``H_t`` of shape
 (``weight_ih_l0 = W_xh.T``, ``weight_hh_l0 = W_hh.T``) and two biases whose sum
 is ``b_h``; :meth:`RNNScratch.from_torch` and :meth:`RNNScratch.to_torch`
 convert between the two, and chapter 1 proves they compute the same thing.
+
+- :func:`rnn_step`: one step of the recurrence (tanh or ReLU);
+- :class:`RNNScratch`: a one-layer RNN with ``nn.RNN``'s interface; its
+  :meth:`~RNNScratch.step` is what chapter 2's gradient measurements run;
+- :func:`bptt_tanh`: backpropagation through time for a tanh RNN, written out
+  by hand (chapter 1 compares it with autograd).
+
+The character language model around it is :class:`~lstm_companion.RNNLM`
+(:mod:`lstm_companion.models.lm`).
 """
 
 from __future__ import annotations

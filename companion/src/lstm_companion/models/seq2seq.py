@@ -4,7 +4,8 @@
   packed so that padding never enters the state. Returns every step's output
   (the keys and values of attention) and the final ``(h_n, c_n)``.
 - Three decoders with one interface, ``decoder(dec_in, memory, state) ->
-  (logits, weights, state)``, where ``memory = (enc_outputs, src_mask, context)``:
+  (logits, weights, state)``, where ``memory`` is a :class:`Memory`
+  ``(outputs, mask, context)``:
 
   * :class:`PlainDecoder` (Sutskever et al., 2014; Cho et al., 2014): the
     encoder's final state starts the decoder and its top-layer ``h`` is fed
@@ -21,13 +22,22 @@
 
 - :class:`Seq2Seq` joins an encoder and a decoder; :func:`build_seq2seq`
   makes one from a :class:`Seq2SeqConfig`.
-- :func:`train_seq2seq`: teacher forcing, masked cross-entropy, Adam, clipping.
-- :func:`greedy_decode` (batched) and :func:`translate`; :func:`evaluate_bleu`.
-- :func:`save_pretrained` / :func:`load_pretrained`: a float16 checkpoint
-  with a JSON record, whose sha256 is verified before loading.
+- :func:`greedy_decode` (batched) and :func:`translate` (word lists in, a
+  :class:`Translation` with its attention weights out).
 
 Shapes are batch-first: sources ``(batch_size, src_steps)``, decoder inputs
 ``(batch_size, tgt_steps)``.
+
+The rest of chapter 7's translation lives by role: the data in
+:mod:`lstm_companion.data.tatoeba`, the attention layers in
+:mod:`lstm_companion.models.attention`, the training
+(:func:`~lstm_companion.train_seq2seq`: teacher forcing, masked
+cross-entropy, Adam, clipping) in :mod:`lstm_companion.training.supervised`,
+:func:`~lstm_companion.evaluate_bleu` in :mod:`lstm_companion.measure.bleu`,
+and :func:`~lstm_companion.save_pretrained` /
+:func:`~lstm_companion.load_pretrained` (a float16 checkpoint with a JSON
+record, whose sha256 is verified before loading) in
+:mod:`lstm_companion.recipes.translation`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,19 @@
-"""models/state: moved from lstm, lm."""
+"""Recurrent state types, cutting the graph behind a state, and one-hot input steps.
+
+- :data:`LSTMState`: an LSTM's ``(H, C)`` pair, the state type of every LSTM
+  layer of the package; :data:`State`: any recurrent state, a tensor, a tuple
+  of tensors, or ``None``.
+- :func:`detach_state`: cut the graph behind a (possibly tuple) state, so
+  that the gradient of one minibatch stops at its first step: truncated
+  backpropagation through time (chapter 1). :func:`~lstm_companion.fit`
+  (:mod:`lstm_companion.training.loop`) calls it between minibatches when it
+  carries the state, as every sequentially batched language model does.
+- :func:`one_hot_steps`: token indices ``(batch_size, num_steps)`` ->
+  time-major one-hot vectors ``(num_steps, batch_size, vocab_size)``,
+  checked; the input of :class:`~lstm_companion.CharLSTM`
+  (:mod:`lstm_companion.models.lm`) and :class:`~lstm_companion.Tagger`
+  (:mod:`lstm_companion.models.heads`), both of chapter 6.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +43,7 @@ def detach_state(state: State) -> State:
 def one_hot_steps(X: object, vocab_size: int, like: torch.Tensor) -> torch.Tensor:
     """Token indices ``X`` ``(batch_size, num_steps)`` -> time-major one-hot ``(num_steps, batch_size, vocab_size)``.
 
-    The input of the character models of chapters 2, 6 and 8; checked (integer
+    The input of chapter 6's tagger and character LSTM; checked (integer
     tokens in ``[0, vocab_size)`` on ``like``'s device) and cast to ``like``'s dtype.
     """
     X = check_tensor("X", X, ndim=2, floating=False)

@@ -22,16 +22,19 @@ in which one part can be switched off (:data:`VARIANTS`):
 A removed gate has no weights at all, so a variant has fewer parameters
 (:meth:`LSTMVariant.num_params`). The gates that remain are fused: one
 ``(num_inputs, k * num_hiddens)`` matrix ``W_x`` and one ``(num_hiddens,
-k * num_hiddens)`` matrix ``W_h`` for the ``k`` blocks present, in
-``nn.LSTM``'s block order (i, f, g, o). The input projection ``X_t W_x + b``
-is computed for all time steps in one matrix product before the loop, so the
-Python loop only does ``H_{t-1} W_h`` and elementwise work per step.
+k * num_hiddens)`` matrix ``W_h`` for the ``k`` blocks present
+(:data:`VARIANT_BLOCKS`), in ``nn.LSTM``'s block order (i, f, g, o). The
+input projection ``X_t W_x + b`` is computed for all time steps in one matrix
+product before the loop, so the Python loop only does ``H_{t-1} W_h`` and
+elementwise work per step. Only ``"vanilla"`` converts to and from
+``nn.LSTM`` (:meth:`LSTMVariant.from_torch`, :meth:`LSTMVariant.to_torch`).
 
-The second half of the module is chapter 8's ablation: :data:`ABLATIONS`
-(the eight recurrent cores), :data:`ABLATION_SETTINGS` (the two tasks' sizes
-and optimiser), :func:`run_ablation` (build, train, score one run; the
-script ``scripts/ablations.py`` calls it 48 times) and
-:func:`load_ablation_table` (read the script's ``results/ablations.json``).
+Chapter 8's ablation, which trains these variants, ``nn.GRU`` and ``nn.RNN``
+on the adding problem and a character language model
+(:data:`~lstm_companion.ABLATIONS`, :func:`~lstm_companion.run_ablation`,
+:func:`~lstm_companion.load_ablation_table`), is in
+:mod:`lstm_companion.recipes.ablations`; the scratch GRU is in
+:mod:`lstm_companion.models.gru`.
 """
 
 from __future__ import annotations

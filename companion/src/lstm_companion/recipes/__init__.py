@@ -1,1 +1,17 @@
-"""recipes"""
+"""Recipes: each chapter's cached experiments, built from data, models, training and measures.
+
+Only this layer combines all the others. The settings live in module
+constants (:data:`~lstm_companion.CHAR_LM_SETTINGS`,
+:data:`~lstm_companion.SENTIMENT_SETTINGS`,
+:data:`~lstm_companion.ABLATION_SETTINGS`), shared by the chapters and, where
+a table is committed, by the script that computes it.
+
+- :mod:`~lstm_companion.recipes.char_lm` – the character language models of
+  *The Time Machine* shared by chapters 3, 4 and 9
+- :mod:`~lstm_companion.recipes.sentiment` – chapter 6's sentence
+  classifiers, cached (chapters 6 and 7)
+- :mod:`~lstm_companion.recipes.translation` – save and load the committed
+  translation checkpoint, sha256-checked (chapter 7)
+- :mod:`~lstm_companion.recipes.ablations` – chapter 8's ablation: eight
+  recurrent cores, two tasks, the results table
+"""

@@ -1,4 +1,30 @@
-"""recipes/ablations: moved from variants."""
+"""Chapter 8's ablation: eight recurrent cores, two tasks, three seeds, and the committed table.
+
+Chapter 8 asks which parts of the LSTM matter, as Greff et al. (2017) and
+Jozefowicz et al. (2015) did at scale. One run builds a model around one
+core, trains it on one task with one seed, and scores it:
+
+- :data:`ABLATIONS`: the eight cores, each differing from ``"vanilla"`` (an
+  LSTM with forget-gate bias 1) in one respect: forget-gate bias 0, no forget
+  gate, no input gate, no output gate, coupled input and forget gates (each an
+  :class:`~lstm_companion.LSTMVariant`), ``nn.GRU`` and ``nn.RNN``;
+  :func:`make_core` builds one.
+- :data:`ABLATION_SETTINGS` and :data:`ABLATION_TASKS`: the two tasks, the
+  adding problem (test MSE) and the character language model of *The Time
+  Machine* (held-out perplexity), with their sizes and optimiser.
+- :func:`ablation_data` (-> :class:`AblationData`), :func:`ablation_model`,
+  :func:`train_ablation` and :func:`evaluate_ablation`: the steps of one run;
+  :func:`run_ablation` takes them all (with ``cache=True`` the training goes
+  through :func:`~lstm_companion.load_or_train`).
+- :func:`load_ablation_table`: reads ``results/ablations.json``, which
+  ``scripts/ablations.py`` writes by calling :func:`run_ablation` for every
+  task, core and seed (2 x 8 x 3 = 48 runs); chapter 8 reads the table and
+  reruns a live slice against it.
+
+The variants are in :mod:`lstm_companion.models.variants`, the adding problem
+in :mod:`lstm_companion.data.synthetic`, the training in
+:mod:`lstm_companion.training`.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +36,14 @@ import torch
 from torch import nn
 
 from .._checks import check_positive_int, check_record_keys, check_seed, read_json_record
+from ..data.download import find_results
 from ..data.synthetic import adding_problem
 from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import mean_squared_error
 from ..models.heads import LastStateModel
 from ..models.lm import RNNLM
 from ..models.variants import LSTMVariant
-from ..runtime import find_results, get_device, seed_everything
+from ..runtime import get_device, seed_everything
 from ..training.checkpoint import load_or_train
 from ..training.lm import TrainConfig, evaluate_perplexity, train_lm
 from ..training.loop import History

@@ -1,20 +1,24 @@
-"""Shared, cached training recipes (chapters 3 and 4).
+"""The character language models of *The Time Machine* shared by chapters 3, 4 and 9, trained once and cached.
 
 Chapters 3 and 4 both need a character language model of *The Time Machine*
-with the scratch LSTM, and chapter 4 compares it with the scratch RNN of
-chapter 1. :func:`char_lm` builds, trains and caches these models once:
-whichever notebook runs first trains (through
-:func:`~lstm_companion.load_or_train`), the other loads the
-weights and the training history from the cache.
+with the scratch LSTM, chapter 4 compares it with the scratch RNN of
+chapter 1, and chapter 9 looks inside the LSTM. :func:`char_lm` builds,
+trains and caches these models once: whichever notebook runs first trains
+(through :func:`~lstm_companion.load_or_train`), the others load the weights
+and the training history from the cache. It returns a :class:`TrainedCharLM`:
+the model, its history, the vocabulary and the two parts of the corpus.
 
-Training is chapter 1's loop (:func:`~lstm_companion.train_lm`) run
-twice (:func:`train_lm_with_lr_drop`): with Adam at ``lr`` until the held-out
+Training is chapter 1's loop (:func:`~lstm_companion.train_lm`) run twice
+(:func:`~lstm_companion.train_lm_with_lr_drop`, both in
+:mod:`lstm_companion.training.lm`): with Adam at ``lr`` until the held-out
 perplexity stops improving for ``patience`` epochs, then, from the best
 weights so far, at the smaller learning rate ``lr * lr_drop`` for at most
 ``lr_drop_epochs`` more epochs: the common "reduce the learning rate on a
-plateau" schedule, applied once. The settings of each kind live in
+plateau" schedule, applied once. The settings of each kind
+(:data:`CHAR_LM_KINDS`: ``"rnn"`` and ``"lstm"``) live in
 :data:`CHAR_LM_SETTINGS`; they are part of the cache key, so changing one
-trains again.
+trains again. :func:`char_lm_config` turns them into a
+:class:`~lstm_companion.TrainConfig`.
 """
 
 from __future__ import annotations

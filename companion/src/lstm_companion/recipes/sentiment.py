@@ -1,4 +1,21 @@
-"""Chapter 6's sentiment recipe: the classifier's sizes and training settings, cached training (chapters 6 and 7)."""
+"""Chapter 6's sentiment recipe: the classifier's sizes and training settings, cached training (chapters 6 and 7).
+
+- :data:`SENTIMENT_SETTINGS`: the sizes and training settings of chapter 6's
+  LSTM and BiLSTM, shared with ``scripts/sentiment_seeds.py`` (whose
+  several-seed table is ``results/sentiment.json``);
+- :func:`make_classifier` and :func:`sentiment_config`: a
+  :class:`~lstm_companion.SentimentClassifier` and a
+  :class:`~lstm_companion.SentimentConfig` with those settings (the pooling
+  and the seed as arguments);
+- :func:`load_or_train_classifier`: :func:`~lstm_companion.train_classifier`,
+  cached by :func:`~lstm_companion.load_or_train`, the key covering the
+  model's, the data split's and the training's settings; chapter 7 trains its
+  attention-pooling classifier through it too.
+
+The data are in :mod:`lstm_companion.data.polarity`, the classifier in
+:mod:`lstm_companion.models.classifier`, its training in
+:mod:`lstm_companion.training.supervised`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,25 @@
-"""recipes/translation: moved from seq2seq."""
+"""The committed translation checkpoint: save and load an encoder-decoder with its record, sha256-checked (chapter 7).
+
+Training chapter 7's attention model to a useful BLEU takes longer than a
+chapter may run, so ``scripts/train_translation.py`` trains it and commits
+the result under ``results/translation/``, and chapter 7 loads it:
+
+- :func:`save_pretrained` writes ``name.pt``, the weights as a float16 state
+  dict, and ``name.json``, a record of the data and model settings (a
+  :class:`~lstm_companion.TranslationConfig` and a
+  :class:`~lstm_companion.Seq2SeqConfig`), the caller's entries (such as the
+  held-out BLEU) and the checkpoint's sha256. Both files are read back before
+  they are renamed into place, so a record that cannot be loaded is never
+  written.
+- :func:`load_pretrained` checks the sha256, rebuilds the data set from the
+  record (unless it is given), builds the model and returns ``(model, data,
+  record)``, the model in float32 and in eval mode. A missing, damaged or
+  mismatched file is an error that names it.
+
+The models are in :mod:`lstm_companion.models.seq2seq`, their training in
+:mod:`lstm_companion.training.supervised`, BLEU in
+:mod:`lstm_companion.measure.bleu`.
+"""
 
 from __future__ import annotations
 

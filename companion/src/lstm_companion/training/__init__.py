@@ -1,1 +1,15 @@
-"""training"""
+"""Training: the one training loop, its wrappers for each kind of data, and the load-or-train cache.
+
+- :mod:`~lstm_companion.training.loop` – :func:`~lstm_companion.fit`, the
+  loop every chapter trains through, with its
+  :class:`~lstm_companion.FitConfig`, :class:`~lstm_companion.History` and
+  gradient clipping (chapters 1-8)
+- :mod:`~lstm_companion.training.lm` – language models: truncated BPTT,
+  perplexity, the learning-rate drop (chapters 1-4, 6, 8 and 9)
+- :mod:`~lstm_companion.training.supervised` – sequence tasks, padded
+  batches, taggers, sentence classifiers, encoder-decoders (chapters 2 and
+  4-8)
+- :mod:`~lstm_companion.training.checkpoint` – save and load weights, and
+  :func:`~lstm_companion.load_or_train`, the cache keyed by settings and code
+  (chapters 1 and 3-9)
+"""

@@ -1,11 +1,20 @@
-"""Save, load, and "load if trained before, else train" (chapter 1).
+"""Save, load, and "load if trained before, else train" (chapters 1 and 3-9).
 
 A chapter's training cell calls :func:`load_or_train` with every setting that
-shapes the result. The cache key hashes those settings, the package's own
-source code, the PyTorch version and the device type, so a change to any of
-them trains again; otherwise the weights and the training history are loaded
-(with ``weights_only=True``: a checkpoint cannot run code). Files are written
-to a temporary name and renamed, so an interrupted run leaves nothing broken.
+shapes the result. The cache key (:func:`cache_key`) hashes those settings,
+the package's own source code (:func:`code_hash`), the PyTorch version and the
+device type, so a change to any of them trains again; otherwise the weights
+and the training history are loaded (with ``weights_only=True``: a checkpoint
+cannot run code). Files are written to a temporary name and renamed, so an
+interrupted run leaves nothing broken. :func:`save_model` and
+:func:`load_model` save and load one state dict the same way (chapter 4).
+
+The cache is the ``checkpoints`` folder of ``LSTM_COMPANION_CACHE``
+(:func:`~lstm_companion.cache_dir`). Chapters 1 and 5-7 call
+:func:`load_or_train` directly; the recipes (:mod:`lstm_companion.recipes`)
+train through it too: the character language models (chapters 3, 4 and 9),
+the sentiment classifiers (chapters 6 and 7) and the ablation's reruns
+(chapter 8).
 """
 
 from __future__ import annotations

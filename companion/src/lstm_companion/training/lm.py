@@ -1,10 +1,26 @@
-"""Training language models (chapters 1-4): :func:`train_lm` on :func:`~lstm_companion.fit`, perplexity, the learning-rate drop.
+"""Training language models on :func:`~lstm_companion.fit`: truncated BPTT, perplexity, the learning-rate drop.
+
+Chapters 1, 2, 6 and 8 train language models with :func:`train_lm`; chapters
+3, 4 and 9 use the cached models of :mod:`lstm_companion.recipes.char_lm`,
+trained here too.
 
 :class:`TrainConfig` holds a language model's settings (truncation length,
 sequential or random batching, ...); :func:`train_lm` turns them into a
-:class:`~lstm_companion.FitConfig` and runs the book's one training loop.
-:func:`train_lm_with_lr_drop` runs it twice, the second time at a smaller
-learning rate from the best weights of the first ("reduce on plateau", once).
+:class:`~lstm_companion.FitConfig` and runs the book's one training loop
+(:mod:`lstm_companion.training.loop`). With sequential batching the corpus is
+read as parallel streams and the state is carried from one minibatch to the
+next, detached at each boundary (truncated backpropagation through time); the
+gradient's global norm is clipped, and the held-out perplexity scores each
+epoch. :func:`evaluate_perplexity` reads a corpus the same way and returns
+``exp`` of the mean negative log-likelihood.
+
+:func:`train_lm_with_lr_drop` runs :func:`train_lm` twice, the second time at
+a smaller learning rate from the best weights of the first ("reduce on
+plateau", once); :func:`epochs_before_drop` replays where the first run
+stopped, also for a history loaded from the cache (chapter 4).
+
+The minibatches come from :mod:`lstm_companion.data.batching`, the models
+from :mod:`lstm_companion.models.lm`.
 """
 
 from __future__ import annotations

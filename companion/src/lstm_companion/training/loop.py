@@ -7,10 +7,11 @@ and encoder-decoders (chapter 7). What differs between them is what a
 minibatch is and how its loss is computed, so :func:`fit` takes those as two
 functions and does the rest once:
 
-- an optimiser (SGD, Adam or AdamW) over the trainable parameters;
+- an optimiser (SGD, Adam or AdamW: :data:`OPTIMIZERS`,
+  :func:`make_optimizer`) over the trainable parameters;
 - per minibatch: ``zero_grad``, the loss, ``backward``, gradient clipping to
   a global norm (:func:`clip_gradients`, Pascanu et al. 2013), a step, and
-  the loss and gradient norm recorded;
+  the loss and gradient norm (:func:`grad_norm`) recorded;
 - with ``carry_state=True``, the recurrent state of one minibatch is passed
   to the next and detached at the boundary (truncated BPTT), reset at each
   epoch;
@@ -20,6 +21,11 @@ functions and does the rest once:
 - a progress bar; a stop at the first non-finite loss (with the step and a
   hint, as a warning, and ``History.diverged``), or when ``max_seconds`` ran
   out.
+
+:class:`FitConfig` holds these settings. The wrappers that say what a
+minibatch is are in :mod:`lstm_companion.training.lm` and
+:mod:`lstm_companion.training.supervised`; the load-or-train cache of the
+resulting :class:`History` is in :mod:`lstm_companion.training.checkpoint`.
 """
 
 from __future__ import annotations

@@ -1,12 +1,32 @@
-"""Supervised training on :func:`~lstm_companion.fit`: sequence tasks, padded batches, taggers, classifiers, seq2seq.
+"""Supervised training on the one loop: sequence tasks, padded batches, taggers, classifiers, seq2seq.
 
 Each function here says what a minibatch is and what its loss is, and lets
-the one training loop (:func:`~lstm_companion.fit`) do the rest. Two ways to
-draw minibatches serve them all: a fixed budget of ``num_updates`` minibatches
-from a seeded permutation reshuffled after each pass (:func:`update_batches`,
-chapters 2, 5 and 6's tagger), and whole epochs over a permutation drawn anew
-each epoch (:func:`epoch_batches`, the sentiment classifier and seq2seq).
-Every config has ``check()``, ``to_dict()`` and ``fit_config()``.
+the one training loop (:func:`~lstm_companion.fit`) do the rest:
+
+- :class:`TaskConfig` and :func:`train_on_task`: sample-first sequences with
+  one label or target each, cross-entropy for integer labels and mean squared
+  error for float targets (chapters 2, 4 and 5, and the adding problem of
+  chapter 8's ablation); :func:`train_padded`: the same for a padded batch
+  and its lengths (chapter 5);
+- :class:`TaggerConfig` and :func:`train_tagger`: a tag at every position
+  (chapter 6);
+- :class:`SentimentConfig` and :func:`train_classifier`: the sentence
+  classifier, with AdamW and early stopping on validation accuracy (chapters
+  6 and 7);
+- :class:`Seq2SeqTrainConfig`, :func:`train_seq2seq` and
+  :func:`sequence_loss`: encoder-decoders with teacher forcing and a loss
+  that ignores padding (chapter 7 and ``scripts/train_translation.py``).
+
+Two ways to draw minibatches serve them all: a fixed budget of
+``num_updates`` minibatches from a seeded permutation reshuffled after each
+pass (:func:`update_batches`: the sequence tasks and the tagger), and whole
+epochs over a permutation drawn anew each epoch (:func:`epoch_batches`: the
+sentence classifier and seq2seq). Every config has ``check()``,
+``to_dict()`` and ``fit_config()``.
+
+The models are in :mod:`lstm_companion.models` (``heads``, ``classifier``,
+``seq2seq``), their scores in :mod:`lstm_companion.measure`, and chapter 6's
+cached sentiment recipe in :mod:`lstm_companion.recipes.sentiment`.
 """
 
 from __future__ import annotations
