@@ -40,17 +40,16 @@ help:
 	@echo "make book | make test | make unit | make lint | make lab | make venv | make mathjax | make clean | make distclean"
 
 # ---------------------------------------------------------------- environment
-# Re-runs only when requirements.txt or companion/pyproject.toml change.
-# Lines of requirements.txt marked `# no-deps` are installed with --no-deps.
-NO_DEPS_RE := ^[^\#]*\#[[:space:]]*no-deps
+# Re-runs only when the requirements files or companion/pyproject.toml change.
+# requirements-nodeps.txt (d2l) is installed with --no-deps: its own pins would
+# downgrade numpy.
 
 venv: $(VENV)/.stamp
 
-$(VENV)/.stamp: requirements.txt companion/pyproject.toml
+$(VENV)/.stamp: requirements.txt requirements-nodeps.txt companion/pyproject.toml
 	test -x $(PY) || { $(PYTHON) -m venv $(VENV) && $(PIP) install --upgrade pip; }
-	grep -Ev '$(NO_DEPS_RE)' requirements.txt > $(VENV)/requirements-deps.txt
-	$(PIP) install -r $(VENV)/requirements-deps.txt
-	grep -E '$(NO_DEPS_RE)' requirements.txt | sed 's/#.*//' | xargs -r $(PIP) install --no-deps
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -r requirements-nodeps.txt
 	$(PIP) install -e companion
 	touch $@
 

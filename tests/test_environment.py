@@ -7,7 +7,6 @@ when the environment running the tests is not the pinned one.
 from __future__ import annotations
 
 import importlib.metadata
-import re
 from pathlib import Path
 
 import pytest
@@ -17,22 +16,27 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements.txt"
+NODEPS = ROOT / "requirements-nodeps.txt"
 ENVIRONMENT = ROOT / "environment.yml"
-NO_DEPS_MARK = re.compile(r"#\s*no-deps\b")
 
 
-def parse_requirements(path: Path = REQUIREMENTS) -> tuple[dict[str, str], dict[str, str]]:
-    """(pins, no_deps_pins): canonical name -> the requirement string as written."""
-    pins: dict[str, str] = {}
-    no_deps: dict[str, str] = {}
+def _read(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue
+        assert not text.startswith("-"), f"{path.name}:{number}: options such as {text!r} do not belong here"
         name = canonicalize_name(Requirement(text).name)
-        target = no_deps if NO_DEPS_MARK.search(line) else pins
-        assert name not in pins and name not in no_deps, f"{path.name}:{number}: {name} is listed twice"
-        target[name] = text
+        assert name not in out, f"{path.name}:{number}: {name} is listed twice"
+        out[name] = text
+    return out
+
+
+def parse_requirements() -> tuple[dict[str, str], dict[str, str]]:
+    """(pins of requirements.txt, pins of requirements-nodeps.txt): canonical name -> requirement as written."""
+    pins, no_deps = _read(REQUIREMENTS), _read(NODEPS)
+    assert not set(pins) & set(no_deps), f"listed in both files: {sorted(set(pins) & set(no_deps))}"
     return pins, no_deps
 
 
@@ -76,8 +80,13 @@ def test_environment_yml_has_the_same_pins() -> None:
 
 def test_d2l_is_installed_without_its_dependencies() -> None:
     pins, no_deps = parse_requirements()
-    assert "d2l" in no_deps and "d2l" not in pins, "requirements.txt needs `d2l==... # no-deps`"
-    line = f"pip install --no-deps {no_deps['d2l']}"
+    assert "d2l" in no_deps and "d2l" not in pins, "requirements-nodeps.txt needs `d2l==...`"
+    assert not any(
+        NODEPS.name in line and "--no-deps" not in line
+        for line in Path(ROOT / "Makefile").read_text().splitlines()
+        if "pip" in line.lower() or "PIP" in line
+    )
+    line = "pip install --no-deps -r requirements-nodeps.txt"
     assert line in ENVIRONMENT.read_text(), f"environment.yml must tell conda users to run `{line}`"
     assert "pip install -e companion" in ENVIRONMENT.read_text()
 
