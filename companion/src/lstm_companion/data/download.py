@@ -179,13 +179,8 @@ def fetch(
 
     folder = (Path(cache).expanduser() if cache is not None else cache_dir()) / "data"
     target = folder / name
-    if target.is_file():
-        try:
-            _verify(target, spec)
-            return target
-        except ChecksumError as err:
-            warnings.warn(f"{err}; removing the damaged cached file and downloading again", stacklevel=2)
-            target.unlink()
+    if _cached(target, spec):
+        return target
     folder.mkdir(parents=True, exist_ok=True)
     mirror = mirror_url() if url is None else None
     if mirror is not None:  # a mirror serves every file as it is, archive members included
@@ -195,6 +190,19 @@ def fetch(
     else:
         _download(url or spec.url, target, spec, timeout)
     return target
+
+
+def _cached(target: Path, spec: DataFile) -> bool:
+    """True if ``target`` is a good cached copy; a damaged one is removed (with a warning) to be fetched again."""
+    if not target.is_file():
+        return False
+    try:
+        _verify(target, spec)
+        return True
+    except ChecksumError as err:
+        warnings.warn(f"{err}; removing the damaged cached file and downloading again", stacklevel=3)
+        target.unlink()
+        return False
 
 
 def _verify(path: Path, spec: DataFile) -> None:
@@ -365,13 +373,8 @@ def find_results(
         )
     spec = DataFile(name, "", "", sha256, "a committed result of the book's scripts")
     target = (Path(cache).expanduser() if cache is not None else cache_dir()) / "results" / name
-    if target.is_file():
-        try:
-            _verify(target, spec)
-            return target
-        except ChecksumError as err:
-            warnings.warn(f"{err}; removing the damaged cached file and downloading again", stacklevel=2)
-            target.unlink()
+    if _cached(target, spec):
+        return target
     base = mirror_url() or release_files_url()
     url = f"{base}/results/{name}"
     if not download:

@@ -45,7 +45,10 @@ class ScratchRecurrent(nn.Module):
     :meth:`param` creates parameters with. :meth:`param` draws them as
     PyTorch does for its recurrent layers, uniform in ``[-1/sqrt(h), 1/sqrt(h)]``;
     subclasses create their parameters in the same order as before this base
-    existed, so a seed gives the same weights.
+    existed, so a seed gives the same weights. Each subclass still spells out
+    its own ``__init__`` signature (sizes, ``dtype``, ``device``): deliberately,
+    so that a reader, ``help()`` and an editor see every argument of the layer
+    they use; the duplicates check lists those signatures as alike.
     """
 
     num_layers: int
