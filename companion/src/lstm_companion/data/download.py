@@ -41,6 +41,7 @@ the folders and addresses come from :mod:`lstm_companion.runtime`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tarfile
@@ -56,7 +57,7 @@ from ..runtime import (
     DATA_ENV,
     MIRROR_ENV,
     RESULTS_ENV,
-    _write_atomic,
+    atomic_write,
     cache_dir,
     data_dir,
     file_hash,
@@ -303,7 +304,7 @@ def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: floa
             path = target.parent / f.name
             if text is None or hashlib.sha256(text).hexdigest() != f.sha256 or (f is not spec and path.is_file()):
                 continue  # a damaged sibling is simply not cached; fetching it raises then
-            _write_atomic(path, text)
+            atomic_write(path, functools.partial(Path.write_bytes, data=text))
     finally:
         if archive.exists():
             archive.unlink()
