@@ -57,10 +57,16 @@ def header() -> dict[str, Any]:
         "seeds": list(SEEDS),
         "settings": lc.ABLATION_SETTINGS,
         "ablations": lc.ABLATIONS,
-        "measures": {"adding": "test mean squared error", "char_lm": "held-out perplexity (best epoch)"},
+        "measures": {"adding": "test mean squared error", "char_lm": "test perplexity (weights of the best validation epoch)"},
         "note": "seconds are wall-clock times on a machine shared with other jobs; compare them only loosely",
         "results": {},
+        "provenance": {},  # per task: created, companion version and code hash, machine
     }
+
+
+def provenance(table: dict[str, Any]) -> dict[str, Any]:
+    """Where one task's results came from: a merged table can join runs of different code."""
+    return {k: table[k] for k in ("created", "companion_version", "companion_code_hash", "machine")}
 
 
 def summarise(scores: list[float]) -> dict[str, float]:
@@ -89,6 +95,7 @@ def sweep(tasks: list[str], ablations: list[str], out: Path) -> dict[str, Any]:
                 done += 1
                 print(f"[{done}/{total}] {task} {ablation} seed {seed}: {score:.5g} ({seconds[-1]:.0f} s)", flush=True)
             table["results"][task][ablation] = {"scores": scores, "seconds": seconds, **summarise(scores)}
+            table["provenance"][task] = provenance(table)
             write(table, out)  # after every ablation, so an interrupted sweep keeps what it measured
     return table
 
@@ -112,12 +119,18 @@ def write(table: dict[str, Any], out: Path) -> None:
 
 def merge(paths: list[Path], out: Path) -> dict[str, Any]:
     parts = [json.loads(p.read_text()) for p in paths]
+    for part in parts:  # a file written before per-task provenance: its header is every task's
+        part.setdefault("provenance", {t: provenance(part) for t in part["results"]})
     table = parts[0]
     for part in parts[1:]:
-        for key in ("companion_code_hash", "settings", "ablations", "seeds"):
+        for key in ("ablations", "seeds"):
             if part[key] != table[key]:
                 raise ValueError(f"{key} differs between the partial files; rerun them with the same code")
+        for task in part["results"]:
+            if part["settings"][task] != table["settings"][task]:
+                raise ValueError(f"the settings of {task!r} differ between the partial files")
         table["results"].update(part["results"])
+        table["provenance"].update(part["provenance"])
     table["results"] = {t: table["results"][t] for t in lc.ABLATION_TASKS if t in table["results"]}
     write(table, out)
     return table

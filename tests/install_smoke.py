@@ -2,7 +2,8 @@
 
 A forward pass, a backward pass and three training steps of the scratch LSTM,
 the fused LSTM and the seq2seq model, through the public API only; then the
-optional ``apps`` loaders if scikit-learn and statsmodels are installed.
+optional ``apps`` loaders if scikit-learn and statsmodels are installed, and
+sacreBLEU if sacrebleu is.
 Prints one JSON line with the versions it ran against.
 """
 
@@ -68,5 +69,11 @@ if importlib.util.find_spec("sklearn") and importlib.util.find_spec("statsmodels
     years, spots = lc.load_sunspots()
     assert split[0].shape[1:] == (8, 8) and len(years) == len(spots) > 300
     report["sklearn"], report["statsmodels"] = sklearn.__version__, statsmodels.__version__
+if importlib.util.find_spec("sacrebleu"):
+    import sacrebleu
+
+    score, signature = lc.sacre_bleu([["le", "chat", "dort", "."]], [[["le", "chat", "dort", "."]]])
+    assert abs(score - 1.0) < 1e-9 and "nrefs:1" in signature, (score, signature)
+    report["sacrebleu"] = sacrebleu.__version__
 report["matplotlib"] = matplotlib.__version__
 print(json.dumps(report))

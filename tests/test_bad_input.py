@@ -218,6 +218,8 @@ CASES = [
     case("split-2d-corpus", lambda: split_corpus(CORPUS.reshape(10, 10)), ValueError, r"\bcorpus\b.*1 dimensions"),
     case("split-float-corpus", lambda: split_corpus(CORPUS.float()), TypeError, r"\bcorpus\b.*integer"),
     case("split-too-short", lambda: split_corpus(torch.arange(3), 0.5), ValueError, r"\bcorpus\b.*too short"),
+    case("split-test-0", lambda: split_corpus(CORPUS, 0.1, 0.0), ValueError, r"\btest_fraction\b"),
+    case("split-sum-1", lambda: split_corpus(CORPUS, 0.6, 0.4), ValueError, r"val_fraction \+ test_fraction"),
     case(
         "batch-corpus-too-short",
         lambda: first(seq_data_iter_sequential(torch.arange(20), 4, 5)),
@@ -380,6 +382,7 @@ CASES = [
     case("preprocess-None", lambda: lc.preprocess_time_machine(None), TypeError, r"\btext\b.*NoneType"),
     case("split-fraction-str", lambda: split_corpus(CORPUS, "0.1"), TypeError, r"\bval_fraction\b.*str"),
     case("split-fraction-nan", lambda: split_corpus(CORPUS, NAN), ValueError, r"\bval_fraction\b.*nan"),
+    case("split-test-fraction-none", lambda: split_corpus(CORPUS, 0.1, None), TypeError, r"\btest_fraction\b"),
     case(
         "pad_batch-dtype",
         lambda: lc.pad_batch([torch.zeros(2, 1), torch.zeros(1, 1, dtype=torch.float64)]),

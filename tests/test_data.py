@@ -377,16 +377,23 @@ def test_random_batches_cover_most_of_the_corpus():
     assert len(seen) >= 1000 - 4 * 10 - 2 * 10
 
 
-@pytest.mark.parametrize(("n", "frac", "n_val"), [(100, 0.1, 10), (1000, 0.25, 250), (11, 0.5, 6), (50, 0.05, 2)])
-def test_split_corpus(n, frac, n_val):
+@pytest.mark.parametrize(
+    ("n", "val", "test", "n_val", "n_test"),
+    [(100, 0.1, 0.1, 10, 10), (1000, 0.25, 0.05, 250, 50), (11, 0.3, 0.3, 3, 3), (50, 0.05, 0.9, 2, 45)],
+)
+def test_split_corpus(n, val, test, n_val, n_test):
     corpus = torch.arange(n)
-    train, val = split_corpus(corpus, frac)
-    assert len(val) == n_val and len(train) == n - n_val
-    assert torch.equal(torch.cat([train, val]), corpus)  # contiguous: train is the head, val the tail
+    train_part, val_part, test_part = split_corpus(corpus, val, test)
+    assert (len(train_part), len(val_part), len(test_part)) == (n - n_val - n_test, n_val, n_test)
+    # contiguous and in text order: train is the head, then validation, then the test tail
+    assert torch.equal(torch.cat([train_part, val_part, test_part]), corpus)
 
 
 def test_split_corpus_default_and_too_short():
-    train, val = split_corpus(torch.arange(200))
-    assert (len(train), len(val)) == (180, 20)
+    train, val, test = split_corpus(torch.arange(200))
+    assert (len(train), len(val), len(test)) == (160, 20, 20)
+    assert int(test[-1]) == 199 and int(val[0]) == 160
     with pytest.raises(ValueError, match="corpus"):
         split_corpus(torch.arange(5), 0.1)
+    with pytest.raises(ValueError, match=r"val_fraction \+ test_fraction must be < 1"):
+        split_corpus(torch.arange(200), 0.5, 0.5)

@@ -142,6 +142,19 @@ def test_on_epoch_and_max_seconds():
     assert len(hist.step_loss) == 1 and calls == [(0, 1)]  # stopped after the first minibatch, epoch closed
 
 
+def test_on_epoch_returning_true_stops_training():
+    X, y = _regression()
+    calls = []
+
+    def on_epoch(epoch: int, hist: lc.History) -> bool:
+        calls.append(epoch)
+        return epoch == 2  # the caller's own stopping rule
+
+    config = lc.FitConfig(num_epochs=10, lr=0.01, optimizer="sgd")
+    hist = lc.fit(nn.Linear(3, 1), _batches(64, 16), _loss_fn(X, y), config, on_epoch=on_epoch, device="cpu", progress=False)
+    assert calls == [0, 1, 2] and len(hist.train_loss) == 3
+
+
 def test_seed_repeats_dropout_and_adamw_weight_decay():
     X, y = _regression()
 

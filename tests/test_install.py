@@ -7,7 +7,7 @@ from a local wheel found through pip's configured find-links (instead of the
 multi-gigabyte CUDA build), then run ``tests/install_smoke.py`` there: a
 forward pass, a backward pass and three training steps of the scratch LSTM,
 the fused LSTM and the seq2seq model. The second test also pins numpy,
-matplotlib, tqdm, scikit-learn and statsmodels to the lower bounds declared in
+matplotlib, tqdm, scikit-learn, statsmodels and sacrebleu to the lower bounds declared in
 ``companion/pyproject.toml``: the floors are versions that were run.
 
 On these machines the wheel is always there, so a missing wheel is a failure,
@@ -148,6 +148,7 @@ def test_declared_floors_install_and_train(tmp_path: Path) -> None:
         ("matplotlib", "matplotlib"),
         ("scikit-learn", "sklearn"),
         ("statsmodels", "statsmodels"),
+        ("sacrebleu", "sacrebleu"),
     ):
         got = str(report[key])
         assert got == floors[name] or got.startswith(floors[name] + "."), (name, got, floors[name])

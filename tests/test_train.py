@@ -228,7 +228,7 @@ def test_unigram_perplexity_by_hand():
 
 def test_unigram_beats_uniform_on_the_book(shared_data):
     corpus, vocab = lc.load_time_machine(local_dir=shared_data)
-    train, val = lc.split_corpus(corpus)
+    train, val, _ = lc.split_corpus(corpus)
     ppl = unigram_perplexity(train, val, len(vocab))
     assert 15 < ppl < uniform_perplexity(len(vocab))
 

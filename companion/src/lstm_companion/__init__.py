@@ -125,9 +125,11 @@ from .measure.bleu import (
     bleu_by_length,
     bleu_stats,
     corpus_bleu,
+    detokenize,
     evaluate_bleu,
     ngrams,
     paired_bootstrap_bleu,
+    sacre_bleu,
     sentence_bleu,
 )
 from .measure.diagnostics import (

@@ -4,9 +4,11 @@ The Tatoeba pairs of ``fra-eng.zip`` (as in d2l) are read straight from the
 zip file (nothing is unpacked), preprocessed the way d2l does it (lower case,
 non-breaking spaces turned into spaces, a space before ``, . ! ?``), split into
 words, and kept only when both sides are short. Every pair whose English side
-is the same sentence lands on the same side of a seeded train/held-out split,
-so a held-out source sentence was never seen in training; its French
-translations (one or several) are the references BLEU compares with.
+is the same sentence lands on the same side of a seeded train/development/test
+split, so a held-out source sentence was never seen in training; its French
+translations (one or several) are the references BLEU compares with. The
+development sentences choose the model (the epoch to keep); the test
+sentences are scored once, for the number to report.
 
 - :func:`read_fra_eng`: the raw text of ``fra-eng/fra.txt``.
 - :func:`preprocess_nmt` and :func:`tokenize_nmt`: d2l's preprocessing and word split.
@@ -176,8 +178,9 @@ class TranslationConfig:
     max_words: int = 8  # keep pairs whose two sides both have at most this many words (punctuation counts)
     max_pairs: int | None = None  # then keep at most this many pairs (a seeded sample of source sentences)
     min_freq: int = 2  # words seen fewer times in the training pairs become <unk>
-    num_test: int = 2000  # held-out source sentences (all their pairs are held out)
+    num_test: int = 2000  # test source sentences (all their pairs are held out): scored once, to report
     seed: int = 0  # seeds the sample and the split
+    num_dev: int = 0  # development source sentences (held out too): for choosing the epoch or the model
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,6 +193,8 @@ class TranslationConfig:
         check_positive_int("min_freq", self.min_freq)
         check_positive_int("num_test", self.num_test)
         check_seed(self.seed)
+        if isinstance(self.num_dev, bool) or not isinstance(self.num_dev, int) or self.num_dev < 0:
+            raise ValueError(f"num_dev must be an int >= 0 (0: no development set), got {self.num_dev!r}")
 
 
 @dataclass
@@ -200,8 +205,10 @@ class TranslationData:
     ``(num_train,)`` hold source words + ``<eos>``; ``train_tgt``
     ``(num_train, tgt_steps)`` holds ``<bos>`` + target words + ``<eos>``,
     so ``train_tgt[:, :-1]`` is the decoder's teacher-forced input and
-    ``train_tgt[:, 1:]`` the labels. ``test_src`` lists each held-out source
-    sentence once and ``test_refs`` all its French translations.
+    ``train_tgt[:, 1:]`` the labels. ``test_src`` lists each test source
+    sentence once and ``test_refs`` all its French translations;
+    ``dev_src`` and ``dev_refs`` do the same for the development sentences
+    (empty when ``config.num_dev`` is 0).
     """
 
     config: TranslationConfig
@@ -213,6 +220,8 @@ class TranslationData:
     train_tgt_len: torch.Tensor
     test_src: list[list[str]] = field(default_factory=list)
     test_refs: list[list[list[str]]] = field(default_factory=list)
+    dev_src: list[list[str]] = field(default_factory=list)
+    dev_refs: list[list[list[str]]] = field(default_factory=list)
 
     @property
     def num_train(self) -> int:
@@ -231,9 +240,10 @@ def load_translation(
     Steps: read and preprocess ``fra.txt`` (or ``text``), split into words,
     keep pairs with both sides ≤ ``max_words`` words, group them by English
     sentence, shuffle the distinct English sentences with ``seed``, optionally
-    keep enough of them for ``max_pairs`` pairs, hold out ``num_test`` of them
-    (with all their translations), and build the vocabularies from the
-    training pairs only.
+    keep enough of them for ``max_pairs`` pairs, hold out the first
+    ``num_test`` of them (test) and the next ``num_dev`` (development), each
+    with all its translations, and build the vocabularies from the training
+    pairs only. The test sentences do not depend on ``num_dev``.
     """
     config = TranslationConfig() if config is None else config
     if not isinstance(config, TranslationConfig):
@@ -250,11 +260,13 @@ def load_translation(
             groups.setdefault(tuple(s), []).append(t)
     keys = sorted(groups)  # a fixed order before the seeded shuffle
     random.Random(config.seed).shuffle(keys)
-    if len(keys) <= config.num_test:
+    if len(keys) <= config.num_test + config.num_dev:
         raise ValueError(
-            f"num_test must be smaller than the number of distinct source sentences ({len(keys)}), got {config.num_test}"
+            f"num_test + num_dev must be smaller than the number of distinct source sentences ({len(keys)}), "
+            f"got {config.num_test} + {config.num_dev}"
         )
-    test_keys, train_keys = keys[: config.num_test], keys[config.num_test :]
+    n_held = config.num_test + config.num_dev
+    test_keys, dev_keys, train_keys = keys[: config.num_test], keys[config.num_test : n_held], keys[n_held:]
     if config.max_pairs is not None:
         kept, count = [], 0
         for k in train_keys:
@@ -278,4 +290,6 @@ def load_translation(
         train_tgt_len=train_tgt_len,
         test_src=[list(k) for k in test_keys],
         test_refs=[groups[k] for k in test_keys],
+        dev_src=[list(k) for k in dev_keys],
+        dev_refs=[groups[k] for k in dev_keys],
     )

@@ -13,7 +13,7 @@ vocabulary maps characters to indices.
 - :func:`preprocess_time_machine` (letters only, lower case, as d2l; chapter 9
   shows what it removes) and :func:`load_time_machine`: the corpus as a 1-D
   tensor of character indices and its 28-token ``Vocab``.
-- :func:`split_corpus`: a leading training part and a held-out tail.
+- :func:`split_corpus`: training, validation and test parts, in text order.
 
 The character models of chapters 1-4, 6, 8 and 9 all read this corpus. The
 file is found or downloaded, checked, by :func:`~lstm_companion.fetch`
@@ -190,17 +190,36 @@ def load_time_machine(
     return corpus, vocab
 
 
-def split_corpus(corpus: torch.Tensor, val_fraction: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
-    """Split a 1-D corpus into a leading training part and a held-out tail (chapter 1).
+def split_corpus(
+    corpus: torch.Tensor, val_fraction: float = 0.1, test_fraction: float = 0.1
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Split a 1-D corpus into training, validation and test parts, in that order (chapter 1).
 
-    The held-out part is contiguous text the model never trains on, so its
-    perplexity measures generalisation, not memory.
+    Returns ``(train, val, test)``: the leading ``1 - val_fraction -
+    test_fraction`` of the text, then ``val_fraction`` of it, then the
+    trailing ``test_fraction``. Each part is contiguous text, so a model that
+    trains on the first part is measured on text it never saw. Choose
+    anything (the epoch to keep, when to drop the learning rate, the size of
+    the model) on ``val``; measure ``test`` once, for the number you report.
     """
     check_tensor("corpus", corpus, ndim=1, floating=False)
     check_finite_float("val_fraction", val_fraction)
+    check_finite_float("test_fraction", test_fraction)
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    if not val_fraction + test_fraction < 1:
+        raise ValueError(
+            f"val_fraction + test_fraction must be < 1, got {val_fraction} + {test_fraction} = "
+            f"{val_fraction + test_fraction}"
+        )
     n_val = int(round(len(corpus) * val_fraction))
-    if n_val < 2 or len(corpus) - n_val < 2:
-        raise ValueError(f"corpus of length {len(corpus)} is too short to split with val_fraction={val_fraction}")
-    return corpus[:-n_val], corpus[-n_val:]
+    n_test = int(round(len(corpus) * test_fraction))
+    if min(n_val, n_test, len(corpus) - n_val - n_test) < 2:
+        raise ValueError(
+            f"corpus of length {len(corpus)} is too short to split with val_fraction={val_fraction} "
+            f"and test_fraction={test_fraction}: every part needs at least 2 tokens"
+        )
+    n_train = len(corpus) - n_val - n_test
+    return corpus[:n_train], corpus[n_train : n_train + n_val], corpus[n_train + n_val :]

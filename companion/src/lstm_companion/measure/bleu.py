@@ -19,8 +19,11 @@ of sentence scores. Tokens are words; nothing is lower-cased or split here.
 :func:`bleu_by_length` (corpus BLEU per bin of source length) and
 :func:`paired_bootstrap_bleu` (the difference between two systems with a
 paired bootstrap interval, Koehn 2004). :func:`evaluate_bleu` translates the
-held-out sentences of a :class:`~lstm_companion.TranslationData` greedily and
-scores them against all their references; the models and
+test (or development) sentences of a :class:`~lstm_companion.TranslationData`
+greedily and scores them against all their references. :func:`detokenize` and
+:func:`sacre_bleu` give the field's standard score (sacreBLEU, Post 2018) of
+the same translations, with its signature, for comparison with published
+numbers; the models and
 :func:`~lstm_companion.translate` are in :mod:`lstm_companion.models.seq2seq`.
 """
 
@@ -45,24 +48,36 @@ __all__ = [
     "sentence_bleu",
     "bleu_by_length",
     "paired_bootstrap_bleu",
+    "detokenize",
+    "sacre_bleu",
 ]
 
 
 def evaluate_bleu(
-    model: Seq2Seq, data: TranslationData, *, max_steps: int | None = None, batch_size: int = 500
+    model: Seq2Seq,
+    data: TranslationData,
+    *,
+    split: str = "test",
+    max_steps: int | None = None,
+    batch_size: int = 500,
 ) -> tuple[float, list[list[str]]]:
-    """Corpus BLEU-4 of greedy translations of the held-out sentences, and the translations (chapter 7).
+    """Corpus BLEU-4 of greedy translations of one held-out split, and the translations (chapter 7).
 
-    ``max_steps`` defaults to ``2 * max_words + 2``.
+    ``split`` is ``"test"`` (report it once) or ``"dev"`` (choose the epoch
+    or the model on it). ``max_steps`` defaults to ``2 * max_words + 2``.
     """
     if not isinstance(data, TranslationData):
         raise TypeError(f"data must be a TranslationData (from load_translation), got {type(data).__name__}")
+    if split not in ("test", "dev"):
+        raise ValueError(f"split must be 'test' or 'dev', got {split!r}")
+    src, refs = (data.test_src, data.test_refs) if split == "test" else (data.dev_src, data.dev_refs)
+    if not src:
+        raise ValueError(f"data has no {split} sentences (set TranslationConfig.num_{split} > 0)")
     steps = 2 * data.config.max_words + 2 if max_steps is None else check_positive_int("max_steps", max_steps)
     hyps = [
-        t.words
-        for t in translate(model, data.test_src, data.src_vocab, data.tgt_vocab, max_steps=steps, batch_size=batch_size)
+        t.words for t in translate(model, src, data.src_vocab, data.tgt_vocab, max_steps=steps, batch_size=batch_size)
     ]
-    return corpus_bleu(hyps, data.test_refs), hyps
+    return corpus_bleu(hyps, refs), hyps
 
 
 Sentence = Sequence[str]
@@ -243,3 +258,53 @@ def paired_bootstrap_bleu(
     alpha = (1 - confidence) / 2
     low, high = np.quantile(diffs, [alpha, 1 - alpha])
     return float(diff), float(low), float(high)
+
+
+_NO_SPACE_BEFORE = (",", ".")
+
+
+def detokenize(words: Sentence) -> str:
+    """Undo the word split of :func:`~lstm_companion.tokenize_nmt` for sacreBLEU (chapter 7).
+
+    Joins the words with spaces and removes the space the preprocessing put
+    before ``,`` and ``.``. The space before ``!`` and ``?`` stays, as French
+    typography writes it (the preprocessing keeps French and English alike,
+    and sacreBLEU's own tokenizer splits the marks off again either way).
+    """
+    if isinstance(words, str) or not isinstance(words, Sequence):
+        raise TypeError(f"words must be a sequence of str tokens, got {type(words).__name__}")
+    text = " ".join(words)
+    for mark in _NO_SPACE_BEFORE:
+        text = text.replace(" " + mark, mark)
+    return text
+
+
+def sacre_bleu(candidates: Sequence[Sentence], references: Sequence[Sentence | Sequence[Sentence]]) -> tuple[float, str]:
+    """sacreBLEU's corpus BLEU of tokenised translations, on the 0-1 scale, and its signature (chapter 7).
+
+    Both sides are :func:`detokenize`-d, then scored by ``sacrebleu.BLEU``
+    with its defaults (13a tokenizer, exponential smoothing, every sentence's
+    references however many). Needs the ``sacrebleu`` package (the
+    companion's ``[apps]`` extra); a missing package is an ImportError that
+    says how to install it.
+    """
+    try:
+        import sacrebleu  # type: ignore[import-untyped,unused-ignore]
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "sacre_bleu needs the sacrebleu package: pip install 'lstm-companion[apps]' (or pip install sacrebleu)"
+        ) from err
+    if len(candidates) != len(references):
+        raise ValueError(
+            f"candidates and references must have the same length, got {len(candidates)} and {len(references)}"
+        )
+    if not candidates:
+        raise ValueError("candidates must not be empty")
+    refs = [[detokenize(r) for r in _as_references(refs_i, i)] for i, refs_i in enumerate(references)]
+    hyps = [detokenize(c) for c in candidates]
+    streams: list[list[str | None]] = [
+        [r[k] if k < len(r) else None for r in refs] for k in range(max(len(r) for r in refs))
+    ]
+    metric = sacrebleu.BLEU()
+    score = metric.corpus_score(hyps, streams)
+    return float(score.score) / 100.0, str(metric.get_signature())

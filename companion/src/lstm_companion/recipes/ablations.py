@@ -11,7 +11,8 @@ core, trains it on one task with one seed, and scores it:
   :func:`make_core` builds one.
 - :data:`ABLATION_SETTINGS` and :data:`ABLATION_TASKS`: the two tasks, the
   adding problem (test MSE) and the character language model of *The Time
-  Machine* (held-out perplexity), with their sizes and optimiser.
+  Machine* (test perplexity of the best validation epoch), with their sizes
+  and optimiser.
 - :func:`ablation_data` (-> :class:`AblationData`), :func:`ablation_model`,
   :func:`train_ablation` and :func:`evaluate_ablation`: the steps of one run;
   :func:`run_ablation` takes them all (with ``cache=True`` the training goes
@@ -93,7 +94,8 @@ ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
     },
     "char_lm": {
         "num_hiddens": 128,
-        "val_fraction": 0.1,
+        "val_fraction": 0.1,  # validation text: picks the best epoch
+        "test_fraction": 0.1,  # test text: the score in the table
         "num_epochs": 5,
         "batch_size": 64,
         "num_steps": 32,
@@ -131,7 +133,8 @@ class AblationData:
     X_test: torch.Tensor | None = None  # adding: (num_test, num_steps, 2)
     y_test: torch.Tensor | None = None  # adding: (num_test,)
     train_corpus: torch.Tensor | None = None  # char_lm: token indices
-    val_corpus: torch.Tensor | None = None  # char_lm: held-out tail
+    val_corpus: torch.Tensor | None = None  # char_lm: validation text (picks the epoch)
+    test_corpus: torch.Tensor | None = None  # char_lm: test text (the score)
     vocab_size: int = 0  # char_lm: 28 characters
 
 
@@ -149,8 +152,10 @@ def ablation_data(task: str) -> AblationData:
         X_test, y_test = adding_problem(s["num_test"], s["num_steps"], seed=1)
         return AblationData(task, X_train=X, y_train=y, X_test=X_test, y_test=y_test)
     corpus, vocab = load_time_machine()
-    train_corpus, val_corpus = split_corpus(corpus, s["val_fraction"])
-    return AblationData(task, train_corpus=train_corpus, val_corpus=val_corpus, vocab_size=len(vocab))
+    train_corpus, val_corpus, test_corpus = split_corpus(corpus, s["val_fraction"], s["test_fraction"])
+    return AblationData(
+        task, train_corpus=train_corpus, val_corpus=val_corpus, test_corpus=test_corpus, vocab_size=len(vocab)
+    )
 
 
 def ablation_model(task: str, ablation: str, seed: int, data: AblationData) -> nn.Module:
@@ -201,12 +206,12 @@ def train_ablation(
 
 
 def evaluate_ablation(task: str, model: nn.Module, data: AblationData) -> float:
-    """The measure of ``task``: test MSE (adding) or held-out perplexity (char_lm); lower is better."""
+    """The measure of ``task``: test MSE (adding) or test perplexity (char_lm); lower is better."""
     if _check_task(task) == "adding":
         assert data.X_test is not None and data.y_test is not None
         return mean_squared_error(model, data.X_test, data.y_test)
-    assert data.val_corpus is not None
-    return evaluate_perplexity(model, data.val_corpus)
+    assert data.test_corpus is not None
+    return evaluate_perplexity(model, data.test_corpus)
 
 
 def run_ablation(
@@ -221,7 +226,7 @@ def run_ablation(
 ) -> tuple[float, nn.Module]:
     """Build, train (or, with ``cache``, load via ``checkpoint.load_or_train``) and evaluate one run (chapter 8).
 
-    Returns ``(score, model)``: the test MSE or the held-out perplexity. The
+    Returns ``(score, model)``: the test MSE or the test perplexity. The
     ablation script (``scripts/ablations.py``) calls this for every task,
     ablation and seed; chapter 8 reruns a few with ``cache=True``.
     """

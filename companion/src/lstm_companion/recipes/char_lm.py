@@ -6,11 +6,12 @@ chapter 1, and chapter 9 looks inside the LSTM. :func:`char_lm` builds,
 trains and caches these models once: whichever notebook runs first trains
 (through :func:`~lstm_companion.load_or_train`), the others load the weights
 and the training history from the cache. It returns a :class:`TrainedCharLM`:
-the model, its history, the vocabulary and the two parts of the corpus.
+the model, its history, the vocabulary and the three parts of the corpus
+(training, validation, test).
 
 Training is chapter 1's loop (:func:`~lstm_companion.train_lm`) run twice
 (:func:`~lstm_companion.train_lm_with_lr_drop`, both in
-:mod:`lstm_companion.training.lm`): with Adam at ``lr`` until the held-out
+:mod:`lstm_companion.training.lm`): with Adam at ``lr`` until the validation
 perplexity stops improving for ``patience`` epochs, then, from the best
 weights so far, at the smaller learning rate ``lr * lr_drop`` for at most
 ``lr_drop_epochs`` more epochs: the common "reduce the learning rate on a
@@ -46,13 +47,14 @@ __all__ = ["CHAR_LM_KINDS", "CHAR_LM_SETTINGS", "TrainedCharLM", "char_lm_config
 CHAR_LM_KINDS = ("rnn", "lstm")
 
 
-#: Settings of each recipe: the model's size, the held-out fraction, the model's
+#: Settings of each recipe: the model's size, the validation and test fractions, the model's
 #: seed, the learning-rate drop, and the :class:`~lstm_companion.TrainConfig`
 #: fields (those not given keep their defaults).
 CHAR_LM_SETTINGS: dict[str, dict[str, Any]] = {
     "lstm": {
         "num_hiddens": 256,
-        "val_fraction": 0.1,
+        "val_fraction": 0.1,  # validation: early stopping, the learning-rate drop, the best epoch
+        "test_fraction": 0.1,  # test: measured once, for the perplexity the book reports
         "model_seed": 0,
         "num_epochs": 15,  # at most, before the drop; early stopping ends it sooner
         "batch_size": 64,
@@ -66,7 +68,8 @@ CHAR_LM_SETTINGS: dict[str, dict[str, Any]] = {
     },
     "rnn": {
         "num_hiddens": 256,
-        "val_fraction": 0.1,
+        "val_fraction": 0.1,  # validation: early stopping, the learning-rate drop, the best epoch
+        "test_fraction": 0.1,  # test: measured once, for the perplexity the book reports
         "model_seed": 0,
         "num_epochs": 40,
         "batch_size": 32,
@@ -81,19 +84,20 @@ CHAR_LM_SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 
-_MODEL_KEYS = ("num_hiddens", "val_fraction", "model_seed", "lr_drop", "lr_drop_epochs")
+_MODEL_KEYS = ("num_hiddens", "val_fraction", "test_fraction", "model_seed", "lr_drop", "lr_drop_epochs")
 
 
 @dataclass
 class TrainedCharLM:
     """A trained character language model and everything needed to use it (chapters 3 and 4)."""
 
-    model: RNNLM  # the trained model (best held-out epoch), on the training device
+    model: RNNLM  # the trained model (best validation epoch), on the training device
     history: History  # what training measured (loaded from the cache when ``loaded``)
     loaded: bool  # True when the weights came from the cache instead of training
     vocab: Vocab  # the 28-token character vocabulary
-    train_corpus: torch.Tensor  # leading part of the corpus (token indices)
-    val_corpus: torch.Tensor  # held-out tail
+    train_corpus: torch.Tensor  # leading 80 % of the corpus (token indices)
+    val_corpus: torch.Tensor  # the next 10 %: model selection
+    test_corpus: torch.Tensor  # the trailing 10 %: the reported perplexity, measured once
     settings: dict[str, Any] = field(default_factory=dict)  # the recipe's settings (a copy)
     epochs_before_drop: int = 0  # epochs trained at the first learning rate (the rest at lr * lr_drop)
 
@@ -120,7 +124,7 @@ def char_lm_config(kind: str = "lstm") -> TrainConfig:
     config = TrainConfig(**{k: v for k, v in settings.items() if k in names})
     config.check()
     if config.patience is None:
-        raise ValueError("patience must be set: the learning rate drops when the held-out perplexity stalls")
+        raise ValueError("patience must be set: the learning rate drops when the validation perplexity stalls")
     return config
 
 
@@ -131,16 +135,19 @@ def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, pro
     (one layer) inside :class:`~lstm_companion.RNNLM`; ``kind="rnn"``: the
     scratch :class:`~lstm_companion.RNNScratch` of chapter 1, with the
     same number of hidden units, for comparison. Both train on the leading
-    90 % of *The Time Machine* with :func:`train_lm_with_lr_drop` and stop
-    early on the held-out 10 %, keeping the weights of the best held-out
-    epoch.
+    80 % of *The Time Machine* with :func:`train_lm_with_lr_drop`; the next
+    10 % (validation) decides when to stop, when to drop the learning rate and
+    which epoch's weights to keep. The trailing 10 % (``test_corpus``) plays
+    no part in training: measure it once, for the number to report.
     """
     kind = _check_kind(kind)
     config = char_lm_config(kind)
     settings = copy.deepcopy(CHAR_LM_SETTINGS[kind])
     dev = get_device(device)
     corpus, vocab = load_time_machine()
-    train_corpus, val_corpus = split_corpus(corpus, settings["val_fraction"])
+    train_corpus, val_corpus, test_corpus = split_corpus(
+        corpus, settings["val_fraction"], settings["test_fraction"]
+    )
     seed_everything(settings["model_seed"])
     num_hiddens = settings["num_hiddens"]
     core: nn.Module
@@ -166,4 +173,4 @@ def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, pro
         device=dev,
     )
     n_first = epochs_before_drop(history.val_ppl, config.num_epochs, config.patience or 1)
-    return TrainedCharLM(model, history, loaded, vocab, train_corpus, val_corpus, settings, n_first)
+    return TrainedCharLM(model, history, loaded, vocab, train_corpus, val_corpus, test_corpus, settings, n_first)

@@ -207,7 +207,7 @@ def fit(
     metric: str = "",
     higher_is_better: bool = False,
     carry_state: bool = False,
-    on_epoch: Callable[[int, History], None] | None = None,
+    on_epoch: Callable[[int, History], bool | None] | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
     desc: str = "epochs",
@@ -225,7 +225,8 @@ def fit(
     ``validate(model)`` scores the model after each epoch (a perplexity with
     ``higher_is_better=False``, an accuracy with ``True``); early stopping and
     ``restore_best`` use it. ``on_epoch(epoch, history)`` runs after each
-    epoch. The model is moved to ``device`` (default: the fastest present)
+    epoch; if it returns ``True``, training stops there (a caller's own
+    early stopping, e.g. on a score that is costly to compute). The model is moved to ``device`` (default: the fastest present)
     and left in training mode.
     """
     if not isinstance(model, nn.Module):
@@ -298,9 +299,8 @@ def fit(
                 best.bad_epochs += 1
             epochs.set_postfix(train_loss=f"{hist.train_loss[-1]:.3f}", val=f"{score:.3f}")
         hist.seconds = time.perf_counter() - start
-        if on_epoch is not None:
-            on_epoch(epoch, hist)
-        if out_of_time or (config.patience is not None and best.bad_epochs >= config.patience):
+        stop_requested = on_epoch is not None and on_epoch(epoch, hist) is True
+        if stop_requested or out_of_time or (config.patience is not None and best.bad_epochs >= config.patience):
             break
     if best.state is not None:
         model.load_state_dict(best.state)

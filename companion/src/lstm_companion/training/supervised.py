@@ -387,7 +387,7 @@ def train_seq2seq(
     *,
     progress: bool = True,
     max_seconds: float | None = None,
-    on_epoch: Callable[[int, History], None] | None = None,
+    on_epoch: Callable[[int, History], bool | None] | None = None,
 ) -> History:
     """Train with teacher forcing: input ``<bos> y_1 … y_n``, labels ``y_1 … y_n <eos>`` (chapter 7).
 
@@ -395,7 +395,8 @@ def train_seq2seq(
     update's loss and gradient norm and each epoch's training perplexity
     (``History.train_ppl``). ``max_seconds`` stops at the first update after
     the time ran out; ``on_epoch(epoch, history)`` is called after each
-    (possibly cut) epoch (the training script saves a checkpoint there).
+    (possibly cut) epoch (the training script saves a checkpoint and scores
+    the development sentences there) and stops training by returning ``True``.
     The model trains where its parameters are and is left in eval mode.
     """
     if not isinstance(config, Seq2SeqTrainConfig):
