@@ -57,7 +57,10 @@ def header() -> dict[str, Any]:
         "seeds": list(SEEDS),
         "settings": lc.ABLATION_SETTINGS,
         "ablations": lc.ABLATIONS,
-        "measures": {"adding": "test mean squared error", "char_lm": "test perplexity (weights of the best validation epoch)"},
+        "measures": {
+            "adding": "test mean squared error",
+            "char_lm": "test perplexity (weights of the best validation epoch)",
+        },
         "note": "seconds are wall-clock times on a machine shared with other jobs; compare them only loosely",
         "results": {},
         "provenance": {},  # per task: created, companion version and code hash, machine

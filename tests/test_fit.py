@@ -151,7 +151,9 @@ def test_on_epoch_returning_true_stops_training():
         return epoch == 2  # the caller's own stopping rule
 
     config = lc.FitConfig(num_epochs=10, lr=0.01, optimizer="sgd")
-    hist = lc.fit(nn.Linear(3, 1), _batches(64, 16), _loss_fn(X, y), config, on_epoch=on_epoch, device="cpu", progress=False)
+    hist = lc.fit(
+        nn.Linear(3, 1), _batches(64, 16), _loss_fn(X, y), config, on_epoch=on_epoch, device="cpu", progress=False
+    )
     assert calls == [0, 1, 2] and len(hist.train_loss) == 3
 
 

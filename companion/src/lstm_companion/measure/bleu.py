@@ -279,7 +279,9 @@ def detokenize(words: Sentence) -> str:
     return text
 
 
-def sacre_bleu(candidates: Sequence[Sentence], references: Sequence[Sentence | Sequence[Sentence]]) -> tuple[float, str]:
+def sacre_bleu(
+    candidates: Sequence[Sentence], references: Sequence[Sentence | Sequence[Sentence]]
+) -> tuple[float, str]:
     """sacreBLEU's corpus BLEU of tokenised translations, on the 0-1 scale, and its signature (chapter 7).
 
     Both sides are :func:`detokenize`-d, then scored by ``sacrebleu.BLEU``

@@ -145,9 +145,7 @@ def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, pro
     settings = copy.deepcopy(CHAR_LM_SETTINGS[kind])
     dev = get_device(device)
     corpus, vocab = load_time_machine()
-    train_corpus, val_corpus, test_corpus = split_corpus(
-        corpus, settings["val_fraction"], settings["test_fraction"]
-    )
+    train_corpus, val_corpus, test_corpus = split_corpus(corpus, settings["val_fraction"], settings["test_fraction"])
     seed_everything(settings["model_seed"])
     num_hiddens = settings["num_hiddens"]
     core: nn.Module
