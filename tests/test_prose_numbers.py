@@ -18,8 +18,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from prose_numbers import ROOT, scan, sources  # noqa: E402
-from prose_numbers_allow import ALLOWED  # noqa: E402
+from prose_numbers import ROOT, scan, sources
+from prose_numbers_allow import ALLOWED
 
 SOURCES = sources()
 
