@@ -33,7 +33,7 @@ _STRIP = [
     re.compile(r"\$\$.*?\$\$", re.S),  # display math
     re.compile(r"\\\[.*?\\\]", re.S),
     re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S),
-    re.compile(r"(?<![\\$])\$[^$\n]+?\$"),  # inline math
+    re.compile(r"(?<![\\$])\$(?:(?!\n\n)[^$])+?\$"),  # inline math (may wrap a line)
     re.compile(r"\\\(.*?\\\)"),
     re.compile(r"\{[\w:.-]+\}`[^`]*`"),  # roles: {glue:text}`x:.3f`, {cite:p}`key`, {numref}`fig`, {doc}`...`
     re.compile(r"`[^`\n]*`"),  # inline code
