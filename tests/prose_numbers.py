@@ -115,7 +115,7 @@ def scan(path: Path, allowed: dict[str, str]) -> tuple[list[Hit], set[str]]:
     hits: list[Hit] = []
     used: set[str] = set()
     for cell, text in prose(path):
-        text = strip(text)
+        text = " ".join(strip(text).split())  # one space between words, so phrases match across lines
         for phrase in allowed:
             if phrase in text:
                 used.add(phrase)
