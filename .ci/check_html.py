@@ -31,7 +31,11 @@ fails a check (name in brackets) when
 - [solutions-hidden] an exercise's solution is shown when the page opens
   (sphinx-exercise's solution needs `:class: dropdown`);
 - [phone-width] with a 390 px wide viewport the document is wider than the
-  viewport (document.documentElement.scrollWidth > innerWidth + 1).
+  viewport (document.documentElement.scrollWidth > innerWidth + 1);
+- [plot-scale] at 1280 px a plot (an <img> in a cell's output) is shown at
+  less than 90 % of its drawn width: plots are drawn at 100 dpi with no text
+  under 10 pt (notebooks/matplotlibrc, tests/test_figure_style.py), so at 90 %
+  or more their smallest text is still 9 pt.
 
 --allow-pending names checks whose problems are reported but do not fail the
 run (content that has not landed yet); it says when such a check passes, so
@@ -122,7 +126,13 @@ CHECKS = {
     "exercises": "chapter pages without an Exercises section",
     "solutions-hidden": "solutions shown when the page opens",
     "phone-width": "pages wider than a 390 px viewport",
+    "plot-scale": "plots (cell outputs) shrunk below 90 % of their drawn size at 1280 px: small print",
 }
+
+# A plot is drawn at 100 dpi with no text under 10 pt (notebooks/matplotlibrc,
+# tests/test_figure_style.py); shown at 90 % of its drawn width or more, its
+# smallest text is still 9 pt.
+MIN_PLOT_SCALE = 0.9
 
 # Waits until MathJax has typeset the page (MathJax.startup.promise) and says
 # where MathJax came from. `state` is "absent" when the page loads no MathJax.
@@ -222,6 +232,9 @@ const figures = Array.from(article.querySelectorAll('figure')).map(f => {
 const articleImages = Array.from(article.querySelectorAll('img')).map(img => ({
   src: img.currentSrc || img.src, loaded: img.complete && img.naturalWidth > 0,
 }));
+const plots = Array.from(article.querySelectorAll('.cell_output img')).map(img => ({
+  src: short(img.currentSrc || img.src, 80), naturalWidth: img.naturalWidth, width: img.clientWidth,
+}));
 
 const headingText = h => short(h.textContent, 80).replace(/#$/, '').replace(/^[\\d.]+\\s*/, '').trim().toLowerCase();
 const exercisesSection = Array.from(article.querySelectorAll('h2')).some(h => {
@@ -231,7 +244,7 @@ const exercisesSection = Array.from(article.querySelectorAll('h2')).some(h => {
 
 return {
   rawTex: rawTex, mathErrors: mathErrors, code: code, display: display, inline: inline,
-  figures: figures, articleImages: articleImages, exercisesSection: exercisesSection,
+  figures: figures, articleImages: articleImages, exercisesSection: exercisesSection, plots: plots,
   exercises: article.querySelectorAll('.admonition.exercise').length,
 };
 """
@@ -430,6 +443,17 @@ def check_layout(page: str, layout: dict, problems: Problems, totals: dict[str, 
         if not figure["caption"]:
             problems.add("figures", f"{page}: {name} has no caption (figcaption)")
 
+    totals["plots"] += len(layout["plots"])
+    for plot in layout["plots"]:
+        if plot["naturalWidth"] > 0 and plot["width"] < MIN_PLOT_SCALE * plot["naturalWidth"]:
+            totals["plots shrunk"] += 1
+            problems.add(
+                "plot-scale",
+                f"{page}: a plot drawn {plot['naturalWidth']} px wide is shown at {plot['width']} px "
+                f"({plot['width'] / plot['naturalWidth']:.0%}; draw it at most "
+                f"{plot['width'] / MIN_PLOT_SCALE / 100:.1f} in wide at 100 dpi): {plot['src']}",
+            )
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -482,6 +506,8 @@ def main() -> int:
             "equations too wide",
             "inline equations",
             "figures",
+            "plots",
+            "plots shrunk",
             "exercises",
             "solutions",
             "chapters with an Exercises section",

@@ -229,13 +229,13 @@ def plot_speed_ladder(results: Mapping[str, Any], *, ax: Any = None, title: str 
     ax.barh(y, med, xerr=[lo, hi], color=colors, capsize=3)
     ax.axvline(1.0, color="black", ls="--", lw=1)
     for yy, m, e in zip(y, med, hi):
-        ax.text(m + e, yy, f"  {m:.2f}×", va="center", ha="left", fontsize=8)  # right of the whisker
+        ax.text(m + e, yy, f"  {m:.2f}×", va="center", ha="left")  # right of the whisker
     ax.set_yticks(y, names)
     ax.set_xlabel("training step time / nn.LSTM's")
     shape = (
         f"T={results['num_steps']}, B={results['batch_size']}, d={results['num_inputs']}, h={results['num_hiddens']}"
     )
-    ax.set_title(title if title is not None else shape, fontsize=10)
+    ax.set_title(title if title is not None else shape)
     ax.set_xlim(0, max(m + e for m, e in zip(med, hi)) * 1.25)
     return ax
 

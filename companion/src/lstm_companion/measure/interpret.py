@@ -511,7 +511,7 @@ def plot_colored_text(
     text: str,
     values: ArrayLike,
     *,
-    width: int = 80,
+    width: int = 56,
     vmin: float = -1.0,
     vmax: float = 1.0,
     cmap: str = "RdBu_r",
@@ -519,7 +519,11 @@ def plot_colored_text(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """Matplotlib version of :func:`colored_text_html`: ``width`` characters per row (chapter 9)."""
+    """Matplotlib version of :func:`colored_text_html`: ``width`` characters per row (chapter 9).
+
+    Characters are 10 pt, in cells 0.13 in wide: the default 56 per row make
+    a figure 7.3 in wide, which the book shows at its drawn size.
+    """
     v = _check_values(text, values)
     colors = _text_colors(v, vmin, vmax, cmap, strength)  # (N, 3)
     check_positive_int("width", width)
@@ -527,14 +531,14 @@ def plot_colored_text(
     grid = np.ones((rows * width, 3))  # white after the last character
     grid[: len(v)] = colors
     if ax is None:
-        _, ax = plt.subplots(figsize=(width * 0.12, rows * 0.25 + 0.4))
+        _, ax = plt.subplots(figsize=(width * 0.13, rows * 0.25 + 0.4))
     ax.imshow(grid.reshape(rows, width, 3), aspect="auto", interpolation="nearest")
     for t, ch in enumerate(text):
-        ax.text(t % width, t // width, ch, ha="center", va="center", family="monospace", fontsize=8.5)
+        ax.text(t % width, t // width, ch, ha="center", va="center", family="monospace", fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
-        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_title(title, loc="left")
     return ax
 
 
