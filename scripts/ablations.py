@@ -6,7 +6,7 @@ the machine and the companion's version go to ``results/ablations.json``
 (and a flat ``results/ablations.csv``). Chapter 8 loads that table and reruns
 a few of its runs live to check it.
 
-    python scripts/ablations.py                        # everything (about 40 minutes on one busy CPU core)
+    python scripts/ablations.py                        # everything (about 15 minutes on one core beside other jobs)
     python scripts/ablations.py --tasks char_lm --out /tmp/lm.json   # one task, to a partial file
     python scripts/ablations.py --merge /tmp/lm.json /tmp/adding.json  # join partial files into results/
 
