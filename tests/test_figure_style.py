@@ -108,7 +108,7 @@ def _history() -> lc.History:
 
 
 def _speed_results() -> dict:
-    row = lambda m: {"train_ms": {"median": m, "q25": 0.9 * m, "q75": 1.1 * m}}  # noqa: E731
+    row = lambda m: {"train_ms": {"median": m, "q25": 0.9 * m, "q75": 1.1 * m}}
     return {
         "num_steps": 100,
         "batch_size": 32,
@@ -125,7 +125,8 @@ PLOTS = {
         [10, 20, 50], [[1.0, 0.9, 0.5], [1.0, 1.0, 0.5]], chance=0.5
     ),
     "plot_attention": lambda: lc.plot_attention(
-        torch.softmax(torch.randn(8, 8), -1), "i do not know what to say".split() + ["<eos>"],
+        torch.softmax(torch.randn(8, 8), -1),
+        "i do not know what to say".split() + ["<eos>"],
         "je ne sais pas quoi dire . <eos>".split(),
     ),
     "plot_colored_text": lambda: lc.plot_colored_text(
