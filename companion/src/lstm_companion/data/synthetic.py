@@ -11,11 +11,12 @@ global random state.
   was/were": the first token is a subject of class 0 or 1
   (:data:`SUBJECT_TOKENS`), then ``distance`` filler tokens; the label is the
   subject's class.
-- :func:`adding_problem` (chapters 5 and 8): the adding problem of Hochreiter
-  and Schmidhuber (1997): a sequence of ``(value, marker)`` pairs, exactly two
-  markers; the target is the sum of the two marked values.
-  :func:`adding_baseline_mse` is the error of always predicting the mean,
-  1/6.
+- :func:`adding_problem` (chapters 5 and 8): the adding problem in its modern
+  form (as in Le, Jaitly and Hinton, 2015, not exactly the 1997 original of
+  Hochreiter and Schmidhuber; see the function): a sequence of ``(value,
+  marker)`` pairs, exactly two markers; the target is the sum of the two
+  marked values. :func:`adding_baseline_mse` is the error of always
+  predicting the mean, 1/6.
 - :func:`sign_of_sum_task` (chapter 5): variable-length sequences labelled by
   the sign of their sum, to be padded.
 - :func:`lookahead_task` (chapter 6): tag every position with the token
@@ -157,16 +158,24 @@ def agreement_task(
 
 
 def adding_problem(num_samples: int, num_steps: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """The adding problem (Hochreiter and Schmidhuber, 1997) (chapters 5 and 8).
+    """The adding problem, in its modern form (chapters 5 and 8).
 
     Each of the ``num_steps`` time steps carries two inputs: a value drawn
     uniformly from ``[0, 1)`` and a marker, ``0`` or ``1``. Exactly two steps
     are marked, one drawn uniformly from the first half of the sequence
     (``t < num_steps // 2``) and one from the second half, and the target is
-    the sum of the two marked values. This is the common modern form of the
-    task; the 1997 paper's version draws values from ``[-1, 1]`` and places the
-    markers slightly differently. Predicting the constant 1 (the mean target)
-    gives a mean squared error of 1/6 (:func:`adding_baseline_mse`).
+    the sum of the two marked values. Predicting the constant 1 (the mean
+    target) gives a mean squared error of 1/6 (:func:`adding_baseline_mse`).
+
+    This is the common modern form of the task, as used by Le, Jaitly and
+    Hinton (2015): values in ``[0, 1)``, a fixed length, the plain sum as the
+    target and the mean squared error as the score (where the two markers go
+    varies between papers). Hochreiter and Schmidhuber's original (1997,
+    experiment 4) drew values from ``[-1, 1]``, gave each sequence a random
+    length between ``T`` and ``T + T/10``, marked one of the first ten steps
+    and one more step in the first half, marked the first and last steps
+    with ``-1``, asked for the scaled sum ``0.5 + (X1 + X2) / 4`` and counted
+    a sequence as solved when the absolute error at its end was below 0.04.
 
     Returns ``X`` of shape ``(num_samples, num_steps, 2)`` (channel 0: values,
     channel 1: markers) and ``y`` of shape ``(num_samples,)``, both float32.
