@@ -18,8 +18,20 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "notebooks/02_vanishing_gradients.ipynb": {},
     "notebooks/03_lstm_equations.ipynb": {},
-    "notebooks/04_lstm_scratch.ipynb": {},
-    "notebooks/05_nn_lstm.ipynb": {},
+    "notebooks/04_lstm_scratch.ipynb": {
+        "temperature 0.5": "a sampling setting of the cell that generates the text",
+        "distance 50": "a setting of the agreement task (the distances run are 10, 20, 50, 100)",
+        "distances of 50": "a setting of the agreement task",
+        "50 steps": "the agreement task's distance 50, a setting",
+        "at 20 (": "the agreement task's distance 20, a setting",
+        "then at 50:": "the agreement task's distance 50, a setting",
+        "learning rate 0.003": "a training setting of the agreement task",
+        "300 updates": "a training setting of the agreement task",
+        "12 more, 20 in all": "arithmetic of the exercise's solution (8 + 12 = 20)",
+    },
+    "notebooks/05_nn_lstm.ipynb": {
+        "MNIST's 28 × 28 digits": "the size of MNIST's images, a fact about a data set the chapter does not use",
+    },
     "notebooks/06_bilstm.ipynb": {},
     "notebooks/07_attention.ipynb": {
         "words or of 30": "an illustration of sentence lengths, not a measurement",
