@@ -105,3 +105,55 @@ def test_paired_bootstrap_bleu():
         lc.paired_bootstrap_bleu(half, good, refs, confidence=1.5)
     with pytest.raises(ValueError, match="num_samples must be an int > 0"):
         lc.paired_bootstrap_bleu(half, good, refs, num_samples=0)
+
+
+def test_detokenize_undoes_the_word_split() -> None:
+    from lstm_companion import detokenize
+
+    assert detokenize(["bonjour", ",", "le", "monde", "."]) == "bonjour, le monde."
+    assert detokenize(["qu'est-ce", "que", "c'est", "?"]) == "qu'est-ce que c'est ?"  # French spacing kept
+    assert detokenize([]) == ""
+    with pytest.raises(TypeError, match="words must be a sequence of str tokens"):
+        detokenize("le chat")
+
+
+def test_sacre_bleu_is_the_books_bleu_on_13a_tokens() -> None:
+    """sacreBLEU and corpus_bleu differ only by tokenization (and smoothing, which a corpus rarely needs)."""
+    pytest.importorskip("sacrebleu")
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    from lstm_companion import detokenize, sacre_bleu
+
+    candidates = [
+        "qu'est-ce que tu attendais ?".split(),
+        "je ne sais pas quoi dire .".split(),
+        "il fait très <unk> aujourd'hui .".split(),
+        "elle est partie , hier .".split(),
+    ]
+    references = [
+        ["qu'est-ce que tu attendais ?".split(), "à quoi t'attendais-tu ?".split()],
+        ["je ne sais pas quoi dire .".split()],
+        ["il fait très froid aujourd'hui .".split(), "il fait froid aujourd'hui .".split()],
+        ["elle est partie hier .".split()],
+    ]
+    score, signature = sacre_bleu(candidates, references)
+    assert "nrefs:var" in signature and "tok:13a" in signature
+    tok = Tokenizer13a()
+    retok = lambda words: tok(detokenize(words)).split()
+    ours = corpus_bleu([retok(c) for c in candidates], [[retok(r) for r in refs] for refs in references])
+    assert abs(score - ours) < 1e-9, (score, ours)
+    # on the book's own tokens the score differs: 13a splits "<unk>" into "< unk >"
+    assert retok(["<unk>"]) == ["<", "unk", ">"]
+    assert corpus_bleu(candidates, references) - score > 1e-3
+
+
+def test_sacre_bleu_bad_input() -> None:
+    pytest.importorskip("sacrebleu")
+    from lstm_companion import sacre_bleu
+
+    with pytest.raises(ValueError, match="same length"):
+        sacre_bleu([["a"]], [])
+    with pytest.raises(ValueError, match="must not be empty"):
+        sacre_bleu([], [])
+    with pytest.raises(ValueError, match=r"references\[0\] is empty"):
+        sacre_bleu([["a"]], [[]])

@@ -90,11 +90,20 @@ def test_split_groups_by_source_sentence() -> None:
     assert torch.all(data.train_tgt.gather(1, (data.train_tgt_len - 1)[:, None]) == EOS)
     again = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, seed=1), text=TEXT)
     assert again.test_src == data.test_src and torch.equal(again.train_src, data.train_src)
+    # a development set comes out of the training sentences; the test sentences stay the same
+    with_dev = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, seed=1, num_dev=1), text=TEXT)
+    assert with_dev.test_src == data.test_src and len(with_dev.dev_src) == 1 and data.dev_src == []
+    assert with_dev.dev_src[0] not in with_dev.test_src
+    assert with_dev.num_train + sum(len(r) for r in with_dev.dev_refs) == data.num_train
 
 
 def test_bad_config() -> None:
-    with pytest.raises(ValueError, match="num_test must be smaller than the number of distinct source sentences"):
+    with pytest.raises(ValueError, match="num_test \\+ num_dev must be smaller than the number of distinct source"):
         load_translation(TranslationConfig(max_words=4, num_test=50), text=TEXT)
+    with pytest.raises(ValueError, match="num_test \\+ num_dev must be smaller"):
+        load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, num_dev=50), text=TEXT)
+    with pytest.raises(ValueError, match="num_dev must be an int >= 0"):
+        load_translation(TranslationConfig(max_words=4, num_dev=-1), text=TEXT)
     with pytest.raises(ValueError, match="max_words must be an int > 0"):
         load_translation(TranslationConfig(max_words=0), text=TEXT)
 
