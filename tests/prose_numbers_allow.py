@@ -46,7 +46,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "2,000, 4,000 and 8,000 characters": "the stream lengths the exercise asks for",
         "28 pairs": "the number of pairs of eight models, C(8, 2)",
     },
-    "notebooks/09_what_cells_learn.ipynb": {},
+    "notebooks/09_what_cells_learn.ipynb": {
+        "0.5 when the unit cannot tell": "a definition: the AUC of a unit that cannot tell two positions apart",
+    },
     "notebooks/10_fast_lstm.ipynb": {},
     "book/intro.md": {},
     "book/notation.md": {},
