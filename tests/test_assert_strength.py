@@ -108,7 +108,9 @@ def weak_asserts(source: str) -> list[str]:
                 problems.append(f"compares an expression with itself: assert {text}")
             for x, y in ((a, b), (b, a)):
                 if isinstance(x, ast.Name) and x.id in closed and is_constant(y):
-                    problems.append(f"{x.id} is a closed form (a companion constant), checked against one: assert {text}")
+                    problems.append(
+                        f"{x.id} is a closed form (a companion constant), checked against one: assert {text}"
+                    )
                 if (
                     call_name(x) == "len"
                     and x.args
