@@ -67,7 +67,8 @@ def test_trains_once_then_loads_from_cache(tiny_settings, kind, core_type):
     assert isinstance(first.model, lc.RNNLM) and isinstance(first.model.core, core_type)
     assert first.model.num_hiddens == 8
     assert len(first.vocab) == 28
-    assert len(first.train_corpus) + len(first.val_corpus) == 20_000
+    parts = (first.train_corpus, first.val_corpus, first.test_corpus)
+    assert [len(p) for p in parts] == [16_000, 2_000, 2_000]  # 80/10/10 of the 20,000 tokens
     assert first.settings == tiny_settings[kind] and first.settings is not tiny_settings[kind]
 
     second = lc.char_lm(kind, device="cpu", progress=False)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -304,9 +305,13 @@ def sacre_bleu(
         raise ValueError("candidates must not be empty")
     refs = [[detokenize(r) for r in _as_references(refs_i, i)] for i, refs_i in enumerate(references)]
     hyps = [detokenize(c) for c in candidates]
-    streams: list[list[str | None]] = [
-        [r[k] if k < len(r) else None for r in refs] for k in range(max(len(r) for r in refs))
-    ]
+    # Reference stream k holds every sentence's k-th reference, None where a sentence has fewer:
+    # sacreBLEU's documented way to give sentences different numbers of references (its type
+    # hints say str only).
+    streams = cast(
+        "list[list[str]]",
+        [[r[k] if k < len(r) else None for r in refs] for k in range(max(len(r) for r in refs))],
+    )
     metric = sacrebleu.BLEU()
     score = metric.corpus_score(hyps, streams)
     return float(score.score) / 100.0, str(metric.get_signature())
