@@ -12,6 +12,13 @@ Timings are interleaved: each round runs every implementation once, in an
 order rotated by one per round, so all of them see the same machine load;
 ``--warmup`` rounds are not timed. Reported: the median and the quartiles.
 
+Roofline: in the same run, the machine's float32 matmul rate is measured for a
+large square product (the peak) and for the LSTM's own two shapes (the input
+projection for all steps, one step's recurrent product); with the FLOPs of a
+training step's products (``lstm_companion.lstm_matmul_flops``) that gives the
+least time a step can take (``lstm_companion.lstm_roofline_ms``), and each
+implementation's "% of roofline": that bound over its median time.
+
 Memory: the peak, during one training step, of the tensors allocated through
 PyTorch's allocator, above what was allocated before the step (inputs and
 weights). On the CPU it comes from ``torch.profiler``'s memory events
@@ -152,6 +159,19 @@ def profile_rows(model: nn.Module, X: torch.Tensor, row_limit: int) -> tuple[str
     return table, rows
 
 
+def roofline(dims: tuple[int, int, int, int], device: torch.device, repeats: int) -> dict[str, Any]:
+    """This machine's matmul rates (GFLOP/s) at the LSTM's shapes, and the least time a training step can take."""
+    T, B, d, h = dims
+    shapes = {"peak": (2048, 2048, 2048), "projection": (T * B, d, 4 * h), "step": (B, h, 4 * h)}
+    rates = {name: lc.matmul_gflops(*mkn, device=device, repeats=repeats) for name, mkn in shapes.items()}
+    return {
+        "matmul_shapes": {name: list(mkn) for name, mkn in shapes.items()},
+        "matmul_gflops": rates,
+        "flops": lc.lstm_matmul_flops(T, B, d, h),
+        "bound_ms": lc.lstm_roofline_ms(T, B, d, h, rates),
+    }
+
+
 def bench_shape(
     name: str, dims: tuple[int, int, int, int], impls: list[str], args: argparse.Namespace, device: torch.device
 ) -> dict[str, Any]:
@@ -215,6 +235,12 @@ def bench_shape(
             results[impl]["train_ratio_paired"] = statistics.median(
                 a / b for a, b in zip(train[impl], train["nn.LSTM"])
             )
+    log(f"[{name}] measuring matmul rates for the roofline")
+    limit = roofline(dims, device, max(args.repeats, 5))
+    for impl in impls:
+        # the share of the least possible time: 100 % would be every product at its shape's measured rate
+        results[impl]["train_roofline_share"] = limit["bound_ms"]["shapes"] / results[impl]["train_ms"]["median"]
+        results[impl]["train_gflops"] = limit["flops"]["train"] / (results[impl]["train_ms"]["median"] * 1e6)
     if not args.no_memory:
         log(f"[{name}] measuring the peak memory of a training step")
         for impl, model in models.items():
@@ -227,6 +253,7 @@ def bench_shape(
         "num_inputs": d,
         "num_hiddens": h,
         "results": results,
+        "roofline": limit,
     }
     companions = [i for i in impls if i != "nn.LSTM"]
     if companions:
@@ -262,17 +289,31 @@ def markdown_table(report: dict[str, Any]) -> str:
             f"## {shape['name']}: T={shape['num_steps']}, B={shape['batch_size']}, "
             f"d={shape['num_inputs']}, h={shape['num_hiddens']}",
             "",
+        ]
+        limit = shape.get("roofline")
+        if limit:
+            g, b = limit["matmul_gflops"], limit["bound_ms"]
+            lines += [
+                f"Roofline: matmuls run at {g['peak']:.0f} GFLOP/s (2048 × 2048), {g['projection']:.0f} "
+                f"(input projection) and {g['step']:.0f} (one step's recurrent product); a training step's "
+                f"products are {limit['flops']['train'] / 1e9:.1f} GFLOP, so it takes at least "
+                f"{b['shapes']:.1f} ms at those shapes' rates ({b['peak']:.1f} ms if all ran at the peak). "
+                "% of roofline = that bound / the step's median time.",
+                "",
+            ]
+        lines += [
             "| implementation | forward ms (median [q25, q75]) | × nn.LSTM | train step ms (median [q25, q75]) "
-            "| × nn.LSTM | peak train memory (MiB) | first call (s) |",
-            "|---|---|---|---|---|---|---|",
+            "| × nn.LSTM | % of roofline | peak train memory (MiB) | first call (s) |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for impl, r in res.items():
             f, t = r["forward_ms"], r["train_ms"]
             mem = f"{r['peak_train_mib']:.1f}" if "peak_train_mib" in r else "–"
+            share = f"{100 * r['train_roofline_share']:.0f} %" if "train_roofline_share" in r else "–"
             lines.append(
                 f"| {impl} | {f['median']:.1f} [{f['q25']:.1f}, {f['q75']:.1f}] | {r.get('forward_ratio', float('nan')):.2f} "
                 f"| {t['median']:.1f} [{t['q25']:.1f}, {t['q75']:.1f}] | {r.get('train_ratio', float('nan')):.2f} "
-                f"| {mem} | {r['first_call_s']:.2f} |"
+                f"| {share} | {mem} | {r['first_call_s']:.2f} |"
             )
         lines.append("")
     return "\n".join(lines)

@@ -291,8 +291,14 @@ def test_bench_script_tiny(tmp_path: Path) -> None:
     assert shape["results"]["nn.LSTM"]["train_ratio"] == pytest.approx(1.0)
     assert shape["fastest_companion"] in ("naive", "premultiplied", "bptt")
     assert shape["fastest_companion"] in shape["profile"]
+    limit = shape["roofline"]
+    assert set(limit["matmul_gflops"]) == {"peak", "projection", "step"}
+    assert limit["flops"] == lc.lstm_matmul_flops(4, 2, 3, 4)
+    assert 0 < limit["bound_ms"]["peak"] and 0 < limit["bound_ms"]["shapes"]
+    for r in shape["results"].values():
+        assert r["train_roofline_share"] == pytest.approx(limit["bound_ms"]["shapes"] / r["train_ms"]["median"])
     md = out.with_suffix(".md").read_text()
-    assert "| bptt |" in md and "T=4, B=2, d=3, h=4" in md
+    assert "| bptt |" in md and "T=4, B=2, d=3, h=4" in md and "% of roofline" in md and "Roofline:" in md
 
 
 def _bench_module():
@@ -319,3 +325,39 @@ def test_bench_script_rejects_bad_options(argv: list[str], message: str, capsys:
         bench.main(argv)
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the roofline
+
+
+def test_lstm_matmul_flops_match_what_the_products_do() -> None:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    T, B, d, h = 6, 3, 5, 4
+    f = lc.lstm_matmul_flops(T, B, d, h)
+    assert f["forward"] == f["input_projection"] + f["recurrence"] == 2 * T * B * 4 * h * (d + h)
+    torch.manual_seed(0)
+    model = lc.make_lstm("naive", nn.LSTM(d, h))
+    X = torch.randn(T, B, d)
+    with FlopCounterMode(display=False) as counter:
+        model(X)
+    assert counter.get_total_flops() == f["forward"]
+    with FlopCounterMode(display=False) as counter:
+        lc.train_step(model, X)
+    # the first step's previous state (zeros) needs no gradient: one step's product fewer
+    assert counter.get_total_flops() == f["train"] - f["recurrence"] // T
+
+
+def test_lstm_roofline_ms() -> None:
+    f = lc.lstm_matmul_flops(100, 32, 64, 256)
+    bound = lc.lstm_roofline_ms(100, 32, 64, 256, {"peak": 100.0, "projection": 100.0, "step": 100.0})
+    assert bound["peak"] == pytest.approx(f["train"] / 1e8) and bound["shapes"] == pytest.approx(bound["peak"])
+    slow_steps = lc.lstm_roofline_ms(100, 32, 64, 256, {"peak": 100.0, "projection": 100.0, "step": 10.0})
+    assert slow_steps["shapes"] > bound["shapes"] and slow_steps["peak"] == bound["peak"]
+    with pytest.raises(ValueError, match="step"):
+        lc.lstm_roofline_ms(100, 32, 64, 256, {"peak": 1.0, "projection": 1.0})
+    with pytest.raises(ValueError, match=r"rates\['peak'\] must be a positive"):
+        lc.lstm_roofline_ms(100, 32, 64, 256, {"peak": 0.0, "projection": 1.0, "step": 1.0})
+    with pytest.raises(ValueError, match="num_hiddens"):
+        lc.lstm_matmul_flops(1, 1, 1, 0)
+    assert lc.matmul_gflops(32, 32, 32, repeats=2) > 0

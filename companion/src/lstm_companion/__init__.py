@@ -112,6 +112,9 @@ from .measure.baselines import (
 )
 from .measure.benchmark import (
     find_speed_results,
+    lstm_matmul_flops,
+    lstm_roofline_ms,
+    matmul_gflops,
     op_counts,
     plot_speed_ladder,
     profile_step,
@@ -195,6 +198,13 @@ from .models.classifier import (
     attention_weights,
     predict_proba,
     sentiment_accuracy,
+)
+from .models.cpp_lstm import (
+    CPP_DTYPES,
+    NO_CPP_ENV,
+    CppLSTM,
+    cpp_lstm,
+    cpp_lstm_available,
 )
 from .models.fast_lstm import (
     BPTTLSTM,
