@@ -6,7 +6,7 @@ The C++ operators pass ``torch.library.opcheck``; ``CppLSTM`` equals
 the Python fused loop, still equal to ``nn.LSTM``; bad input raises clear
 errors.
 
-The C++ source is compiled once per test session (about a minute) into a
+The C++ source is compiled once per test session (seconds to a minute) into a
 session-wide temporary cache, and loaded into this process; every other test
 reuses it. Where no C++ compiler or ninja is found, the tests that need the
 build are skipped and the fallback tests still run.
@@ -250,8 +250,9 @@ def _assert_fallback_equals_nn_lstm() -> None:
 def test_no_cpp_env_falls_back_with_one_warning(fresh_state: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(lc.NO_CPP_ENV, "1")
     assert not cpp_lstm_available()
-    with pytest.warns(RuntimeWarning, match=rf"not used because {lc.NO_CPP_ENV} is set.*unset {lc.NO_CPP_ENV}"):
+    with pytest.warns(RuntimeWarning, match=rf"not used because {lc.NO_CPP_ENV} is set.*unset {lc.NO_CPP_ENV}") as rec:
         CppLSTM(5, 7)(torch.randn(2, 1, 5))
+    assert rec[0].filename == __file__  # the warning points at the caller, not into torch or the package
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the second call is silent
         _assert_fallback_equals_nn_lstm()

@@ -18,8 +18,8 @@ ordinary operator.
   pre-activations' gradients ``dZ`` of every step; then ``dX``, ``dW_x``,
   ``dW_h`` are one product each over all ``T B`` rows and ``db`` one sum.
 
-The C++ source is compiled on first use (about a minute, with the system's
-C++ compiler and ninja, by ``torch.utils.cpp_extension.load``) into the
+The C++ source is compiled on first use (seconds to a minute, with the
+system's C++ compiler and ninja, by ``torch.utils.cpp_extension.load``) into the
 companion's cache folder (:func:`~lstm_companion.cache_dir`, under
 ``cpp_extensions/``), in a folder named after a hash of the source, the torch
 version and the compiler flags: a change of any of them rebuilds, and every
@@ -241,6 +241,17 @@ def cpp_lstm_available() -> bool:
     return _STATE.loaded
 
 
+_INTERNAL_DIRS = (str(Path(__file__).resolve().parents[1]), str(Path(torch.__file__).resolve().parent))
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside this package and torch."""
+    frame, level = sys._getframe(1), 1  # the function that calls warnings.warn is its level 1
+    while frame.f_back is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(_INTERNAL_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _use_cpp() -> bool:
     """:func:`cpp_lstm_available`, warning once per reason when it is not."""
     if cpp_lstm_available():
@@ -253,7 +264,7 @@ def _use_cpp() -> bool:
             f"lstm_companion: the C++ LSTM is not used because {reason}; running the Python fused loop "
             f"(FusedLSTM's: the same results, slower) instead. To use it, {advice}.",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=_caller_stacklevel(),
         )
     return False
 
