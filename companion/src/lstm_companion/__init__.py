@@ -101,6 +101,14 @@ from .data.text import (
     split_corpus,
     tokenize,
 )
+from .data.words import (
+    EOS_TOKEN,
+    WordCorpus,
+    batchify,
+    build_word_vocab,
+    english_sentences,
+    load_word_corpus,
+)
 from .measure.baselines import (
     BaselineResult,
     bag_of_ngrams_baseline,
@@ -175,6 +183,9 @@ from .measure.metrics import (
     padded_accuracy,
     rmse,
     tagging_accuracy,
+)
+from .measure.ngram import (
+    KneserNeyLM,
 )
 from .models.attention import (
     AdditiveAttention,
@@ -280,6 +291,13 @@ from .models.variants import (
     VARIANTS,
     LSTMVariant,
 )
+from .models.word_lm import (
+    LockedDropout,
+    WeightDrop,
+    WordLM,
+    WordLMConfig,
+    embedding_dropout,
+)
 from .plots import (
     plot_accuracy_vs_distance,
     plot_attention,
@@ -369,6 +387,11 @@ from .training.supervised import (
     train_seq2seq,
     train_tagger,
     update_batches,
+)
+from .training.word_lm import (
+    WORD_LM_TRAIN,
+    train_word_lm,
+    word_lm_settings,
 )
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in {"PackageNotFoundError", "version"})

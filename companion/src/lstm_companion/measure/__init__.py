@@ -13,4 +13,6 @@
   track (chapter 9)
 - :mod:`~lstm_companion.measure.benchmark` – timing and profiling the LSTM
   implementations (chapter 10)
+- :mod:`~lstm_companion.measure.ngram` – the interpolated Kneser-Ney n-gram
+  baseline of the word-level language model (chapter 11)
 """

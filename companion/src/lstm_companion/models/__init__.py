@@ -27,4 +27,7 @@ training loop.
   last-state prediction, padded sequences, tagging (chapters 2, 4, 5, 6 and 8)
 - :mod:`~lstm_companion.models.classifier` – the sentence classifier
   (chapters 6 and 7)
+- :mod:`~lstm_companion.models.word_lm` – the regularised word-level LSTM
+  language model: locked, embedding and weight dropout, tied weights
+  (chapters 11 and 12)
 """

@@ -12,4 +12,6 @@
 - :mod:`~lstm_companion.training.checkpoint` – save and load weights, and
   :func:`~lstm_companion.load_or_train`, the cache keyed by settings and code
   (chapters 1 and 3-9)
+- :mod:`~lstm_companion.training.word_lm` – the word-level language model's
+  settings and seeded training on ``train_lm`` (chapters 11 and 12)
 """
