@@ -19,6 +19,4 @@
   word-level language-model corpus, ``batchify`` (chapters 11 and 12)
 
 Data modules import no model.
-
-Data modules import no model.
 """
