@@ -358,6 +358,23 @@ from .training.checkpoint import (
     load_or_train,
     save_model,
 )
+from .training.distributed import (
+    DistContext,
+    ShardedStreamSampler,
+    TrainingState,
+    capture_rng_state,
+    cleanup_distributed,
+    evaluate_stream_perplexity,
+    init_distributed,
+    lm_train_step,
+    load_training_state,
+    max_abs_difference,
+    restore_rng_state,
+    save_training_state,
+    shard_stream,
+    state_dict_sha256,
+    unwrap_model,
+)
 from .training.lm import (
     TrainConfig,
     epochs_before_drop,

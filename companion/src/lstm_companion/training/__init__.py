@@ -14,4 +14,7 @@
   (chapters 1 and 3-9)
 - :mod:`~lstm_companion.training.word_lm` – the word-level language model's
   settings and seeded training on ``train_lm`` (chapters 11 and 12)
+- :mod:`~lstm_companion.training.distributed` – several processes: the
+  rank-sharded stream sampler, process-group setup, the DDP train step,
+  crash-safe training states (chapter 12)
 """

@@ -1,0 +1,350 @@
+"""Chapter 12: sharded sampling, the DDP step, crash-safe training states (lstm_companion.training.distributed).
+
+The in-process tests use a tiny language model defined here; the end-to-end
+tests run ``scripts/train_ddp.py`` on chapter 11's word corpus: 2 processes
+under ``torchrun`` against 1 process with twice the batch (the same weights,
+within float32 rounding), and a run killed with SIGKILL and resumed from its
+checkpoint against an uninterrupted one (bit-identical weights).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+import lstm_companion as lc
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "train_ddp.py"
+
+
+class TinyLM(nn.Module):
+    """Embedding, one LSTM layer, linear decoder: ``forward(tokens (B, T), state) -> (logits, state)``."""
+
+    def __init__(self, vocab: int = 11, hidden: int = 6) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, hidden)
+        self.rnn = nn.LSTM(hidden, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, x: torch.Tensor, state=None):  # type: ignore[no-untyped-def]
+        y, state = self.rnn(self.embed(x), state)
+        return self.out(y), state
+
+
+# --------------------------------------------------------------------------- sampler
+
+
+def test_shards_are_disjoint_and_stack_to_the_big_batch() -> None:
+    stream = torch.arange(103)  # token = its position in the stream
+    shards = [lc.shard_stream(stream, 3, rank=r, world_size=2) for r in range(2)]
+    big = lc.shard_stream(stream, 6)
+    assert torch.equal(torch.cat(shards), big)
+    seen = [set(s.flatten().tolist()) for s in shards]
+    assert not seen[0] & seen[1]
+    assert len(seen[0]) == len(seen[1]) == 3 * (103 // 6)
+    # each rank's rows are one contiguous stretch of text
+    for s in shards:
+        flat = s.flatten()
+        assert torch.equal(flat, torch.arange(int(flat[0]), int(flat[0]) + flat.numel()))
+
+
+def test_sampler_windows_cover_every_pair_once_per_pass() -> None:
+    stream = torch.arange(200)
+    sampler = lc.ShardedStreamSampler(stream, 4, 7, rank=1, world_size=2)
+    pairs: list[tuple[int, int]] = []
+    flags = []
+    for _ in range(len(sampler)):
+        x, y, new_pass = sampler.next_batch()
+        assert torch.equal(y, x + 1)
+        pairs += list(zip(x.flatten().tolist(), y.flatten().tolist(), strict=True))
+        flags.append(new_pass)
+    rows = sampler.data
+    assert len(pairs) == len(set(pairs)) == rows.shape[0] * (rows.shape[1] - 1)
+    assert flags == [True] + [False] * (len(sampler) - 1)
+    x, _, new_pass = sampler.next_batch()  # the next pass starts over
+    assert new_pass and sampler.epoch == 1 and torch.equal(x, rows[:, :7])
+
+
+def test_sampler_state_resumes_at_the_same_window() -> None:
+    stream = torch.arange(300)
+    a = lc.ShardedStreamSampler(stream, 2, 5, rank=0, world_size=3)
+    for _ in range(4):
+        a.next_batch()
+    b = lc.ShardedStreamSampler(stream, 2, 5, rank=0, world_size=3)
+    b.load_state_dict(a.state_dict())
+    for _ in range(len(a) + 2):  # across the end of the pass
+        xa, ya, fa = a.next_batch()
+        xb, yb, fb = b.next_batch()
+        assert torch.equal(xa, xb) and torch.equal(ya, yb) and fa == fb
+    other = lc.ShardedStreamSampler(stream, 2, 5, rank=1, world_size=3)
+    with pytest.raises(ValueError, match="rank=0"):
+        other.load_state_dict(a.state_dict())
+
+
+def test_sampler_bad_input() -> None:
+    stream = torch.arange(50)
+    with pytest.raises(ValueError, match="rank"):
+        lc.shard_stream(stream, 2, rank=2, world_size=2)
+    with pytest.raises(ValueError, match="too short"):
+        lc.shard_stream(stream, 30, world_size=2)
+    with pytest.raises(ValueError, match="stream"):
+        lc.shard_stream(stream.view(5, 10), 2)
+    with pytest.raises(ValueError, match="bptt"):
+        lc.ShardedStreamSampler(stream, 2, 0)
+    with pytest.raises(ValueError, match="missing"):
+        lc.ShardedStreamSampler(stream, 2, 3).load_state_dict({"position": 0})
+
+
+# --------------------------------------------------------------------------- the step
+
+
+def test_averaged_half_batch_gradients_equal_the_full_batch_gradient() -> None:
+    """What DDP's all-reduce relies on: the mean of two half-batch losses' gradients is the full batch's."""
+    torch.manual_seed(0)
+    model = TinyLM()
+    x = torch.randint(0, 11, (4, 5))
+    y = torch.randint(0, 11, (4, 5))
+
+    def grads(xb: torch.Tensor, yb: torch.Tensor) -> list[torch.Tensor]:
+        model.zero_grad()
+        logits, _ = model(xb)
+        F.cross_entropy(logits.reshape(-1, 11), yb.reshape(-1)).backward()
+        return [p.grad.clone() for p in model.parameters()]  # type: ignore[union-attr]
+
+    full = grads(x, y)
+    halves = [grads(x[:2], y[:2]), grads(x[2:], y[2:])]
+    for g, a, b in zip(full, *halves, strict=True):
+        torch.testing.assert_close(g, (a + b) / 2, rtol=1e-5, atol=1e-7)
+
+
+def test_lm_train_step_lowers_the_loss_and_detaches_the_state() -> None:
+    torch.manual_seed(0)
+    model = TinyLM()
+    opt = torch.optim.Adam(model.parameters(), lr=0.03)
+    sampler = lc.ShardedStreamSampler(torch.arange(400) % 11, 4, 8)
+    state, losses = None, []
+    for _ in range(40):
+        x, y, new_pass = sampler.next_batch()
+        loss, state = lc.lm_train_step(model, opt, x, y, None if new_pass else state, clip=1.0)
+        losses.append(loss)
+    assert all(not s.requires_grad for s in state)
+    # a periodic stream is easy to learn: measured 2.34 -> 0.44 (mean of the first and last five losses)
+    assert sum(losses[-5:]) / 5 < 0.5 * sum(losses[:5]) / 5
+    ppl = lc.evaluate_stream_perplexity(model, torch.arange(400) % 11, batch_size=4, bptt=8)
+    assert 1.0 <= ppl < 2.5  # measured 1.42; a uniform guess has 11
+
+
+def test_lm_train_step_bad_input() -> None:
+    model = TinyLM()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.zeros(2, 3, dtype=torch.long)
+    with pytest.raises(ValueError, match="x and y"):
+        lc.lm_train_step(model, opt, x, torch.zeros(2, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="clip"):
+        lc.lm_train_step(model, opt, x, x, clip=-1.0)
+    with pytest.raises(TypeError, match="optimizer"):
+        lc.lm_train_step(model, "sgd", x, x)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="autocast_dtype"):
+        lc.lm_train_step(model, opt, x, x, autocast_dtype=torch.float64)
+
+
+def test_bf16_autocast_step_runs_and_keeps_float32_weights() -> None:
+    torch.manual_seed(0)
+    model = TinyLM()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.randint(0, 11, (2, 4))
+    loss, _ = lc.lm_train_step(model, opt, x, x, autocast_dtype=torch.bfloat16)
+    assert 0 < loss < 2 * np.log(11)
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+
+
+# --------------------------------------------------------------------------- training states
+
+
+def test_rng_state_round_trip() -> None:
+    saved = lc.capture_rng_state()
+    first = (torch.rand(3), np.random.rand(3), [random.random() for _ in range(3)])
+    lc.restore_rng_state(saved)
+    again = (torch.rand(3), np.random.rand(3), [random.random() for _ in range(3)])
+    assert torch.equal(first[0], again[0])
+    assert np.array_equal(first[1], again[1])
+    assert first[2] == again[2]
+
+
+def _setup(seed: int = 0):  # type: ignore[no-untyped-def]
+    torch.manual_seed(seed)
+    model = TinyLM()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=20)
+    sampler = lc.ShardedStreamSampler(torch.arange(500) % 11, 3, 6)
+    return model, opt, sched, sampler
+
+
+def _run(model, opt, sched, sampler, state, steps: int):  # type: ignore[no-untyped-def]
+    for _ in range(steps):
+        x, y, new_pass = sampler.next_batch()
+        # dropout-like randomness: the step depends on torch's generator
+        x = torch.where(torch.rand(x.shape) < 0.1, torch.zeros_like(x), x)
+        _, state = lc.lm_train_step(model, opt, x, y, None if new_pass else state, scheduler=sched)
+    return state
+
+
+def test_saved_state_resumes_bit_identically(tmp_path: Path) -> None:
+    ref = _setup()
+    _run(*ref, None, 12)
+
+    model, opt, sched, sampler = _setup()
+    state = _run(model, opt, sched, sampler, None, 5)
+    path = lc.save_training_state(
+        tmp_path / "run.pt", model=model, optimizer=opt, scheduler=sched, sampler=sampler, hidden=state, step=5
+    )
+    assert not [p for p in tmp_path.iterdir() if p.name != "run.pt"]  # no temporary file left
+    torch.rand(100)  # disturb the generator; the load must put it back
+    fresh = _setup(seed=1)  # other initial weights: the load must replace them
+    st = lc.load_training_state(path, model=fresh[0], optimizer=fresh[1], scheduler=fresh[2], sampler=fresh[3])
+    assert st.step == 5
+    _run(*fresh, st.hidden, 7)
+    assert lc.state_dict_sha256(fresh[0].state_dict()) == lc.state_dict_sha256(ref[0].state_dict())
+    assert lc.max_abs_difference(fresh[0].state_dict(), ref[0].state_dict()) == 0.0
+    # without the hidden state the continuation differs: the carried state matters
+    again = _setup(seed=1)
+    lc.load_training_state(path, model=again[0], optimizer=again[1], scheduler=again[2], sampler=again[3])
+    _run(*again, None, 7)
+    assert lc.max_abs_difference(again[0].state_dict(), ref[0].state_dict()) > 0
+
+
+def test_training_state_loads_with_weights_only(tmp_path: Path) -> None:
+    model, opt, sched, sampler = _setup()
+    _run(model, opt, sched, sampler, None, 2)
+    path = lc.save_training_state(tmp_path / "s.pt", model=model, optimizer=opt, scheduler=sched, step=2)
+    payload = torch.load(path, weights_only=True)
+    assert payload["step"] == 2 and payload["world_size"] == 1 and len(payload["ranks"]) == 1
+
+
+def test_bad_training_state_files_are_named(tmp_path: Path) -> None:
+    model, opt, sched, sampler = _setup()
+    with pytest.raises(FileNotFoundError, match="nothing.pt"):
+        lc.load_training_state(tmp_path / "nothing.pt", model=model)
+    good = lc.save_training_state(tmp_path / "good.pt", model=model, optimizer=opt, step=0)
+    torn = tmp_path / "torn.pt"
+    torn.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(ValueError, match="torn.pt is damaged"):
+        lc.load_training_state(torn, model=model)
+    foreign = tmp_path / "weights.pt"
+    torch.save(model.state_dict(), foreign)
+    with pytest.raises(ValueError, match="weights.pt is not a training state"):
+        lc.load_training_state(foreign, model=model)
+    with pytest.raises(ValueError, match="does not fit"):
+        lc.load_training_state(good, model=TinyLM(hidden=7))
+    with pytest.raises(ValueError, match="no sampler state"):
+        lc.load_training_state(good, model=model, sampler=sampler)
+    with pytest.raises(ValueError, match="step"):
+        lc.save_training_state(tmp_path / "x.pt", model=model, optimizer=opt, step=-1)
+
+
+def test_init_distributed_without_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    ctx = lc.init_distributed(device="cpu")
+    assert (ctx.rank, ctx.world_size, ctx.backend, ctx.is_main) == (0, 1, None, True)
+    monkeypatch.setenv("WORLD_SIZE", "two")
+    with pytest.raises(ValueError, match="WORLD_SIZE"):
+        lc.init_distributed(device="cpu")
+
+
+# --------------------------------------------------------------------------- the script, end to end
+
+SMALL = [
+    "--max-vocab",
+    "2000",
+    "--batch-size",
+    "4",
+    "--bptt",
+    "10",
+    "--embed-size",
+    "16",
+    "--hidden-size",
+    "16",
+    "--threads",
+    "1",
+]
+
+
+def _script(args: list[str], shared_data: Path, procs: int = 0, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the script with plain python (``procs=0``) or under torchrun with ``procs`` processes."""
+    env = {**os.environ, "LSTM_COMPANION_DATA": str(shared_data), "OMP_NUM_THREADS": "1"}
+    launch = [sys.executable]
+    if procs:
+        launch += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={procs}"]
+    proc = subprocess.run([*launch, str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"train_ddp.py failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def _leaves(state: object) -> list[torch.Tensor]:
+    """The tensors of a nested tuple/list state, in order."""
+    if isinstance(state, torch.Tensor):
+        return [state]
+    return [t for s in state for t in _leaves(s)]  # type: ignore[attr-defined]
+
+
+def test_two_processes_take_the_step_of_one_with_twice_the_batch(shared_data: Path, tmp_path: Path) -> None:
+    common = [*SMALL, "--steps", "2", "--momentum", "0", "--max-tokens", "4000"]
+    one = ["--batch-size", "8", "--checkpoint", str(tmp_path / "one.pt"), "--out", str(tmp_path / "one.json")]
+    two = ["--batch-size", "4", "--checkpoint", str(tmp_path / "two.pt"), "--out", str(tmp_path / "two.json")]
+    _script([*common, *one], shared_data)
+    _script([*common, *two], shared_data, procs=2)
+    a = torch.load(tmp_path / "one.pt", weights_only=True)
+    b = torch.load(tmp_path / "two.pt", weights_only=True)
+    assert (a["world_size"], b["world_size"]) == (1, 2)
+    # the weights after two steps (the second from the carried state): float32 rounding apart
+    diff = lc.max_abs_difference(a["model"], b["model"])
+    assert diff < 1e-5
+    # every rank carried the hidden state of its own rows
+    whole = _leaves(a["ranks"][0]["hidden"])
+    parts = [_leaves(r["hidden"]) for r in b["ranks"]]
+    assert whole and all(len(p) == len(whole) for p in parts)
+    for i, t_a in enumerate(whole):  # (..., batch, hidden): the ranks' rows stacked are the whole batch
+        torch.testing.assert_close(t_a, torch.cat([p[i] for p in parts], dim=-2), rtol=0, atol=1e-5)
+    # the reported loss is the mean over both ranks' tokens
+    la = json.loads((tmp_path / "one.json").read_text())["losses"]
+    lb = json.loads((tmp_path / "two.json").read_text())["losses"]
+    np.testing.assert_allclose(la, lb, rtol=1e-6)
+
+
+def _kill_and_resume(shared_data: Path, tmp_path: Path, procs: int) -> None:
+    args = [*SMALL, "--steps", "12", "--dropout", "0.3", "--max-tokens", "4000", "--checkpoint-every", "4"]
+    full = ["--checkpoint", str(tmp_path / "full.pt"), "--out", str(tmp_path / "full.json")]
+    _script([*args, *full], shared_data, procs=procs)
+    crash = ["--checkpoint", str(tmp_path / "crash.pt"), "--out", str(tmp_path / "crash.json")]
+    killed = _script([*args, *crash, "--kill-at-step", "7"], shared_data, procs=procs, check=False)
+    assert killed.returncode in (-signal.SIGKILL, 1), killed.stderr  # torchrun reports a failed worker as 1
+    assert not (tmp_path / "crash.json").exists()  # it never finished
+    assert torch.load(tmp_path / "crash.pt", weights_only=True)["step"] == 4  # the last checkpoint before the kill
+    _script([*args, *crash, "--resume"], shared_data, procs=procs)
+    a = json.loads((tmp_path / "full.json").read_text())
+    b = json.loads((tmp_path / "crash.json").read_text())
+    assert b["resumed_from_step"] == 4 and b["final_step"] == 12
+    assert a["weights_sha256"] == b["weights_sha256"]
+    assert a["losses"][4:] == b["losses"]  # steps 5-12 repeated exactly, losses included
+
+
+def test_killed_run_resumes_bit_identically(shared_data: Path, tmp_path: Path) -> None:
+    _kill_and_resume(shared_data, tmp_path, procs=0)
+
+
+@pytest.mark.slow
+def test_killed_two_process_run_resumes_bit_identically(shared_data: Path, tmp_path: Path) -> None:
+    _kill_and_resume(shared_data, tmp_path, procs=2)
