@@ -406,6 +406,8 @@ from .training.supervised import (
     update_batches,
 )
 from .training.word_lm import (
+    WORD_LM_CORPUS,
+    WORD_LM_REGULARISERS,
     WORD_LM_TRAIN,
     train_word_lm,
     word_lm_settings,

@@ -95,9 +95,9 @@ def embedding_dropout(
         raise TypeError(f"embedding must be an nn.Embedding, got {type(embedding).__name__}")
     p = check_probability("p", p)
     check_tensor("tokens", tokens, floating=False)
-    if not training or p == 0:
-        return embedding(tokens)
     weight = embedding.weight
+    if not training or p == 0:
+        return F.embedding(tokens, weight, embedding.padding_idx, embedding.max_norm)
     mask = weight.new_empty(weight.shape[0], 1).bernoulli_(1 - p) / (1 - p)  # (vocab_size, 1)
     return F.embedding(tokens, weight * mask, embedding.padding_idx, embedding.max_norm)
 

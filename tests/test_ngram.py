@@ -1,0 +1,94 @@
+"""Interpolated Kneser-Ney (chapter 11): a hand-worked example, normalisation, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+import lstm_companion as lc
+
+# The stream 0 1 0 1 2 1 (vocabulary of 3), bigrams, discount D = 1/2, worked by hand:
+#   bigram counts: (0,1) 2, (1,0) 1, (1,2) 1, (2,1) 1
+#   continuation counts N1+(. w): w=0 {1} -> 1, w=1 {0, 2} -> 2, w=2 {1} -> 1; total 4, 3 types
+#   P1(w) = max(N1+(. w) - D, 0) / 4 + D * 3 / 4 / 3:  P1(0) = 1/4, P1(1) = 1/2, P1(2) = 1/4
+#   P(1 | 0) = (2 - D) / 2 + D * 1 / 2 * P1(1) = 3/4 + 1/8 = 7/8;  P(0 | 0) = D / 2 * P1(0) = 1/16
+#   P(0 | 1) = (1 - D) / 2 + D * 2 / 2 * P1(0) = 1/4 + 1/8 = 3/8;  P(1 | 1) = D * P1(1) = 1/4
+#   P(1 | 2) = (1 - D) / 1 + D * 1 / 1 * P1(1) = 1/2 + 1/4 = 3/4
+HAND = [0, 1, 0, 1, 2, 1]
+
+
+@pytest.fixture
+def bigram() -> lc.KneserNeyLM:
+    return lc.KneserNeyLM(order=2, discount=0.5).fit(torch.tensor(HAND), 3)
+
+
+@pytest.mark.parametrize(
+    ("word", "context", "expected"),
+    [
+        (0, (), 1 / 4),
+        (1, (), 1 / 2),
+        (2, (), 1 / 4),
+        (1, (0,), 7 / 8),
+        (0, (0,), 1 / 16),
+        (2, (0,), 1 / 16),
+        (0, (1,), 3 / 8),
+        (2, (1,), 3 / 8),
+        (1, (1,), 1 / 4),
+        (1, (2,), 3 / 4),
+        (0, (2,), 1 / 8),
+    ],
+)
+def test_hand_worked_probabilities(bigram, word, context, expected):
+    assert bigram.prob(word, context) == pytest.approx(expected, abs=1e-12)
+
+
+def test_hand_worked_perplexity(bigram):
+    # the stream 0 1 2: P(1 | 0) P(2 | 1) = 7/8 * 3/8, over two predicted tokens
+    assert bigram.perplexity([0, 1, 2]) == pytest.approx((7 / 8 * 3 / 8) ** -0.5, abs=1e-12)
+
+
+def test_only_the_last_order_minus_one_tokens_matter(bigram):
+    assert bigram.prob(1, (2, 1, 0)) == bigram.prob(1, (0,))
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+def test_every_context_sums_to_one(order):
+    gen = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, 7, (300,), generator=gen)
+    ids[ids == 6] = 5  # id 6 never occurs: it still gets probability
+    lm = lc.KneserNeyLM(order=order, discount=0.75).fit(ids, 7)
+    contexts = [(), (3,), (1, 2), (6, 6, 6), tuple(ids[10:13].tolist())]
+    for ctx in contexts:
+        probs = [lm.prob(w, ctx) for w in range(7)]
+        assert min(probs) > 0
+        assert math.fsum(probs) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_trigram_beats_unigram_on_repetitive_text():
+    pattern = [0, 1, 2, 3, 1, 0, 2]
+    ids = torch.tensor(pattern * 40)
+    tri = lc.KneserNeyLM(order=3).fit(ids, 4).perplexity(torch.tensor(pattern * 3))
+    uni = lc.KneserNeyLM(order=1).fit(ids, 4).perplexity(torch.tensor(pattern * 3))
+    assert tri < 1.5 < uni
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="order"):
+        lc.KneserNeyLM(order=0)
+    with pytest.raises(ValueError, match="discount"):
+        lc.KneserNeyLM(discount=1.0)
+    with pytest.raises(ValueError, match="discount"):
+        lc.KneserNeyLM(discount=0.0)
+    with pytest.raises(RuntimeError, match="fit"):
+        lc.KneserNeyLM().perplexity([0, 1])
+    with pytest.raises(ValueError, match=r"ids must hold token ids in \[0, 3\)"):
+        lc.KneserNeyLM().fit([0, 1, 3], 3)
+    with pytest.raises(TypeError, match="ids"):
+        lc.KneserNeyLM().fit(torch.tensor([0.0, 1.0]), 3)
+    lm = lc.KneserNeyLM(order=2).fit(HAND, 3)
+    with pytest.raises(ValueError, match="word"):
+        lm.prob(3, (0,))
+    with pytest.raises(ValueError, match="at least 2"):
+        lm.perplexity([1])
