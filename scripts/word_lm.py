@@ -161,14 +161,23 @@ def write(table: dict[str, Any], out: Path) -> None:
         tmp.replace(path)
 
 
+def _without_seconds(value: Any) -> Any:
+    return {k: v for k, v in value.items() if k != "seconds"} if isinstance(value, dict) else value
+
+
 def merge(paths: list[Path], out: Path) -> dict[str, Any]:
     parts = [json.loads(p.read_text()) for p in paths]
     table = parts[0]
-    for part in parts[1:]:
-        for key in ("seeds", "corpus", "train", "configs", "companion_code_hash", "baselines"):
-            if key != "baselines" and part[key] != table[key]:
-                raise ValueError(f"{key} differs between the partial files; rerun them with the same code")
+    table["parts"] = []
+    for part in parts:
+        for key in ("seeds", "corpus", "train", "configs", "baselines"):
+            if _without_seconds(part[key]) != _without_seconds(table[key]):
+                raise ValueError(f"{key} differs between the partial files; rerun them with the same settings")
         table["results"].update(part["results"])
+        # the code may differ between parts (edits that change no number); each part says which it ran
+        table["parts"].append(
+            {k: part[k] for k in ("created", "companion_code_hash", "machine")} | {"configs": list(part["results"])}
+        )
     table["results"] = {k: table["results"][k] for k in lc.WORD_LM_REGULARISERS if k in table["results"]}
     write(table, out)
     return table

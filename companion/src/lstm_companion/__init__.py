@@ -409,6 +409,7 @@ from .training.word_lm import (
     WORD_LM_CORPUS,
     WORD_LM_REGULARISERS,
     WORD_LM_TRAIN,
+    cached_word_lm,
     train_word_lm,
     word_lm_settings,
 )

@@ -17,7 +17,10 @@ reproducible from one seed:
 - :func:`train_word_lm`: seed, build the model from a
   :class:`~lstm_companion.WordLMConfig`, train, return model and history;
 - :func:`word_lm_settings`: everything that defines a run, for
-  :func:`~lstm_companion.load_or_train` and the results file.
+  :func:`~lstm_companion.load_or_train` and the results file;
+- :func:`cached_word_lm`: :func:`train_word_lm` through
+  :func:`~lstm_companion.load_or_train`, so the book build after the test run
+  loads the weights instead of training again.
 
 The seed fixes the initial weights (``torch.manual_seed`` before the model is
 built), the dropout masks (the same global generator, drawn in order) and the
@@ -35,10 +38,19 @@ import torch
 from .._checks import check_seed
 from ..data.words import WordCorpus
 from ..models.word_lm import WordLM, WordLMConfig
+from ..runtime import get_device
+from .checkpoint import load_or_train
 from .lm import TrainConfig, train_lm
 from .loop import History
 
-__all__ = ["WORD_LM_CORPUS", "WORD_LM_TRAIN", "WORD_LM_REGULARISERS", "train_word_lm", "word_lm_settings"]
+__all__ = [
+    "WORD_LM_CORPUS",
+    "WORD_LM_TRAIN",
+    "WORD_LM_REGULARISERS",
+    "train_word_lm",
+    "word_lm_settings",
+    "cached_word_lm",
+]
 
 
 #: Chapter 11's corpus: ``lc.load_word_corpus(**WORD_LM_CORPUS)``, a slice of 8,000 distinct sentences and a
@@ -97,3 +109,33 @@ def train_word_lm(
         model, corpus.train, corpus.val, replace(train_config, seed=seed), device=device, progress=progress
     )
     return model, history
+
+
+def cached_word_lm(
+    name: str,
+    corpus: WordCorpus,
+    model_config: WordLMConfig,
+    train_config: TrainConfig = WORD_LM_TRAIN,
+    *,
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+) -> tuple[WordLM, History, bool]:
+    """:func:`train_word_lm`, cached by :func:`~lstm_companion.load_or_train` under ``name`` (chapter 11).
+
+    The cache key holds :func:`word_lm_settings` (corpus, model, training,
+    seed), the package's code, torch and the device type. Returns ``(model,
+    history, loaded)``; ``loaded`` says whether the weights came from the
+    cache.
+    """
+    dev = get_device(device)
+    model = model_config.build(corpus.vocab_size).to(dev)
+
+    def train() -> History:
+        trained, history = train_word_lm(corpus, model_config, train_config, seed=seed, device=dev, progress=progress)
+        model.load_state_dict(trained.state_dict())
+        return history
+
+    settings = word_lm_settings(corpus, model_config, train_config, seed)
+    history, loaded = load_or_train(name, model, settings, train, device=dev)
+    return model, history, loaded
