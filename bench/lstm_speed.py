@@ -33,7 +33,7 @@ Examples::
     python bench/lstm_speed.py --device cuda --out results/lstm_speed_cuda.json
     python bench/lstm_speed.py --shape tiny=5,2,3,4 --repeats 2 --warmup 1 --impls naive,bptt
 
-The full CPU run (the defaults) should take about 4 minutes on 2 quiet cores,
+The full CPU run (the defaults) should take about 5 minutes on 2 quiet cores,
 most of it in the large shape and in ``torch.compile``'s compilation (once
 per shape). Each implementation's first training step is run and timed
 separately ("first call", compilation included) before the rounds.
@@ -99,6 +99,8 @@ def describe_machine(device: torch.device) -> dict[str, Any]:
         usable = os.cpu_count()
     info: dict[str, Any] = {
         "device": device.type,
+        # whether the "cpp" rung ran its C++ operators (False: its Python fallback, and a warning said why)
+        "cpp_lstm": lc.cpp_lstm_available() if device.type == "cpu" else False,
         "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
         "usable_cores": usable,
@@ -281,6 +283,9 @@ def markdown_table(report: dict[str, Any]) -> str:
         f"written {report['created']}.",
         "",
     ]
+    if "cpp" in report["settings"]["impls"]:
+        ran = "its C++ operators" if m.get("cpp_lstm") else "its Python fallback (the C++ build was not available)"
+        lines += [f"The cpp rung ran {ran}.", ""]
     if report.get("note"):
         lines += [f"Note: {report['note']}", ""]
     for shape in report["shapes"]:
@@ -394,9 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown_table(report)
     print(table)
     if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=1) + "\n")
-        args.out.with_suffix(".md").write_text(table + "\n")
+        text = json.dumps(report, indent=1) + "\n"
+        json.loads(text)  # verify before it replaces anything
+        # temporary files renamed into place: an interrupted run never leaves half a table
+        lc.atomic_write(args.out, lambda tmp: tmp.write_text(text))
+        lc.atomic_write(args.out.with_suffix(".md"), lambda tmp: tmp.write_text(table + "\n"))
         print(f"wrote {args.out} and {args.out.with_suffix('.md')}", file=sys.stderr)
     return 0
 

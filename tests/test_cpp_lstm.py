@@ -229,6 +229,33 @@ def test_source_ships_as_package_data() -> None:
     assert "TORCH_LIBRARY(lstm_companion" in cpp_module._source_text()
 
 
+def test_source_fits_the_page_and_its_functions_can_be_read() -> None:
+    """Chapter 10 prints the operators' functions: every line fits 80 columns, each function is found whole."""
+    source = lc.cpp_lstm_source()
+    assert source == cpp_module._source_text()
+    too_long = [n for n, line in enumerate(source.splitlines(), 1) if len(line) > 80]
+    assert not too_long, f"lines over 80 characters (run clang-format): {too_long}"
+    for name in ("forward_rows", "backward_rows", "lstm_forward", "lstm_backward"):
+        text = lc.cpp_lstm_source(name)
+        lines = text.splitlines()
+        assert lines[0].startswith("//") and lines[-1] == "}", name  # its comment ... its closing brace
+        assert f"{name}(" in text and text.count("{") == text.count("}"), name
+        assert text in source
+    # the definition, not a mention in the file's header comment
+    assert "dW_h = at::mm(" in lc.cpp_lstm_source("lstm_backward")
+    assert "TORCH_LIBRARY" not in lc.cpp_lstm_source("lstm_backward")
+    for bad in ("no_such_function", "lstm forward", 3, None.__class__):
+        with pytest.raises(ValueError, match="function must name a function defined in lstm_cpu.cpp"):
+            lc.cpp_lstm_source(bad)  # type: ignore[arg-type]
+
+
+def test_cpp_is_a_rung_of_the_ladder() -> None:
+    assert lc.LADDER[-2:] == ("cpp", "nn.LSTM")
+    torch.manual_seed(0)
+    ref = torch.nn.LSTM(3, 4)
+    assert isinstance(lc.make_lstm("cpp", ref), CppLSTM)
+
+
 # ---------------------------------------------------------------- the fallback
 
 

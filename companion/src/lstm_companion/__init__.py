@@ -216,6 +216,7 @@ from .models.cpp_lstm import (
     CppLSTM,
     cpp_lstm,
     cpp_lstm_available,
+    cpp_lstm_source,
 )
 from .models.fast_lstm import (
     BPTTLSTM,
@@ -366,9 +367,11 @@ from .training.distributed import (
     cleanup_distributed,
     evaluate_stream_perplexity,
     init_distributed,
+    launch_command,
     lm_train_step,
     load_training_state,
     max_abs_difference,
+    onednn_bf16_supported,
     restore_rng_state,
     save_training_state,
     shard_stream,

@@ -44,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import sys
 import warnings
@@ -62,6 +63,7 @@ __all__ = [
     "NO_CPP_ENV",
     "CPP_DTYPES",
     "cpp_lstm_available",
+    "cpp_lstm_source",
     "cpp_lstm",
     "CppLSTM",
 ]
@@ -108,6 +110,44 @@ _REGISTERED = False  # the fake implementations and the autograd formula, regist
 
 def _source_text() -> str:
     return resources.files(__package__).joinpath(_SOURCE[0]).joinpath(_SOURCE[1]).read_text(encoding="utf-8")
+
+
+def cpp_lstm_source(function: str | None = None) -> str:
+    """The C++ source of the operators (chapter 10): the whole file, or one function with its comments.
+
+    ``function`` names a function defined at the top level of
+    ``models/csrc/lstm_cpu.cpp``: ``"forward_rows"`` and ``"backward_rows"``
+    (one step's pointwise work, forward and backward) or ``"lstm_forward"``
+    and ``"lstm_backward"`` (the operators: the products and the loop over
+    time); the text returned runs from the comment above its definition to
+    its closing brace.
+    """
+    source = _source_text()
+    if function is None:
+        return source
+    if not isinstance(function, str) or not function.isidentifier():  # a name, not a pattern
+        raise ValueError(
+            f"function must name a function defined in {_SOURCE[1]} (for example 'forward_rows'), got {function!r}"
+        )
+    lines = source.splitlines()
+    pattern = re.compile(rf"^\S.*\b{re.escape(function)}\(")
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if pattern.match(line) and not line.startswith("//") and not line.rstrip().endswith(";")
+        ),
+        None,
+    )
+    if start is None:
+        raise ValueError(
+            f"function must name a function defined in {_SOURCE[1]} (for example 'forward_rows', "
+            f"'backward_rows', 'lstm_forward', 'lstm_backward'), got {function!r}"
+        )
+    end = next(i for i in range(start, len(lines)) if lines[i] == "}")
+    while start > 0 and (lines[start - 1].startswith("//") or lines[start - 1].startswith("template")):
+        start -= 1  # the comment above it, and its template line
+    return "\n".join(lines[start : end + 1]) + "\n"
 
 
 def _build_name(source: str) -> str:

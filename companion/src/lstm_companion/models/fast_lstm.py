@@ -1,4 +1,4 @@
-"""Making an LSTM fast: the same layer written five ways (chapter 10).
+"""Making an LSTM fast: the same layer written six ways in Python (chapter 10); the seventh, C++, is in ``cpp_lstm``.
 
 Every class here is a single-layer, unidirectional LSTM with the interface of
 ``nn.LSTM``: ``forward(X, state=None)`` takes time-major ``X`` of shape
@@ -30,7 +30,10 @@ eight small products per step):
   pass (:class:`LSTMFunction`), backpropagation through time spelled out;
 - :class:`ScriptedLSTM`: the premultiplied loop compiled by ``torch.jit.script``;
 - :class:`CompiledLSTM`: the premultiplied loop with its pointwise part (the
-  gates and the state update) compiled by ``torch.compile``.
+  gates and the state update) compiled by ``torch.compile``;
+- ``"cpp"`` in :data:`IMPLEMENTATIONS`: :class:`~lstm_companion.CppLSTM`
+  (module :mod:`lstm_companion.models.cpp_lstm`), the premultiplied loop and
+  the hand-written backward pass in C++, a ``torch.library`` custom operator.
 
 Also here: :class:`FastLSTMBase` (the parameters, checks and conversion they
 share), :data:`IMPLEMENTATIONS` and :data:`LADDER` (every implementation by
@@ -379,6 +382,13 @@ class CompiledLSTM(FastLSTMBase):
         return torch.stack(outputs), H, C
 
 
+def _cpp_from_torch(lstm: nn.LSTM) -> nn.Module:
+    """:class:`~lstm_companion.CppLSTM` from ``lstm`` (imported here: ``cpp_lstm`` builds on this module)."""
+    from .cpp_lstm import CppLSTM
+
+    return CppLSTM.from_torch(lstm)
+
+
 #: Every implementation, by name, built from an ``nn.LSTM`` with the same weights.
 IMPLEMENTATIONS: dict[str, Callable[[nn.LSTM], nn.Module]] = {
     "naive": LSTMScratch.from_torch,
@@ -387,6 +397,7 @@ IMPLEMENTATIONS: dict[str, Callable[[nn.LSTM], nn.Module]] = {
     "bptt": BPTTLSTM.from_torch,
     "script": ScriptedLSTM.from_torch,
     "compile": CompiledLSTM.from_torch,
+    "cpp": _cpp_from_torch,
 }
 
 
