@@ -254,6 +254,16 @@ def test_bad_training_state_files_are_named(tmp_path: Path) -> None:
         lc.save_training_state(tmp_path / "x.pt", model=model, optimizer=opt, step=-1)
 
 
+def test_launch_command() -> None:
+    assert lc.launch_command("t.py", ["--steps", "2"]) == [sys.executable, "t.py", "--steps", "2"]
+    two = lc.launch_command(Path("t.py"), nproc_per_node=2)
+    assert two[1:3] == ["-m", "torch.distributed.run"] and "--nproc-per-node=2" in two and two[-1] == "t.py"
+    with pytest.raises(TypeError, match="args"):
+        lc.launch_command("t.py", "--steps 2")
+    with pytest.raises(ValueError, match="nproc_per_node"):
+        lc.launch_command("t.py", nproc_per_node=0)
+
+
 def test_init_distributed_without_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     ctx = lc.init_distributed(device="cpu")
@@ -284,10 +294,14 @@ SMALL = [
 def _script(args: list[str], shared_data: Path, procs: int = 0, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the script with plain python (``procs=0``) or under torchrun with ``procs`` processes."""
     env = {**os.environ, "LSTM_COMPANION_DATA": str(shared_data), "OMP_NUM_THREADS": "1"}
-    launch = [sys.executable]
-    if procs:
-        launch += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={procs}"]
-    proc = subprocess.run([*launch, str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    proc = subprocess.run(
+        lc.launch_command(SCRIPT, args, nproc_per_node=max(procs, 1)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"train_ddp.py failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

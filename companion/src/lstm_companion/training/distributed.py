@@ -43,8 +43,9 @@ import hashlib
 import math
 import os
 import random
+import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,9 @@ __all__ = [
     "init_distributed",
     "cleanup_distributed",
     "unwrap_model",
+    "launch_command",
     "lm_train_step",
+    "onednn_bf16_supported",
     "evaluate_stream_perplexity",
     "capture_rng_state",
     "restore_rng_state",
@@ -267,6 +270,26 @@ def _group_rank() -> int:
     return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
 
+def launch_command(script: str | os.PathLike[str], args: Sequence[str] = (), *, nproc_per_node: int = 1) -> list[str]:
+    """The command line that runs ``script`` with ``args`` in ``nproc_per_node`` processes on this machine.
+
+    One process: plain ``python script args`` (no process group). More:
+    ``python -m torch.distributed.run --standalone --nproc-per-node=N script
+    args``, i.e. ``torchrun`` with a rendezvous on a free local port. Several
+    machines would use ``--nnodes``, ``--node-rank`` and
+    ``--rdzv-endpoint`` instead of ``--standalone`` (chapter 12).
+    """
+    check_positive_int("nproc_per_node", nproc_per_node)
+    if not isinstance(script, (str, os.PathLike)):
+        raise TypeError(f"script must be a file path, got {type(script).__name__}")
+    if isinstance(args, str) or not all(isinstance(a, str) for a in args):
+        raise TypeError("args must be a sequence of str (one per command-line word)")
+    launch = [sys.executable]
+    if nproc_per_node > 1:
+        launch += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc_per_node}"]
+    return [*launch, os.fspath(script), *args]
+
+
 def unwrap_model(model: nn.Module) -> nn.Module:
     """The model inside a DDP (or ``DataParallel``) wrapper; ``model`` itself otherwise."""
     if not isinstance(model, nn.Module):
@@ -291,8 +314,12 @@ def _map_state(state: Any, fn: Any) -> Any:
     raise TypeError(f"state must be a tensor or nested tuples/lists of tensors, got {type(state).__name__}")
 
 
-def _onednn_bf16() -> bool:
-    """Whether oneDNN has bfloat16 kernels on this CPU (AVX512-BF16 or AMX); ``False`` when it cannot tell."""
+def onednn_bf16_supported() -> bool:
+    """Whether oneDNN has bfloat16 kernels on this CPU (AVX512-BF16 or AMX); ``False`` when it cannot tell (chapter 12).
+
+    Without them a bfloat16 matrix product on the CPU falls back to slow
+    generic code, and oneDNN's LSTM refuses bfloat16 inputs.
+    """
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
@@ -313,7 +340,7 @@ def _autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]
         return
     if dtype not in (torch.bfloat16, torch.float16):
         raise ValueError(f"autocast_dtype must be torch.bfloat16, torch.float16 or None, got {dtype}")
-    if device.type == "cpu" and not _onednn_bf16():
+    if device.type == "cpu" and not onednn_bf16_supported():
         with warnings.catch_warnings():  # flags() warns about TF32 on Intel GPUs, which is beside the point
             warnings.simplefilter("ignore", UserWarning)
             flags = torch.backends.mkldnn.flags(enabled=False)
