@@ -72,6 +72,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-tokens", type=int, default=0, help="use only the first N training tokens (0: all; default 0)")
     p.add_argument("--max-vocab", type=int, default=10_000, help="vocabulary size of the corpus (default 10000)")
     p.add_argument("--bf16", action="store_true", help="forward pass under bfloat16 autocast")
+    p.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu (gloo), or cuda: one GPU per process, cuda:LOCAL_RANK (NCCL; untested here)",
+    )
     p.add_argument("--threads", type=int, default=0, help="intra-op threads per process (0: cores / processes)")
     p.add_argument("--checkpoint", type=Path, default=None, help="training-state file")
     p.add_argument("--checkpoint-every", type=int, default=0, help="save every N steps (0: only at the end)")
@@ -103,7 +108,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     local_procs = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
     threads = args.threads or max(1, (os.cpu_count() or 1) // local_procs)
     torch.set_num_threads(threads)
-    ctx = lc.init_distributed(device="cpu")
+    if args.device not in ("cpu", "cuda"):
+        raise SystemExit(f"--device must be cpu or cuda, got {args.device!r}")
+    ctx = lc.init_distributed(device="cpu" if args.device == "cpu" else None)
+    if args.device == "cuda" and ctx.device.type != "cuda":
+        raise SystemExit("--device cuda was asked for but CUDA is not available")
     try:
         return train(args, ctx, threads)
     finally:
@@ -112,13 +121,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 def train(args: argparse.Namespace, ctx: lc.DistContext, threads: int) -> dict[str, Any]:
     corpus = lc.load_word_corpus(max_vocab=args.max_vocab)
-    stream = corpus.train[: args.max_tokens] if args.max_tokens else corpus.train
+    stream = (corpus.train[: args.max_tokens] if args.max_tokens else corpus.train).to(ctx.device)
     settings = {k: getattr(args, k) for k in TRAJECTORY}
     settings["world_size"] = ctx.world_size
 
     lc.seed_everything(args.seed)  # the same initial weights on every rank
     net = lc.WordLM(len(corpus.vocab), args.embed_size, args.hidden_size, args.num_layers, dropout=args.dropout)
-    model: torch.nn.Module = DDP(net) if ctx.world_size > 1 else net
+    net = net.to(ctx.device)
+    if ctx.world_size == 1:
+        model: torch.nn.Module = net
+    else:  # on a GPU, DDP is told which one this process owns
+        model = DDP(net, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
     lc.seed_everything(args.seed + ctx.rank)  # each rank its own dropout masks
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.steps)
