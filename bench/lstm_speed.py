@@ -6,7 +6,7 @@ PyTorch's ``benchmarks/fastrnns``) and a training step (forward and backward,
 the loss being the sum of the outputs); measures the
 peak memory of a training step; prints a table of milliseconds and ratios to
 ``nn.LSTM``, and a ``torch.profiler`` table of where the fastest companion
-implementation and ``nn.LSTM`` spend a training step.
+implementation, the C++ rung and ``nn.LSTM`` spend a training step.
 
 Timings are interleaved: each round runs every implementation once, in an
 order rotated by one per round, so all of them see the same machine load;
@@ -263,7 +263,9 @@ def bench_shape(
         entry["fastest_companion"] = fastest
         if not args.no_profile:
             profiles = {}
-            for impl in dict.fromkeys([fastest, *(["nn.LSTM"] if "nn.LSTM" in impls else [])]):
+            # the fastest companion LSTM, the C++ rung (the one written to run near the limit) and nn.LSTM
+            extra = [i for i in ("cpp", "nn.LSTM") if i in impls]
+            for impl in dict.fromkeys([fastest, *extra]):
                 table, rows = profile_rows(models[impl], X, args.profile_rows)
                 profiles[impl] = rows
                 log(f"\n[{name}] where a training step of {impl} spends its time (torch.profiler):\n{table}")
