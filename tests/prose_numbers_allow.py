@@ -50,6 +50,16 @@ ALLOWED: dict[str, dict[str, str]] = {
         "0.5 when the unit cannot tell": "a definition: the AUC of a unit that cannot tell two positions apart",
     },
     "notebooks/10_fast_lstm.ipynb": {},
+    "notebooks/11_word_lm.ipynb": {
+        "test perplexities (82.7 for": "a published result of Zaremba et al. (2014), a fact about the paper",
+        "57.3 for the AWD-LSTM": "a published result of Merity et al. (2018), a fact about the paper",
+        "at rate 0.3, per step or locked": "a setting of the table's rows (lc.WORD_LM_REGULARISERS)",
+        "weight drop at 0.3": "a setting of the table's rows",
+        "embedding dropout at 0.1": "a setting of the table's rows",
+        "rows of 35 tokens": "the truncation length, a setting of the exercise's minibatch",
+        "400 draws": "a setting of the exercise's check",
+        "= 0.1, 0.3, 0.5, 0.75 and 0.9": "the discounts the exercise scans, settings",
+    },
     "book/intro.md": {},
     "book/notation.md": {},
     "book/running.md": {

@@ -11,7 +11,7 @@ import lstm_companion as lc
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("name", ["sentiment.json", "ablations.json", "lstm_speed_cpu.json"])
+@pytest.mark.parametrize("name", ["sentiment.json", "ablations.json", "lstm_speed_cpu.json", "word_lm.json"])
 def test_finds_committed_results_from_notebooks_folder(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(lc.RESULTS_ENV, raising=False)
     assert lc.find_results(name, start=ROOT / "notebooks") == ROOT / "results" / name

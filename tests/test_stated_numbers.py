@@ -146,6 +146,18 @@ STATED: tuple[Stated, ...] = (
         ("printed", "about"),
     ),
     Stated(
+        README,
+        r"`results/word_lm\.json`/`\.md`: (\d+) configurations x (\d+) seeds of chapter 11's word LSTM.*?\| 11 \| "
+        r"about (\d+) min",
+        "results/word_lm.json: configurations, seeds, wall_seconds",
+        lambda: [
+            len(_json("word_lm.json")["results"]),
+            len(_json("word_lm.json")["seeds"]),
+            _json("word_lm.json")["wall_seconds"] / 60,
+        ],
+        ("printed", "printed", "about"),
+    ),
+    Stated(
         RUNNING,
         r"(\w+) seeds of (\w+) sentiment models",
         "results/sentiment.json: seeds, models",

@@ -264,3 +264,17 @@ def test_train_word_lm_is_seeded_and_learns():
     assert settings["model"]["wdrop"] == 0.2 and settings["seed"] == 5
     with pytest.raises(TypeError, match="corpus must be a WordCorpus"):
         lc.train_word_lm(stream, cfg)  # type: ignore[arg-type]
+
+
+def test_cached_word_lm_loads_the_second_time():
+    gen = torch.Generator().manual_seed(1)
+    stream = torch.randint(0, 20, (600,), generator=gen)
+    tiny = lc.WordCorpus(lc.Vocab([str(i) for i in range(20)]), stream, stream[:200], stream[:200], {"n": 600})
+    cfg = lc.WordLMConfig(embed_size=8, hidden_size=8, wdrop=0.2)
+    train = lc.TrainConfig(num_epochs=1, batch_size=4, num_steps=10, lr=1e-2, optimizer="adam")
+    first, hist, loaded = lc.cached_word_lm("tiny", tiny, cfg, train, seed=0, device="cpu")
+    again, hist2, loaded2 = lc.cached_word_lm("tiny", tiny, cfg, train, seed=0, device="cpu")
+    assert (loaded, loaded2) == (False, True)
+    assert hist2.val_ppl == hist.val_ppl
+    for a, b in zip(first.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)

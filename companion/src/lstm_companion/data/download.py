@@ -310,7 +310,7 @@ def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: floa
             archive.unlink()
 
 
-#: The committed results of the book's scripts that chapters load (chapters 6-10), with
+#: The committed results of the book's scripts that chapters load (chapters 6-11), with
 #: their sha256. A chapter run outside a clone downloads them from the repository's
 #: release (:func:`find_results`); tests/test_results.py checks that this table matches
 #: the files in ``results/``, so regenerating a result means updating its hash here.
@@ -320,6 +320,7 @@ RESULT_FILES: dict[str, str] = {
     "lstm_speed_cpu.json": "7c10634021cc9e153f10dcd83b908d0e0e1a8725d54f9730c47af550311d97ee",
     "translation/attention.json": "ab452d6bd255ae2f45995ed44dc583d287429250a3a5ec9a1f27480b23f137be",
     "translation/attention.pt": "8e182d9f2732a8c82283c5ebebb225a61c582c7942b393f1564becc12a36f48f",
+    "word_lm.json": "f52a58330fe50785762aab3a6f088763266dfa37497729d70614b1cfe1c382fc",
 }
 
 
