@@ -9,6 +9,7 @@ checkpoint against an uninterrupted one (bit-identical weights).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -291,6 +292,23 @@ SMALL = [
 ]
 
 
+def _in_process(args: list[str], shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the script's ``main`` in this process (one process, no torchrun): no start-up cost."""
+    spec = importlib.util.spec_from_file_location("train_ddp", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("LSTM_COMPANION_DATA", str(shared_data))
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    threads = torch.get_num_threads()
+    rng = lc.capture_rng_state()
+    try:
+        module.main(args)
+    finally:
+        torch.set_num_threads(threads)
+        lc.restore_rng_state(rng)
+
+
 def _script(args: list[str], shared_data: Path, procs: int = 0, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the script with plain python (``procs=0``) or under torchrun with ``procs`` processes."""
     env = {**os.environ, "LSTM_COMPANION_DATA": str(shared_data), "OMP_NUM_THREADS": "1"}
@@ -314,11 +332,13 @@ def _leaves(state: object) -> list[torch.Tensor]:
     return [t for s in state for t in _leaves(s)]  # type: ignore[attr-defined]
 
 
-def test_two_processes_take_the_step_of_one_with_twice_the_batch(shared_data: Path, tmp_path: Path) -> None:
+def test_two_processes_take_the_step_of_one_with_twice_the_batch(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     common = [*SMALL, "--steps", "2", "--momentum", "0", "--max-tokens", "4000"]
     one = ["--batch-size", "8", "--checkpoint", str(tmp_path / "one.pt"), "--out", str(tmp_path / "one.json")]
     two = ["--batch-size", "4", "--checkpoint", str(tmp_path / "two.pt"), "--out", str(tmp_path / "two.json")]
-    _script([*common, *one], shared_data)
+    _in_process([*common, *one], shared_data, monkeypatch)
     _script([*common, *two], shared_data, procs=2)
     a = torch.load(tmp_path / "one.pt", weights_only=True)
     b = torch.load(tmp_path / "two.pt", weights_only=True)
@@ -338,16 +358,27 @@ def test_two_processes_take_the_step_of_one_with_twice_the_batch(shared_data: Pa
     np.testing.assert_allclose(la, lb, rtol=1e-6)
 
 
-def _kill_and_resume(shared_data: Path, tmp_path: Path, procs: int) -> None:
+def _kill_and_resume(shared_data: Path, tmp_path: Path, procs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full run, a run killed after step 7 (checkpoint every 4 steps), its resumption: the same weights.
+
+    With one process the full run and the resumption run in this process (the
+    killed run, necessarily, in its own); with two, all three under torchrun.
+    """
     args = [*SMALL, "--steps", "12", "--dropout", "0.3", "--max-tokens", "4000", "--checkpoint-every", "4"]
     full = ["--checkpoint", str(tmp_path / "full.pt"), "--out", str(tmp_path / "full.json")]
-    _script([*args, *full], shared_data, procs=procs)
+    if procs:
+        _script([*args, *full], shared_data, procs=procs)
+    else:
+        _in_process([*args, *full], shared_data, monkeypatch)
     crash = ["--checkpoint", str(tmp_path / "crash.pt"), "--out", str(tmp_path / "crash.json")]
     killed = _script([*args, *crash, "--kill-at-step", "7"], shared_data, procs=procs, check=False)
     assert killed.returncode in (-signal.SIGKILL, 1), killed.stderr  # torchrun reports a failed worker as 1
     assert not (tmp_path / "crash.json").exists()  # it never finished
     assert torch.load(tmp_path / "crash.pt", weights_only=True)["step"] == 4  # the last checkpoint before the kill
-    _script([*args, *crash, "--resume"], shared_data, procs=procs)
+    if procs:
+        _script([*args, *crash, "--resume"], shared_data, procs=procs)
+    else:
+        _in_process([*args, *crash, "--resume"], shared_data, monkeypatch)
     a = json.loads((tmp_path / "full.json").read_text())
     b = json.loads((tmp_path / "crash.json").read_text())
     assert b["resumed_from_step"] == 4 and b["final_step"] == 12
@@ -355,10 +386,12 @@ def _kill_and_resume(shared_data: Path, tmp_path: Path, procs: int) -> None:
     assert a["losses"][4:] == b["losses"]  # steps 5-12 repeated exactly, losses included
 
 
-def test_killed_run_resumes_bit_identically(shared_data: Path, tmp_path: Path) -> None:
-    _kill_and_resume(shared_data, tmp_path, procs=0)
+def test_killed_run_resumes_bit_identically(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kill_and_resume(shared_data, tmp_path, 0, monkeypatch)
 
 
 @pytest.mark.slow
-def test_killed_two_process_run_resumes_bit_identically(shared_data: Path, tmp_path: Path) -> None:
-    _kill_and_resume(shared_data, tmp_path, procs=2)
+def test_killed_two_process_run_resumes_bit_identically(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _kill_and_resume(shared_data, tmp_path, 2, monkeypatch)
