@@ -112,10 +112,12 @@ LSTM_INLINE scalar_t sigmoid_(scalar_t x) {
 }
 
 // One step's fused pointwise work on the batch rows [begin, end): the gates,
-// the new cell and hidden state. z (B, 4h) holds the pre-activations on entry
-// and the activations [I, F, C~, O] on exit.
+// the new cell and hidden state. z (B, 4h) holds the pre-activations without
+// the bias on entry (b is added here, in the same pass) and the activations
+// [I, F, C~, O] on exit.
 template <typename scalar_t>
 LSTM_INLINE void forward_rows(scalar_t* __restrict__ z,
+                              const scalar_t* __restrict__ b,
                               const scalar_t* __restrict__ c_prev,
                               scalar_t* __restrict__ c_out,
                               scalar_t* __restrict__ tc_out,
@@ -125,10 +127,10 @@ LSTM_INLINE void forward_rows(scalar_t* __restrict__ z,
     scalar_t* __restrict__ zr = z + r * 4 * h;
     const int64_t o = r * h;
     for (int64_t j = 0; j < h; ++j) {
-      const scalar_t i = sigmoid_(zr[j]);
-      const scalar_t f = sigmoid_(zr[h + j]);
-      const scalar_t g = tanh_(zr[2 * h + j]);
-      const scalar_t og = sigmoid_(zr[3 * h + j]);
+      const scalar_t i = sigmoid_(zr[j] + b[j]);
+      const scalar_t f = sigmoid_(zr[h + j] + b[h + j]);
+      const scalar_t g = tanh_(zr[2 * h + j] + b[2 * h + j]);
+      const scalar_t og = sigmoid_(zr[3 * h + j] + b[3 * h + j]);
       // C_t = F_t C_{t-1} + I_t C~_t
       const scalar_t c = f * c_prev[o + j] + i * g;
       const scalar_t tc = tanh_(c);
@@ -188,10 +190,10 @@ LSTM_INLINE void backward_rows(
 #endif
 
 #define LSTM_ROW_KERNELS(T)                                                    \
-  LSTM_MULTIVERSION void forward_rows_##T(T* z, const T* c_prev, T* c_out,     \
-                                          T* tc_out, T* h_out, int64_t begin,  \
-                                          int64_t end, int64_t h) {            \
-    forward_rows<T>(z, c_prev, c_out, tc_out, h_out, begin, end, h);           \
+  LSTM_MULTIVERSION void forward_rows_##T(                                     \
+      T* z, const T* b, const T* c_prev, T* c_out, T* tc_out, T* h_out,        \
+      int64_t begin, int64_t end, int64_t h) {                                 \
+    forward_rows<T>(z, b, c_prev, c_out, tc_out, h_out, begin, end, h);        \
   }                                                                            \
   LSTM_MULTIVERSION void backward_rows_##T(                                    \
       const T* a, const T* c_prev, const T* tc, const T* dh_in,                \
@@ -199,9 +201,10 @@ LSTM_INLINE void backward_rows(
       int64_t h) {                                                             \
     backward_rows<T>(a, c_prev, tc, dh_in, dh_out, dc_io, dz, begin, end, h);  \
   }                                                                            \
-  inline void row_forward(T* z, const T* c_prev, T* c_out, T* tc_out,          \
-                          T* h_out, int64_t begin, int64_t end, int64_t h) {   \
-    forward_rows_##T(z, c_prev, c_out, tc_out, h_out, begin, end, h);          \
+  inline void row_forward(T* z, const T* b, const T* c_prev, T* c_out,         \
+                          T* tc_out, T* h_out, int64_t begin, int64_t end,     \
+                          int64_t h) {                                         \
+    forward_rows_##T(z, b, c_prev, c_out, tc_out, h_out, begin, end, h);       \
   }                                                                            \
   inline void row_backward(const T* a, const T* c_prev, const T* tc,           \
                            const T* dh_in, const T* dh_out, T* dc_io, T* dz,   \
@@ -266,16 +269,18 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
   const Tensor X = X_in.contiguous(), H0 = H0_in.contiguous(),
                C0 = C0_in.contiguous();
   const int64_t T = X.size(0), B = X.size(1), d = X.size(2), h = W_h.size(0);
-  // The input projection of every step in one product: (T B, d) @ (d, 4h) + b.
-  // Each step then adds its recurrent product in place, and the loop below
-  // overwrites the pre-activations with the activations.
-  Tensor gates = at::addmm(b, X.view({T * B, d}), W_x).view({T, B, 4 * h});
+  // The input projection of every step in one product: (T B, d) @ (d, 4h); the
+  // bias is added in the pointwise pass (addmm would first copy it into all
+  // T B rows). Each step then adds its recurrent product in place, and the
+  // loop below overwrites the pre-activations with the activations.
+  Tensor gates = at::mm(X.view({T * B, d}), W_x).view({T, B, 4 * h});
+  const Tensor bias = b.contiguous();
   Tensor Hs = at::empty({T, B, h}, X.options());
   Tensor cells = at::empty({T, B, h}, X.options());
   Tensor tanh_cells = at::empty({T, B, h}, X.options());
   AT_DISPATCH_FLOATING_TYPES(X.scalar_type(), "lstm_forward", [&] {
     for (int64_t t = 0; t < T; ++t) {
-      Tensor Z = gates[t];  // (B, 4h), contiguous: X_t W_x + b
+      Tensor Z = gates[t];  // (B, 4h), contiguous: X_t W_x
       // + H_{t-1} W_h: the one product of the step
       Z.addmm_(t == 0 ? H0 : Hs[t - 1], W_h);
       scalar_t* z = Z.data_ptr<scalar_t>();
@@ -285,7 +290,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> lstm_forward(
       scalar_t* tc_out = tanh_cells[t].data_ptr<scalar_t>();
       scalar_t* h_out = Hs[t].data_ptr<scalar_t>();
       at::parallel_for(0, B, row_grain(h), [&](int64_t begin, int64_t end) {
-        row_forward(z, c_prev, c_out, tc_out, h_out, begin, end, h);
+        row_forward(z, bias.data_ptr<scalar_t>(), c_prev, c_out, tc_out, h_out,
+                    begin, end, h);
       });
     }
   });
