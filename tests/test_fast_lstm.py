@@ -202,22 +202,34 @@ def test_plot_speed_ladder() -> None:
 # ---------------------------------------------------------------- bad input
 
 
-def test_bad_inputs_raise_clear_errors() -> None:
-    model = PremultipliedLSTM(5, 7)
+@pytest.mark.parametrize("cls", [FusedLSTM, PremultipliedLSTM, BPTTLSTM, lc.ScriptedLSTM, lc.CppLSTM])
+def test_bad_inputs_raise_clear_errors(cls: type[lc.FastLSTMBase]) -> None:
+    """Every fast LSTM shares FastLSTMBase's checks (the C++ rung's included: one test, every class)."""
+    model = cls(5, 7)
     with pytest.raises(ValueError, match=r"X must have 3 dimensions"):
         model(torch.randn(4, 5))
     with pytest.raises(ValueError, match=r"X must have shape \(\*, \*, 5\)"):
         model(torch.randn(4, 2, 6))
     with pytest.raises(TypeError, match="X must have the parameters' dtype"):
         model(torch.randn(4, 2, 5, dtype=torch.float64))
+    with pytest.raises(TypeError, match="X must be a floating-point tensor"):
+        model(torch.zeros(4, 2, 5, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"X is on device meta"):
+        model(torch.empty(4, 2, 5, device="meta"))
     with pytest.raises(TypeError, match="state must be a tuple"):
         model(torch.randn(4, 2, 5), torch.zeros(1, 2, 7))
     with pytest.raises(ValueError, match=r"state\[0\] \(H0\) must have shape \(1, 2, 7\)"):
         model(torch.randn(4, 2, 5), (torch.zeros(2, 2, 7), torch.zeros(1, 2, 7)))
+    with pytest.raises(ValueError, match="X must not be empty"):
+        model(torch.randn(0, 2, 5))
     with pytest.raises(TypeError, match="num_hiddens must be an int"):
-        FusedLSTM(5, 7.0)  # type: ignore[arg-type]
+        cls(5, 7.0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="num_inputs must be an int > 0"):
-        FusedLSTM(0, 7)
+        cls(0, 7)
+    with pytest.raises(TypeError, match="lstm must be a torch.nn.LSTM, got GRU"):
+        cls.from_torch(nn.GRU(3, 4))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="num_layers=1.*got num_layers=2"):
+        cls.from_torch(nn.LSTM(3, 4, num_layers=2))
 
 
 def test_bad_conversions_and_names() -> None:
