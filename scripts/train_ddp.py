@@ -181,7 +181,7 @@ def train(args: argparse.Namespace, ctx: lc.DistContext, threads: int) -> dict[s
             save()
         if args.kill_at_step == step and ctx.is_main:
             os.kill(os.getpid(), signal.SIGKILL)
-    seconds = time.perf_counter() - t_start if t_start is not None else float("nan")
+    seconds = time.perf_counter() - t_start if t_start is not None else None  # None: too few steps to time
 
     val_ppl = None
     if args.eval_tokens and ctx.is_main:
@@ -196,7 +196,7 @@ def train(args: argparse.Namespace, ctx: lc.DistContext, threads: int) -> dict[s
         "losses": losses,
         "timed_steps": max(0, len(losses) - warmup),
         "timed_seconds": seconds,
-        "tokens_per_second": tokens / seconds if tokens else None,
+        "tokens_per_second": tokens / seconds if tokens and seconds else None,
         "val_ppl": val_ppl,
         "weights_sha256": lc.state_dict_sha256(lc.unwrap_model(model).state_dict()),
         "torch": torch.__version__,
