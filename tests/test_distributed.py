@@ -332,6 +332,7 @@ def _leaves(state: object) -> list[torch.Tensor]:
     return [t for s in state for t in _leaves(s)]  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow  # two torchrun processes: 14-23 s; still part of `make test`
 def test_two_processes_take_the_step_of_one_with_twice_the_batch(
     shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
