@@ -12,7 +12,8 @@ Timings are interleaved: each round runs every implementation once, in an
 order rotated by one per round, so all of them see the same machine load;
 ``--warmup`` rounds are not timed. Reported: the median and the quartiles.
 
-Roofline: in the same run, the machine's float32 matmul rate is measured for a
+Roofline: in the same run, before and after the timings (the faster of the two
+counts), the machine's float32 matmul rate is measured for a
 large square product (the peak) and for the LSTM's own two shapes (the input
 projection for all steps, one step's recurrent product); with the FLOPs of a
 training step's products (``lstm_companion.lstm_matmul_flops``) that gives the
@@ -47,11 +48,17 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+# torch.compile's kernels go to a fresh cache folder for each run, so that the "first call" column of the
+# compiled LSTM includes its compilation at both shapes, not a load from an earlier run's on-disk cache
+# (set TORCHINDUCTOR_CACHE_DIR to keep one). Set before torch is imported, which reads it.
+os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", tempfile.mkdtemp(prefix="lstm_speed_inductor_"))
 
 import torch
 from torch import nn
@@ -161,14 +168,29 @@ def profile_rows(model: nn.Module, X: torch.Tensor, row_limit: int) -> tuple[str
     return table, rows
 
 
-def roofline(dims: tuple[int, int, int, int], device: torch.device, repeats: int) -> dict[str, Any]:
-    """This machine's matmul rates (GFLOP/s) at the LSTM's shapes, and the least time a training step can take."""
+def matmul_rates(dims: tuple[int, int, int, int], device: torch.device, repeats: int) -> dict[str, float]:
+    """This machine's matmul rates (GFLOP/s): a large square product and the LSTM's two shapes."""
+    return {name: lc.matmul_gflops(*mkn, device=device, repeats=repeats) for name, mkn in matmul_shapes(dims).items()}
+
+
+def matmul_shapes(dims: tuple[int, int, int, int]) -> dict[str, tuple[int, int, int]]:
+    """``(m, k, n)`` of the products the roofline measures: the peak, the input projection, one step's."""
     T, B, d, h = dims
-    shapes = {"peak": (2048, 2048, 2048), "projection": (T * B, d, 4 * h), "step": (B, h, 4 * h)}
-    rates = {name: lc.matmul_gflops(*mkn, device=device, repeats=repeats) for name, mkn in shapes.items()}
+    return {"peak": (2048, 2048, 2048), "projection": (T * B, d, 4 * h), "step": (B, h, 4 * h)}
+
+
+def roofline(dims: tuple[int, int, int, int], runs: list[dict[str, float]]) -> dict[str, Any]:
+    """The least time a training step can take, from the fastest of several measurements of each rate.
+
+    The rates are measured before and after the timings: a burst of other work during one measurement
+    lowers that one, and taking the faster keeps the bound a lower bound.
+    """
+    T, B, d, h = dims
+    rates = {name: max(run[name] for run in runs) for name in runs[0]}
     return {
-        "matmul_shapes": {name: list(mkn) for name, mkn in shapes.items()},
+        "matmul_shapes": {name: list(mkn) for name, mkn in matmul_shapes(dims).items()},
         "matmul_gflops": rates,
+        "matmul_gflops_runs": runs,
         "flops": lc.lstm_matmul_flops(T, B, d, h),
         "bound_ms": lc.lstm_roofline_ms(T, B, d, h, rates),
     }
@@ -178,6 +200,7 @@ def bench_shape(
     name: str, dims: tuple[int, int, int, int], impls: list[str], args: argparse.Namespace, device: torch.device
 ) -> dict[str, Any]:
     T, B, d, h = dims
+    rates_before = matmul_rates(dims, device, max(args.repeats, 5))
     torch.manual_seed(0)
     reference = nn.LSTM(d, h).to(device)
     X = torch.randn(T, B, d, device=device)  # (num_steps, batch_size, num_inputs)
@@ -238,7 +261,7 @@ def bench_shape(
                 a / b for a, b in zip(train[impl], train["nn.LSTM"])
             )
     log(f"[{name}] measuring matmul rates for the roofline")
-    limit = roofline(dims, device, max(args.repeats, 5))
+    limit = roofline(dims, [rates_before, matmul_rates(dims, device, max(args.repeats, 5))])
     for impl in impls:
         # the share of the least possible time: 100 % would be every product at its shape's measured rate
         results[impl]["train_roofline_share"] = limit["bound_ms"]["shapes"] / results[impl]["train_ms"]["median"]

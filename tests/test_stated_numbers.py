@@ -140,7 +140,7 @@ STATED: tuple[Stated, ...] = (
     ),
     Stated(
         README,
-        r"(\w+) shapes, peak memory \| 10 \| about (\d+) min",
+        r"(\w+) shapes, peak memory, the matmul roofline and each one's % of it \| 10 \| about (\d+) min",
         "results/lstm_speed_cpu.json: shapes, seconds",
         lambda: [len(_json("lstm_speed_cpu.json")["shapes"]), _json("lstm_speed_cpu.json")["seconds"] / 60],
         ("printed", "about"),

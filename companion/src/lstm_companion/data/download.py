@@ -317,7 +317,7 @@ def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: floa
 RESULT_FILES: dict[str, str] = {
     "sentiment.json": "5852cf1445415b54e57da1c754e22486fbcd0ae80b3ef6945f2cb5c61cbb7547",
     "ablations.json": "00e21c12e1f2002904462823e223b338e4cd523c97ca286a34dcb51e3d7739dd",
-    "lstm_speed_cpu.json": "7c10634021cc9e153f10dcd83b908d0e0e1a8725d54f9730c47af550311d97ee",
+    "lstm_speed_cpu.json": "da92bfd84fe6520fd39bf341012e6da066f0d0bc183798694360cb99bbcd89e0",
     "translation/attention.json": "ab452d6bd255ae2f45995ed44dc583d287429250a3a5ec9a1f27480b23f137be",
     "translation/attention.pt": "8e182d9f2732a8c82283c5ebebb225a61c582c7942b393f1564becc12a36f48f",
     "word_lm.json": "f52a58330fe50785762aab3a6f088763266dfa37497729d70614b1cfe1c382fc",
