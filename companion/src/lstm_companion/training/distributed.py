@@ -404,7 +404,7 @@ def lm_train_step(
             f"model must return logits (B, T, V) for x of shape {tuple(x.shape)}, got {tuple(logits.shape)}"
         )
     loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
-    loss.backward()
+    torch.autograd.backward(loss)  # = loss.backward(), which torch leaves unannotated
     if clip is not None:
         nn.utils.clip_grad_norm_(model.parameters(), clip)
     optimizer.step()
