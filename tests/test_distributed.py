@@ -263,6 +263,26 @@ def test_launch_command() -> None:
         lc.launch_command("t.py", "--steps 2")
     with pytest.raises(ValueError, match="nproc_per_node"):
         lc.launch_command("t.py", nproc_per_node=0)
+    # the training program as a module of the package: chapter 12 outside a clone
+    one = lc.launch_command(lc.DDP_TRAIN_MODULE, ["--steps", "2"], module=True)
+    assert one == [sys.executable, "-m", "lstm_companion.training.train_ddp", "--steps", "2"]
+    two = lc.launch_command(lc.DDP_TRAIN_MODULE, nproc_per_node=2, module=True)
+    assert two[-2:] == ["-m", lc.DDP_TRAIN_MODULE] and two[1:3] == ["-m", "torch.distributed.run"]
+    with pytest.raises(ValueError, match="module name"):
+        lc.launch_command("scripts/train_ddp.py", module=True)
+
+
+def test_training_program_runs_as_a_module_of_the_package(tmp_path: Path) -> None:
+    """``python -m lstm_companion.training.train_ddp --help`` works from any folder (no clone needed)."""
+    proc = subprocess.run(
+        lc.launch_command(lc.DDP_TRAIN_MODULE, ["--help"], module=True),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "--kill-at-step" in proc.stdout and "--checkpoint-every" in proc.stdout
 
 
 def test_init_distributed_without_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:

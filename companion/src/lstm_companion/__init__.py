@@ -360,6 +360,7 @@ from .training.checkpoint import (
     save_model,
 )
 from .training.distributed import (
+    DDP_TRAIN_MODULE,
     DistContext,
     ShardedStreamSampler,
     TrainingState,

@@ -60,6 +60,7 @@ from .._checks import check_positive_int, check_tensor
 from ..runtime import atomic_write
 
 __all__ = [
+    "DDP_TRAIN_MODULE",
     "shard_stream",
     "ShardedStreamSampler",
     "DistContext",
@@ -270,8 +271,17 @@ def _group_rank() -> int:
     return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
 
-def launch_command(script: str | os.PathLike[str], args: Sequence[str] = (), *, nproc_per_node: int = 1) -> list[str]:
+#: Chapter 12's training program, a module of the package (runs outside a clone of the book).
+DDP_TRAIN_MODULE = "lstm_companion.training.train_ddp"
+
+
+def launch_command(
+    script: str | os.PathLike[str], args: Sequence[str] = (), *, nproc_per_node: int = 1, module: bool = False
+) -> list[str]:
     """The command line that runs ``script`` with ``args`` in ``nproc_per_node`` processes on this machine.
+
+    With ``module=True``, ``script`` is a module name run as ``python -m``
+    (e.g. :data:`DDP_TRAIN_MODULE`), in each process.
 
     One process: plain ``python script args`` (no process group). More:
     ``python -m torch.distributed.run --standalone --nproc-per-node=N script
@@ -284,10 +294,13 @@ def launch_command(script: str | os.PathLike[str], args: Sequence[str] = (), *, 
         raise TypeError(f"script must be a file path, got {type(script).__name__}")
     if isinstance(args, str) or not all(isinstance(a, str) for a in args):
         raise TypeError("args must be a sequence of str (one per command-line word)")
+    if module and not (isinstance(script, str) and all(part.isidentifier() for part in script.split("."))):
+        raise ValueError(f"script must be a module name such as {DDP_TRAIN_MODULE!r} with module=True, got {script!r}")
     launch = [sys.executable]
     if nproc_per_node > 1:
         launch += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc_per_node}"]
-    return [*launch, os.fspath(script), *args]
+    target = ["-m", os.fspath(script)] if module else [os.fspath(script)]
+    return [*launch, *target, *args]
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:
