@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import platform
 import statistics
 import sys
 import time
@@ -37,23 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2)
 
 
-def machine() -> dict[str, Any]:
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "device": "cpu",
-        "num_threads": torch.get_num_threads(),
-    }
-
-
 def header() -> dict[str, Any]:
     return {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "companion_version": lstm_companion.__version__,
         "companion_code_hash": code_hash(),
-        "machine": machine(),
+        "machine": lc.machine_summary(),
         "seeds": list(SEEDS),
         "settings": lc.ABLATION_SETTINGS,
         "ablations": lc.ABLATIONS,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -36,17 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2)
 KN_ORDERS = (2, 3, 4)
 THREADS = 2
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "device": "cpu",
-        "num_threads": torch.get_num_threads(),
-    }
 
 
 def summarise(scores: list[float]) -> dict[str, float]:
@@ -80,7 +68,7 @@ def header(corpus: lc.WordCorpus) -> dict[str, Any]:
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "companion_version": lstm_companion.__version__,
         "companion_code_hash": lc.code_hash(),
-        "machine": machine(),
+        "machine": lc.machine_summary(),
         "seeds": list(SEEDS),
         "corpus_args": lc.WORD_LM_CORPUS,
         "corpus": corpus.settings,

@@ -347,6 +347,7 @@ from .runtime import (
     data_dir,
     file_hash,
     get_device,
+    machine_summary,
     mirror_url,
     model_device,
     release_files_url,

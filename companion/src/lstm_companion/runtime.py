@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import random
 import tempfile
 from collections.abc import Callable
@@ -64,6 +65,7 @@ __all__ = [
     "get_device",
     "seed_everything",
     "model_device",
+    "machine_summary",
 ]
 
 
@@ -185,3 +187,19 @@ def model_device(model: nn.Module) -> torch.device:
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")
+
+
+def machine_summary() -> dict[str, object]:
+    """Where a committed CPU result was computed: platform, processor, Python, torch, threads (scripts/).
+
+    Stored in the results files of ``scripts/ablations.py`` and
+    ``scripts/word_lm.py``, so that a table says which machine made it.
+    """
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "device": "cpu",
+        "num_threads": torch.get_num_threads(),
+    }
