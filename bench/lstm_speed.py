@@ -168,17 +168,6 @@ def profile_rows(model: nn.Module, X: torch.Tensor, row_limit: int) -> tuple[str
     return table, rows
 
 
-def matmul_rates(dims: tuple[int, int, int, int], device: torch.device, repeats: int) -> dict[str, float]:
-    """This machine's matmul rates (GFLOP/s): a large square product and the LSTM's two shapes."""
-    return {name: lc.matmul_gflops(*mkn, device=device, repeats=repeats) for name, mkn in matmul_shapes(dims).items()}
-
-
-def matmul_shapes(dims: tuple[int, int, int, int]) -> dict[str, tuple[int, int, int]]:
-    """``(m, k, n)`` of the products the roofline measures: the peak, the input projection, one step's."""
-    T, B, d, h = dims
-    return {"peak": (2048, 2048, 2048), "projection": (T * B, d, 4 * h), "step": (B, h, 4 * h)}
-
-
 def roofline(dims: tuple[int, int, int, int], runs: list[dict[str, float]]) -> dict[str, Any]:
     """The least time a training step can take, from the fastest of several measurements of each rate.
 
@@ -188,7 +177,7 @@ def roofline(dims: tuple[int, int, int, int], runs: list[dict[str, float]]) -> d
     T, B, d, h = dims
     rates = {name: max(run[name] for run in runs) for name in runs[0]}
     return {
-        "matmul_shapes": {name: list(mkn) for name, mkn in matmul_shapes(dims).items()},
+        "matmul_shapes": {name: list(mkn) for name, mkn in lc.lstm_matmul_shapes(*dims).items()},
         "matmul_gflops": rates,
         "matmul_gflops_runs": runs,
         "flops": lc.lstm_matmul_flops(T, B, d, h),
@@ -200,7 +189,7 @@ def bench_shape(
     name: str, dims: tuple[int, int, int, int], impls: list[str], args: argparse.Namespace, device: torch.device
 ) -> dict[str, Any]:
     T, B, d, h = dims
-    rates_before = matmul_rates(dims, device, max(args.repeats, 5))
+    rates_before = lc.lstm_matmul_rates(*dims, device=device, repeats=max(args.repeats, 5))
     torch.manual_seed(0)
     reference = nn.LSTM(d, h).to(device)
     X = torch.randn(T, B, d, device=device)  # (num_steps, batch_size, num_inputs)
@@ -261,7 +250,7 @@ def bench_shape(
                 a / b for a, b in zip(train[impl], train["nn.LSTM"])
             )
     log(f"[{name}] measuring matmul rates for the roofline")
-    limit = roofline(dims, [rates_before, matmul_rates(dims, device, max(args.repeats, 5))])
+    limit = roofline(dims, [rates_before, lc.lstm_matmul_rates(*dims, device=device, repeats=max(args.repeats, 5))])
     for impl in impls:
         # the share of the least possible time: 100 % would be every product at its shape's measured rate
         results[impl]["train_roofline_share"] = limit["bound_ms"]["shapes"] / results[impl]["train_ms"]["median"]

@@ -360,6 +360,15 @@ def test_lstm_matmul_flops_match_what_the_products_do() -> None:
     assert counter.get_total_flops() == f["train"] - f["recurrence"] // T
 
 
+def test_lstm_matmul_shapes_and_rates() -> None:
+    shapes = lc.lstm_matmul_shapes(100, 32, 64, 256)
+    assert shapes == {"peak": (2048, 2048, 2048), "projection": (3200, 64, 1024), "step": (32, 256, 1024)}
+    rates = lc.lstm_matmul_rates(3, 2, 4, 5, repeats=2)
+    assert set(rates) == set(shapes) and all(r > 0 for r in rates.values())
+    with pytest.raises(ValueError, match="num_hiddens"):
+        lc.lstm_matmul_shapes(3, 2, 4, 0)
+
+
 def test_lstm_roofline_ms() -> None:
     f = lc.lstm_matmul_flops(100, 32, 64, 256)
     bound = lc.lstm_roofline_ms(100, 32, 64, 256, {"peak": 100.0, "projection": 100.0, "step": 100.0})

@@ -121,6 +121,8 @@ from .measure.baselines import (
 from .measure.benchmark import (
     find_speed_results,
     lstm_matmul_flops,
+    lstm_matmul_rates,
+    lstm_matmul_shapes,
     lstm_roofline_ms,
     matmul_gflops,
     op_counts,

@@ -53,6 +53,8 @@ __all__ = [
     "find_speed_results",
     "lstm_matmul_flops",
     "matmul_gflops",
+    "lstm_matmul_shapes",
+    "lstm_matmul_rates",
     "lstm_roofline_ms",
 ]
 
@@ -114,6 +116,40 @@ def matmul_gflops(
     b = torch.randn(k, n, generator=gen).to(dev)
     seconds = time_interleaved({"matmul": lambda: a @ b}, repeats=repeats, warmup=warmup, device=dev)["matmul"]
     return 2 * m * k * n / statistics.median(seconds) / 1e9
+
+
+def lstm_matmul_shapes(
+    num_steps: int, batch_size: int, num_inputs: int, num_hiddens: int
+) -> dict[str, tuple[int, int, int]]:
+    """``(m, k, n)`` of the products a roofline measures (chapter 10): the keys of :func:`lstm_roofline_ms`'s rates.
+
+    ``"peak"``: a large square product, ``2048 x 2048 x 2048``; ``"projection"``:
+    the input projection of all steps, ``(T B, d) @ (d, 4h)``; ``"step"``: one
+    step's recurrent product, ``(B, h) @ (h, 4h)``.
+    """
+    for name, v in (
+        ("num_steps", num_steps),
+        ("batch_size", batch_size),
+        ("num_inputs", num_inputs),
+        ("num_hiddens", num_hiddens),
+    ):
+        check_positive_int(name, v)
+    T, B, d, h = num_steps, batch_size, num_inputs, num_hiddens
+    return {"peak": (2048, 2048, 2048), "projection": (T * B, d, 4 * h), "step": (B, h, 4 * h)}
+
+
+def lstm_matmul_rates(
+    num_steps: int,
+    batch_size: int,
+    num_inputs: int,
+    num_hiddens: int,
+    *,
+    device: torch.device | str = "cpu",
+    repeats: int = 10,
+) -> dict[str, float]:
+    """:func:`matmul_gflops` at each shape of :func:`lstm_matmul_shapes`: the rates :func:`lstm_roofline_ms` takes."""
+    shapes = lstm_matmul_shapes(num_steps, batch_size, num_inputs, num_hiddens)
+    return {name: matmul_gflops(*mkn, device=device, repeats=repeats) for name, mkn in shapes.items()}
 
 
 def lstm_roofline_ms(
