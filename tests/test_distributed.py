@@ -171,6 +171,69 @@ def test_bf16_autocast_step_runs_and_keeps_float32_weights() -> None:
     assert all(p.dtype == torch.float32 for p in model.parameters())
 
 
+class OneDnnProbeLM(nn.Module):
+    """A word LM that records, at each forward, whether oneDNN and CPU autocast were on.
+
+    With ``bf16_state=True`` it returns its state in bfloat16, as ``nn.LSTM``
+    does under autocast where oneDNN has bfloat16 kernels (its
+    ``mkldnn_rnn_layer`` is on autocast's lower-precision list); the wrapped
+    :class:`lc.WordLM` checks that the state it is given has the model's dtype.
+    """
+
+    def __init__(self, bf16_state: bool) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.lm = lc.WordLM(11, 6, 6, 1)
+        self.bf16_state = bf16_state
+        self.seen: list[tuple[bool, bool]] = []
+
+    def forward(self, x: torch.Tensor, state=None):  # type: ignore[no-untyped-def]
+        self.seen.append((torch._C._get_mkldnn_enabled(), torch.is_autocast_enabled("cpu")))
+        if self.bf16_state:  # what the oneDNN LSTM returns under bf16 autocast
+            with torch.autocast("cpu", enabled=False):
+                logits, (h, c) = self.lm(x, state)
+            return logits, (h.bfloat16(), c.bfloat16())
+        return self.lm(x, state)
+
+
+@pytest.mark.parametrize("has_kernels", [True, False])
+def test_bf16_steps_carry_the_model_dtype_whatever_the_cpu(monkeypatch: pytest.MonkeyPatch, has_kernels: bool) -> None:
+    """Both answers of lc.onednn_bf16_supported, forced: oneDNN stays on only where it has bf16
+    kernels, and the carried state keeps float32 either way (the crash of chapter 12 on an
+    Intel Xeon with AVX-512: a bfloat16 state fed to the next step)."""
+    from lstm_companion.training import distributed
+
+    monkeypatch.setattr(distributed, "onednn_bf16_supported", lambda: has_kernels)
+    model = OneDnnProbeLM(bf16_state=has_kernels)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sampler = lc.ShardedStreamSampler(torch.arange(200) % 11, 2, 5)
+    state = None
+    for _ in range(3):
+        x, y, _ = sampler.next_batch()
+        loss, state = lc.lm_train_step(model, opt, x, y, state, clip=1.0, autocast_dtype=torch.bfloat16)
+        assert np.isfinite(loss)
+        assert all(t.dtype == torch.float32 for t in state)
+    assert model.seen == [(has_kernels, True)] * 3
+    model.seen.clear()
+    ppl = lc.evaluate_stream_perplexity(
+        model, torch.arange(60) % 11, batch_size=2, bptt=5, autocast_dtype=torch.bfloat16
+    )
+    assert np.isfinite(ppl) and len(model.seen) > 1  # the carried state went through every window
+    assert set(model.seen) == {(has_kernels, True)}
+    assert torch._C._get_mkldnn_enabled()  # switched back on after the step
+
+
+def test_carry_state_casts_to_the_model_dtype() -> None:
+    model = nn.Linear(2, 2).double()
+    h = torch.ones(1, 2, 3, dtype=torch.bfloat16, requires_grad=True)
+    carried = lc.carry_state((h, [h]), model)
+    assert carried[0].dtype == torch.float64 and not carried[0].requires_grad
+    assert carried[1][0].dtype == torch.float64
+    assert lc.carry_state(None, model) is None
+    ids = torch.arange(3)
+    assert lc.carry_state(ids, model).dtype == torch.int64  # integer tensors are left alone
+
+
 # --------------------------------------------------------------------------- training states
 
 

@@ -119,6 +119,7 @@ from .measure.baselines import (
     unigram_perplexity,
 )
 from .measure.benchmark import (
+    compare_ratio,
     find_speed_results,
     lstm_matmul_flops,
     lstm_matmul_rates,
@@ -348,12 +349,14 @@ from .runtime import (
     cache_dir,
     data_dir,
     file_hash,
+    fit_threads,
     get_device,
     machine_summary,
     mirror_url,
     model_device,
     release_files_url,
     seed_everything,
+    usable_cores,
 )
 from .training.checkpoint import (
     cache_key,
@@ -368,6 +371,7 @@ from .training.distributed import (
     ShardedStreamSampler,
     TrainingState,
     capture_rng_state,
+    carry_state,
     cleanup_distributed,
     evaluate_stream_perplexity,
     init_distributed,

@@ -5,6 +5,10 @@ lc.get_device()``:
 
 - :func:`get_device`: CUDA if present, else Apple's MPS, else the CPU (or the
   device asked for); :func:`model_device`: where a model's parameters live;
+- :func:`fit_threads`: on the CPU, torch's intra-op threads set to the cores
+  this process may run on (:func:`usable_cores`, from
+  ``os.sched_getaffinity``) divided among the processes a run starts, so no
+  chapter starts more threads than it has cores (:func:`get_device` calls it);
 - :func:`seed_everything`: seeds Python, NumPy and PyTorch, so that a run
   repeats.
 
@@ -63,6 +67,8 @@ __all__ = [
     "file_hash",
     "atomic_write",
     "get_device",
+    "usable_cores",
+    "fit_threads",
     "seed_everything",
     "model_device",
     "machine_summary",
@@ -150,26 +156,74 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
             tmp.unlink()
 
 
+# torch's own choice when the package was imported (the physical cores it found)
+_TORCH_DEFAULT_THREADS = torch.get_num_threads()
+
+
+def usable_cores() -> int:
+    """How many CPU cores this process may run on: ``os.sched_getaffinity`` where the OS has it
+    (a container or ``taskset`` may allow fewer than the machine has), else ``os.cpu_count()``."""
+    getaffinity = getattr(os, "sched_getaffinity", None)
+    if getaffinity is not None:
+        try:
+            return max(1, len(getaffinity(0)))
+        except OSError:
+            pass
+    return max(1, os.cpu_count() or 1)
+
+
+def fit_threads(processes: int = 1) -> int:
+    """Set torch's intra-op threads to this process's share of the usable cores; returns the count.
+
+    ``processes`` is how many processes share the cores (for example the
+    ranks that ``torchrun`` starts on one machine): each gets
+    ``min(torch's default, usable_cores()) // processes`` threads, at least
+    one (torch's default counts physical cores, so hyperthreads are not
+    doubled up; the affinity mask can allow fewer). More threads than
+    cores make the threads wait for each other at every parallel operation,
+    which slowed chapters many times over on a busy 2-core machine.
+    """
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+        raise ValueError(f"processes must be an int >= 1, got {processes!r}")
+    threads = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores()) // processes)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def _cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
 def get_device(device: str | torch.device | None = None) -> torch.device:
     """The device to run on: CUDA if present, else Apple MPS, else CPU (chapter 1).
 
     Pass ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or a ``torch.device``
-    to choose; ``None`` or ``"auto"`` chooses the fastest one present.
+    to choose; ``None`` or ``"auto"`` chooses the fastest one present. When
+    the answer is the CPU, torch's threads are fitted to the usable cores
+    (:func:`fit_threads`).
     """
     if device is None or device == "auto":
-        if torch.cuda.is_available():
+        if _cuda_available():
             return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        if _mps_available():
             return torch.device("mps")
+        fit_threads()
         return torch.device("cpu")
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as err:
         raise ValueError(f"device must be 'auto', 'cpu', 'cuda[:N]' or 'mps', got {device!r}") from err
-    if dev.type == "cuda" and not torch.cuda.is_available():
+    if dev.type == "cuda" and not _cuda_available():
         raise ValueError(f"device={device!r} was asked for but CUDA is not available on this machine")
-    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if dev.type == "mps" and not _mps_available():
         raise ValueError(f"device={device!r} was asked for but MPS is not available on this machine")
+    if dev.type == "cpu":
+        fit_threads()
     return dev
 
 

@@ -15,6 +15,9 @@ Chapter 10 writes the same LSTM several ways
   the physical limit. An LSTM's time is mostly matrix products; counting their
   FLOPs and measuring how fast this machine multiplies matrices of the same
   shapes gives the least time a training step can take (a roofline);
+- :func:`compare_ratio`: the verdict a measured ratio gives, as words for the
+  text ("faster", "about as fast", "slower"): timings depend on the machine
+  and its load, so the chapters glue the verdict instead of asserting it;
 - :func:`plot_speed_ladder`: each implementation's training step relative to
   ``nn.LSTM``'s, for one shape of the benchmark's results, which
   :func:`find_speed_results` finds (``results/lstm_speed_cpu.json``), with the
@@ -27,6 +30,7 @@ same functions.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import statistics
 import sys
@@ -56,6 +60,7 @@ __all__ = [
     "lstm_matmul_shapes",
     "lstm_matmul_rates",
     "lstm_roofline_ms",
+    "compare_ratio",
 ]
 
 
@@ -373,3 +378,26 @@ def plot_speed_ladder(results: Mapping[str, Any], *, ax: Any = None, title: str 
 def find_speed_results(name: str = "lstm_speed_cpu.json", start: str | Path | None = None) -> Path:
     """The benchmark's results file ``results/<name>`` (chapter 10); see :func:`lstm_companion.find_results`."""
     return find_results(name, start)
+
+
+def compare_ratio(ratio: float, above: str, below: str, within: str, *, tie: float = 0.1) -> str:
+    """The words that a measured ratio supports: ``above`` if ``ratio > 1 + tie``, ``below`` if
+    ``ratio < 1 / (1 + tie)``, else ``within`` (chapters 4, 5, 7, 10 and 12).
+
+    A timing ratio depends on the processor, the sizes and what else the
+    machine is doing, so a chapter does not assert which way it goes: it
+    glues this verdict and the text follows the measurement. ``tie`` is the
+    relative band read as "no real difference" (10 % by default).
+    """
+    if not isinstance(ratio, (int, float)) or isinstance(ratio, bool) or not math.isfinite(ratio) or ratio <= 0:
+        raise ValueError(f"ratio must be a finite number > 0, got {ratio!r}")
+    for name, text in (("above", above), ("below", below), ("within", within)):
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a str, got {type(text).__name__}")
+    if not isinstance(tie, (int, float)) or isinstance(tie, bool) or not (0 <= tie < 1):
+        raise ValueError(f"tie must be a number in [0, 1), got {tie!r}")
+    if ratio > 1 + tie:
+        return above
+    if ratio < 1 / (1 + tie):
+        return below
+    return within

@@ -70,6 +70,7 @@ __all__ = [
     "launch_command",
     "lm_train_step",
     "onednn_bf16_supported",
+    "carry_state",
     "evaluate_stream_perplexity",
     "capture_rng_state",
     "restore_rng_state",
@@ -428,7 +429,25 @@ def lm_train_step(
         value = value.clone()
         dist.all_reduce(value)
         value /= _group_size()
-    return float(value), _map_state(new_state, torch.Tensor.detach)
+    return float(value), carry_state(new_state, model)
+
+
+def carry_state(state: Any, model: nn.Module) -> Any:
+    """``state`` detached and cast to the dtype of ``model``'s parameters, to carry into the next window (chapter 12).
+
+    Under bfloat16 autocast on a CPU whose oneDNN has bfloat16 kernels (recent
+    Intel Xeons), ``nn.LSTM`` runs as oneDNN's ``mkldnn_rnn_layer``, which
+    autocast casts to bfloat16, so the state it returns is bfloat16; elsewhere
+    it stays float32. The carried state always keeps the model's dtype, so the
+    next step's state check sees the same type on every processor.
+    """
+    dtype = next((p.dtype for p in unwrap_model(model).parameters() if p.is_floating_point()), None)
+
+    def carry(t: torch.Tensor) -> torch.Tensor:
+        t = t.detach()
+        return t.to(dtype) if dtype is not None and t.is_floating_point() else t
+
+    return _map_state(state, carry)
 
 
 @torch.no_grad()
@@ -461,6 +480,7 @@ def evaluate_stream_perplexity(
             x, y = data[:, i : i + seq], data[:, i + 1 : i + 1 + seq]
             with _autocast(device, autocast_dtype):
                 logits, state = inner(x, state)
+            state = carry_state(state, inner)
             loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
             total += float(loss)
             count += y.numel()

@@ -42,7 +42,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from lstm_companion.data.words import load_word_corpus
 from lstm_companion.models.word_lm import WordLM
-from lstm_companion.runtime import atomic_write, seed_everything
+from lstm_companion.runtime import atomic_write, fit_threads, seed_everything
 from lstm_companion.training.distributed import (
     DistContext,
     ShardedStreamSampler,
@@ -125,8 +125,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     local_procs = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
-    threads = args.threads or max(1, (os.cpu_count() or 1) // local_procs)
-    torch.set_num_threads(threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    # 0: this machine's usable cores shared among the processes torchrun started here
+    threads = args.threads or fit_threads(local_procs)
     if args.device not in ("cpu", "cuda"):
         raise SystemExit(f"--device must be cpu or cuda, got {args.device!r}")
     ctx = init_distributed(device="cpu" if args.device == "cpu" else None)
