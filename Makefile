@@ -27,10 +27,11 @@ endif
 # Downloads and trained checkpoints, inside the clone: a fresh clone trains for real.
 export LSTM_COMPANION_CACHE := $(CURDIR)/.cache/lstm_companion
 
-# Matplotlib backend. Tests: Agg, no GUI windows (nbval does not compare
-# figures). Book: the Jupyter inline backend, set explicitly: the kernel only
-# picks it when MPLBACKEND is unset, and with Agg every figure would be missing
-# from the HTML.
+# Matplotlib backend. Tests: Agg, no GUI windows. Notebook kernels (started by
+# the root conftest.py in `make test`, and by myst-nb in `make book`): the
+# Jupyter inline backend, set explicitly: the kernel only picks it when
+# MPLBACKEND is unset, and with Agg every figure would be missing from the HTML
+# (conftest.py sets it for the kernels it starts).
 test unit: export MPLBACKEND := Agg
 book: export MPLBACKEND := module://matplotlib_inline.backend_inline
 
@@ -79,8 +80,9 @@ $(MATHJAX_JS): book/mathjax/package.json book/mathjax/package-lock.json
 # ---------------------------------------------------------------- book
 # --all re-reads every page, so warnings from unchanged pages still fail -W.
 # Notebooks are re-executed only when their code cells changed
-# (execute_notebooks: cache); the cache is also dropped when the companion's
-# sources or the pins change, since those change the outputs too.
+# (execute_notebooks: cache; `make test` fills the cache); the cache is also
+# dropped when the companion's sources or the pins change, since those change
+# the outputs too.
 EXEC_CACHE := _build/.jupyter_cache
 EXEC_INPUTS := $(shell find companion/src -name '*.py' 2>/dev/null) requirements.txt
 
@@ -89,8 +91,11 @@ _build/.exec-inputs.stamp: $(EXEC_INPUTS)
 	mkdir -p _build
 	touch $@
 
+# BOOK_REQUIRE_CACHE=1 (set by .ci/run): every notebook must already be in the
+# execution cache from `make test`; the build then executes nothing.
 book: venv mathjax _build/.exec-inputs.stamp
 	@rm -rf _build/html/reports  # execution reports of this build only
+	@if [ "$${BOOK_REQUIRE_CACHE:-0}" = 1 ]; then $(PY) .ci/book_cache.py --check; fi
 	@status=0; \
 	echo "jupyter-book build . --all -W -n --keep-going"; \
 	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going || status=$$?; \
@@ -104,8 +109,10 @@ book: venv mathjax _build/.exec-inputs.stamp
 	@echo "open _build/html/index.html"
 
 # ---------------------------------------------------------------- tests
-# Options (testpaths tests + notebooks, nbval flags) live in pytest.ini.
-test: venv
+# Options live in pytest.ini. The notebooks run once, through the root
+# conftest.py, which stores each executed notebook in the book's execution
+# cache ($(EXEC_CACHE)): `make book` afterwards executes nothing again.
+test: venv _build/.exec-inputs.stamp
 	$(PY) -m pytest
 
 # The inner loop while editing the companion: the package and infrastructure

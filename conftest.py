@@ -1,36 +1,109 @@
-"""Per-notebook execution times for `make test`.
+"""The notebook test: every ``notebooks/*.ipynb`` executed once, its outputs kept for the book.
 
-nbval turns every cell of ``notebooks/*.ipynb`` into one test item. This hook
-adds up the ``call`` durations of those items per notebook and prints a table
-"notebook execution times" in the terminal summary (CI reads it from there).
+Each chapter is one test item (``notebooks/NN_topic.ipynb::execute``): the
+notebook runs top to bottom in a fresh kernel (nbclient, the executor myst-nb
+uses), a cell that raises fails the item with the cell's traceback, and the
+executed notebook is stored in the book's execution cache
+(``_build/.jupyter_cache``, jupyter-cache) under the key myst-nb computes from
+its code cells. ``make book`` right after ``make test`` then finds every
+chapter in the cache and executes nothing again (``.ci/book_cache.py --check``
+fails the CI build if one is missing). Why this direction, and not the book
+build as the test: see CONTRIBUTING.md ("One execution").
+
+The kernel draws figures with the inline backend, as the book does, so the
+cached outputs hold the figures the pages show. The terminal summary prints a
+table of seconds per notebook, also written to
+``_build/ci/notebooks-test.json`` for the CI cost ledger.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-# notebook path (as in the node id) -> [cells run, seconds, failed cells]
-_NOTEBOOK_TIMES: dict[str, list] = defaultdict(lambda: [0, 0.0, 0])
+ROOT = Path(__file__).resolve().parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+# The book's execution cache (jupyter-book's default, under _build/); BOOK_EXEC_CACHE overrides it.
+EXEC_CACHE = Path(os.environ.get("BOOK_EXEC_CACHE", ROOT / "_build" / ".jupyter_cache"))
+CELL_TIMEOUT = 900  # seconds, as _config.yml's execute.timeout
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+# notebook path (as in the node id) -> [code cells, seconds, failed]
+_NOTEBOOK_TIMES: dict[str, list[Any]] = {}
 
 
-def _notebook_of(nodeid: str) -> str | None:
-    path = nodeid.split("::", 1)[0]
-    return path if path.endswith(".ipynb") else None
+@contextmanager
+def _kernel_env() -> Iterator[None]:
+    """The kernel inherits this process's environment: set what the book's build sets, then restore."""
+    saved = {k: os.environ.get(k) for k in KERNEL_ENV}
+    os.environ.update(KERNEL_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    notebook = _notebook_of(report.nodeid)
-    if notebook is None or report.when != "call":
-        return
-    row = _NOTEBOOK_TIMES[notebook]
-    row[0] += 1
-    row[1] += report.duration
-    row[2] += int(report.failed)
+class NotebookFailed(Exception):
+    """A cell raised; the message is nbclient's, with the cell's source and traceback."""
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+class NotebookItem(pytest.Item):
+    def runtest(self) -> None:
+        import nbformat
+        from jupyter_cache import get_cache
+        from jupyter_cache.base import CacheBundleIn
+        from jupyter_cache.executors.utils import single_nb_execution
+
+        nb = nbformat.read(self.path, as_version=4)
+        code_cells = sum(c.cell_type == "code" for c in nb.cells)
+        start = time.perf_counter()
+        with _kernel_env():
+            result = single_nb_execution(
+                nb, cwd=str(self.path.parent), timeout=CELL_TIMEOUT, allow_errors=False, meta_override=True
+            )
+        seconds = time.perf_counter() - start
+        _NOTEBOOK_TIMES[self.nodeid.split("::", 1)[0]] = [code_cells, seconds, result.err is not None]
+        if result.err is not None:
+            raise NotebookFailed(str(result.err))
+        cache = get_cache(str(EXEC_CACHE))
+        cache.cache_notebook_bundle(
+            CacheBundleIn(nb, str(self.path), data={"execution_seconds": result.time}),
+            check_validity=False,
+            overwrite=True,
+        )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, NotebookFailed):
+            return f"{self.path.name} failed:\n{excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.path.name} (executed top to bottom)"
+
+
+class NotebookFile(pytest.File):
+    def collect(self) -> Iterator[NotebookItem]:
+        yield NotebookItem.from_parent(self, name="execute")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> NotebookFile | None:
+    if file_path.suffix == ".ipynb" and file_path.parent == NOTEBOOK_DIR:
+        return NotebookFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _NOTEBOOK_TIMES:
         return
     terminalreporter.section("notebook execution times")
@@ -40,5 +113,14 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for name in sorted(_NOTEBOOK_TIMES):
         cells, seconds, failed = _NOTEBOOK_TIMES[name]
         total += seconds
-        terminalreporter.write_line(f"{name:<{width}}  {cells:>5}  {failed:>6}  {seconds:>8.1f}")
+        terminalreporter.write_line(f"{name:<{width}}  {cells:>5}  {int(failed):>6}  {seconds:>8.1f}")
     terminalreporter.write_line(f"{'total':<{width}}  {'':>5}  {'':>6}  {total:>8.1f}")
+    out = ROOT / "_build" / "ci" / "notebooks-test.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {name: {"seconds": round(s, 1), "failed": bool(f)} for name, (_, s, f) in sorted(_NOTEBOOK_TIMES.items())},
+            indent=1,
+        )
+        + "\n"
+    )

@@ -15,7 +15,18 @@ What a Colab or plain-pip reader does, minus the network:
 
 It fails, saying why, when a prerequisite is missing; it never skips.
 
-    python .ci/reader_check.py [--data ../shared/data] [--keep]
+``--seed-cache DIR`` starts the reader's companion cache with the trained
+models (``DIR/checkpoints``) of the test stage, which ran the same notebooks
+with the same package code and torch: the training itself was already proven
+there, and the install test (``tests/test_install.py``) already trains in a
+fresh virtual environment at the dependency floors. What this stage proves is
+the rest: the wheel alone, notebooks outside the repository, data and results
+from the loopback mirror, every cell executed. Without it, every chapter
+trains again from scratch. Data files are never seeded: they come from the
+mirror.
+
+    python .ci/reader_check.py [--data ../shared/data] [--seed-cache .cache/lstm_companion]
+                               [--junitxml OUT.xml] [--keep]
 """
 
 from __future__ import annotations
@@ -67,6 +78,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="folder with the data files")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--seed-cache", type=Path, help="a companion cache whose checkpoints/ start the reader's cache")
+    parser.add_argument("--junitxml", type=Path, help="write nbval's per-cell results and times here")
     args = parser.parse_args()
 
     missing = [name for name in DATA_FILES if not (args.data / name).is_file()]
@@ -135,6 +148,12 @@ def main() -> None:
         for name in DATA_FILES:
             shutil.copyfile(args.data / name, served / name)
         server, base_url = serve(served)
+        if args.seed_cache is not None:
+            seeded = args.seed_cache / "checkpoints"
+            if not seeded.is_dir():
+                fail(f"--seed-cache {args.seed_cache} holds no checkpoints/ folder (run make test first)")
+            shutil.copytree(seeded, tmp / "cache" / "checkpoints")
+            print(f"seeded the reader's cache with {sum(1 for _ in seeded.iterdir())} checkpoints", flush=True)
         env = dict(clean_env)
         for var in ("LSTM_COMPANION_DATA", "LSTM_COMPANION_RESULTS"):
             env.pop(var, None)
@@ -160,6 +179,7 @@ def main() -> None:
                     "-p",
                     "no:cacheprovider",
                     "-q",
+                    *([f"--junitxml={args.junitxml.resolve()}"] if args.junitxml else []),
                     "-c",
                     os.devnull,
                     "--rootdir",

@@ -15,6 +15,8 @@ Chapter 10 writes the same LSTM several ways
   the physical limit. An LSTM's time is mostly matrix products; counting their
   FLOPs and measuring how fast this machine multiplies matrices of the same
   shapes gives the least time a training step can take (a roofline);
+- :func:`matmul_dtypes`: which matrix-product operators a call dispatches, and
+  in which dtypes (what autocast really did, chapter 12);
 - :func:`compare_ratio`: the verdict a measured ratio gives, as words for the
   text ("faster", "about as fast", "slower"): timings depend on the machine
   and its load, so the chapters glue the verdict instead of asserting it;
@@ -61,6 +63,7 @@ __all__ = [
     "lstm_matmul_rates",
     "lstm_roofline_ms",
     "compare_ratio",
+    "matmul_dtypes",
 ]
 
 
@@ -401,3 +404,36 @@ def compare_ratio(ratio: float, above: str, below: str, within: str, *, tie: flo
     if ratio < 1 / (1 + tie):
         return below
     return within
+
+
+# the ATen operators that compute matrix products (and oneDNN's whole LSTM layer)
+_PRODUCT_OPS = ("mm", "addmm", "bmm", "baddbmm", "matmul", "linear", "mkldnn_rnn_layer", "_thnn_fused_lstm_cell")
+
+
+def matmul_dtypes(fn: Callable[[], object]) -> dict[tuple[str, str], int]:
+    """Run ``fn()`` and count the matrix-product operators it dispatched, by (operator, input dtype) (chapter 12).
+
+    A ``TorchDispatchMode`` sees every ATen operator after autocast has cast
+    its inputs, so the dtypes are the ones the product was computed in:
+    ``{("mm", "torch.bfloat16"): 12, ...}``. Operators counted:
+    ``mm``, ``addmm``, ``bmm``, ``baddbmm``, ``matmul``, ``linear`` and
+    oneDNN's ``mkldnn_rnn_layer``.
+    """
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    if not callable(fn):
+        raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
+    counts: dict[tuple[str, str], int] = {}
+
+    class _Log(TorchDispatchMode):  # type: ignore[no-untyped-call]
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+            name = func.overloadpacket.__name__
+            if name in _PRODUCT_OPS:
+                first = next((a for a in args if isinstance(a, torch.Tensor)), None)
+                key = (name, str(first.dtype) if first is not None else "none")
+                counts[key] = counts.get(key, 0) + 1
+            return func(*args, **(kwargs or {}))
+
+    with _Log():  # type: ignore[no-untyped-call]
+        fn()
+    return counts

@@ -71,6 +71,7 @@ __all__ = [
     "lm_train_step",
     "onednn_bf16_supported",
     "carry_state",
+    "lm_autocast",
     "evaluate_stream_perplexity",
     "capture_rng_state",
     "restore_rng_state",
@@ -341,13 +342,16 @@ def onednn_bf16_supported() -> bool:
 
 
 @contextlib.contextmanager
-def _autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
-    """Autocast to ``dtype`` (nothing for ``None``).
+def lm_autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
+    """The autocast that :func:`lm_train_step` runs its forward pass under: ``dtype`` (nothing for ``None``) (chapter 12).
 
-    On a CPU without oneDNN bfloat16 kernels, oneDNN's LSTM refuses bfloat16
-    inputs ("could not create a primitive descriptor"); there oneDNN is turned
-    off for the forward pass, so the LSTM layers run in float32 (``nn.LSTM``
-    is not on autocast's list) and only the linear layers in bfloat16.
+    Where oneDNN has bfloat16 kernels, ``nn.LSTM`` runs as oneDNN's
+    ``mkldnn_rnn_layer``, which autocast casts to bfloat16. Elsewhere oneDNN's
+    LSTM refuses bfloat16 inputs ("could not create a primitive descriptor"),
+    so oneDNN is turned off for the forward pass: ``nn.LSTM`` then takes
+    PyTorch's native path, whose gate products (``addmm``/``mm``) autocast
+    casts to bfloat16 too. Either way the LSTM's products run in bfloat16
+    (:func:`~lstm_companion.matmul_dtypes` shows which operators ran).
     """
     if dtype is None:
         yield
@@ -411,7 +415,7 @@ def lm_train_step(
         raise ValueError(f"clip must be a finite number > 0 or None, got {clip!r}")
     model.train()
     optimizer.zero_grad(set_to_none=True)
-    with _autocast(x.device, autocast_dtype):
+    with lm_autocast(x.device, autocast_dtype):
         logits, new_state = model(x, state)
     if logits.shape[:2] != x.shape:
         raise ValueError(
@@ -478,7 +482,7 @@ def evaluate_stream_perplexity(
         for i in range(0, data.shape[1] - 1, bptt):
             seq = min(bptt, data.shape[1] - 1 - i)
             x, y = data[:, i : i + seq], data[:, i + 1 : i + 1 + seq]
-            with _autocast(device, autocast_dtype):
+            with lm_autocast(device, autocast_dtype):
                 logits, state = inner(x, state)
             state = carry_state(state, inner)
             loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
