@@ -35,7 +35,23 @@ fails a check (name in brackets) when
 - [plot-scale] at 1280 px a plot (an <img> in a cell's output) is shown at
   less than 90 % of its drawn width: plots are drawn at 100 dpi with no text
   under 10 pt (notebooks/matplotlibrc, tests/test_figure_style.py), so at 90 %
-  or more their smallest text is still 9 pt.
+  or more their smallest text is still 9 pt;
+- [output-width] a cell's text output (its <pre>) scrolls sideways at 1280 px;
+- [table-width] a table is wider than its column (or its box scrolls) at
+  1280 px;
+- [figure-numbers] a plot (an <img> in a cell's output) is not in a numbered
+  figure with a caption, or a figure has no number ("Fig. n.m");
+- [glue] a glued value renders empty, or a page is withheld because its
+  chapter failed (book/_ext/withhold_failed.py);
+- [phone-text] at 390 px a drawing's smallest label (the SVG's smallest
+  font-size, scaled as shown) or a plot's smallest text (10 pt at 100 dpi,
+  scaled as shown) is under 9 px;
+- [favicon] index.html has no <head> with a <link rel="icon">, or the icon
+  is not in the build.
+
+Every collapsed cell and solution is opened before any of these is measured,
+so raw TeX in a solution (also single-dollar math such as a literal
+``$\\mathbf{x}$`` left as text) is found.
 
 --allow-pending names checks whose problems are reported but do not fail the
 run (content that has not landed yet); it says when such a check passes, so
@@ -127,7 +143,18 @@ CHECKS = {
     "solutions-hidden": "solutions shown when the page opens",
     "phone-width": "pages wider than a 390 px viewport",
     "plot-scale": "plots (cell outputs) shrunk below 90 % of their drawn size at 1280 px: small print",
+    "output-width": "cell text outputs that scroll sideways at 1280 px",
+    "table-width": "tables wider than their column at 1280 px",
+    "figure-numbers": "plots not in a numbered, captioned figure; figures without a number",
+    "glue": "empty glued values, or pages withheld because their chapter failed",
+    "phone-text": "drawing labels or plot text under 9 px at 390 px",
+    "favicon": "index.html without a head and a favicon that loads",
 }
+
+# The smallest text a page may show on a phone, in CSS px.
+MIN_PHONE_TEXT_PX = 9.0
+# A plot's smallest text at its drawn size: 10 pt at 100 dpi (notebooks/matplotlibrc).
+PLOT_MIN_TEXT_PX = 10 * 100 / 72
 
 # A plot is drawn at 100 dpi with no text under 10 pt (notebooks/matplotlibrc,
 # tests/test_figure_style.py); shown at 90 % of its drawn width or more, its
@@ -181,7 +208,7 @@ const rawTex = [];
 const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
 while (walker.nextNode()) {
   const node = walker.currentNode;
-  if (!/\\\\\\(|\\\\\\[|\\$\\$/.test(node.nodeValue)) continue;
+  if (!/\\\\\\(|\\\\\\[|\\$\\$|\\$[^$]*\\\\[a-zA-Z]+|\\\\(mathbf|frac|sum|odot|cdot)\\b/.test(node.nodeValue)) continue;
   if (node.parentElement && node.parentElement.closest(SKIP)) continue;
   rawTex.push(short(node.nodeValue, 100));
 }
@@ -236,6 +263,36 @@ const plots = Array.from(article.querySelectorAll('.cell_output img')).map(img =
   src: short(img.currentSrc || img.src, 80), naturalWidth: img.naturalWidth, width: img.clientWidth,
 }));
 
+const outputs = Array.from(article.querySelectorAll('div.cell_output pre')).map(pre => {
+  const lines = pre.textContent.replace(/\\n$/, '').split('\\n');
+  let longest = '';
+  lines.forEach(line => { if (line.length > longest.length) longest = line; });
+  return {scrollWidth: pre.scrollWidth, clientWidth: pre.clientWidth, longest: longest.slice(0, 100)};
+});
+const tables = Array.from(article.querySelectorAll('table')).map(t => {
+  const box = t.parentElement;
+  const column = article.querySelector('section') || article;
+  return {
+    width: Math.ceil(t.getBoundingClientRect().width), available: column.clientWidth,
+    scrolls: box.scrollWidth > box.clientWidth + 1, head: short(t.textContent, 60),
+  };
+});
+const plotFigures = Array.from(article.querySelectorAll('.cell_output img')).map(img => {
+  const fig = img.closest('figure');
+  const cap = fig ? fig.querySelector('figcaption') : null;
+  return {
+    src: short(img.currentSrc || img.src, 80), inFigure: fig !== null,
+    numbered: cap !== null && cap.querySelector('.caption-number') !== null,
+  };
+});
+const unnumbered = Array.from(article.querySelectorAll('figure')).filter(f => {
+  const cap = f.querySelector('figcaption');
+  return !(cap && cap.querySelector('.caption-number'));
+}).map(f => f.id || short(f.textContent, 40));
+const emptyGlue = Array.from(article.querySelectorAll('span.pasted-text')).filter(
+  s => s.textContent.trim() === '').length;
+const withheld = document.getElementById('page-withheld') !== null;
+
 const headingText = h => short(h.textContent, 80).replace(/#$/, '').replace(/^[\\d.]+\\s*/, '').trim().toLowerCase();
 const exercisesSection = Array.from(article.querySelectorAll('h2')).some(h => {
   const section = h.closest('section');
@@ -245,6 +302,8 @@ const exercisesSection = Array.from(article.querySelectorAll('h2')).some(h => {
 return {
   rawTex: rawTex, mathErrors: mathErrors, code: code, display: display, inline: inline,
   figures: figures, articleImages: articleImages, exercisesSection: exercisesSection, plots: plots,
+  outputs: outputs, tables: tables, plotFigures: plotFigures, unnumbered: unnumbered,
+  emptyGlue: emptyGlue, withheld: withheld,
   exercises: article.querySelectorAll('.admonition.exercise').length,
 };
 """
@@ -275,7 +334,13 @@ for (const el of document.body.querySelectorAll('*')) {
   wide.push(el);
 }
 const innermost = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
+const article = document.querySelector('article') || document.body;
+const shown = Array.from(article.querySelectorAll('figure img, .cell_output img')).map(img => ({
+  src: img.currentSrc || img.src, width: img.getBoundingClientRect().width, naturalWidth: img.naturalWidth,
+  plot: img.closest('.cell_output') !== null,
+}));
 return {
+  shown: shown,
   innerWidth: vw, scrollWidth: document.documentElement.scrollWidth,
   culprits: innermost.slice(0, 3).map(describe), nCulprits: innermost.length,
 };
@@ -404,6 +469,22 @@ class Problems:
         return len(self.by_check[check])
 
 
+def svg_min_font(html_dir: Path, rel: str) -> float | None:
+    """The smallest font size of an SVG file of the build, in px at its natural size (None: not an SVG)."""
+    path = html_dir / urllib.parse.unquote(rel.split("?")[0].split("#")[0])
+    if path.suffix.lower() != ".svg" or not path.is_file():
+        return None
+    text = path.read_text(encoding="utf8", errors="replace")
+    sizes = [float(x) for x in re.findall(r'font-size\s*[=:]\s*"?\s*([0-9.]+)', text)]
+    if not sizes:
+        return None
+    width = re.search(r'<svg[^>]*?\swidth="([0-9.]+)', text)
+    box = re.search(r'viewBox="\s*[-0-9.]+\s+[-0-9.]+\s+([0-9.]+)', text)
+    # sizes are in viewBox units; the width attribute says how many px the viewBox spans
+    unit = float(width.group(1)) / float(box.group(1)) if width and box else 1.0
+    return min(sizes) * unit
+
+
 def check_layout(page: str, layout: dict, problems: Problems, totals: dict[str, int]) -> None:
     """The 1280 px checks of one page: math, code and equation widths, figures."""
     for text in layout["rawTex"]:
@@ -442,6 +523,34 @@ def check_layout(page: str, layout: dict, problems: Problems, totals: dict[str, 
             problems.add("figures", f"{page}: {name}: image did not load: {figure['src']}")
         if not figure["caption"]:
             problems.add("figures", f"{page}: {name} has no caption (figcaption)")
+
+    for out in layout["outputs"]:
+        if out["scrollWidth"] > out["clientWidth"] + 1:
+            totals["outputs too wide"] += 1
+            problems.add(
+                "output-width",
+                f"{page}: output scrolls sideways ({out['scrollWidth']} px in {out['clientWidth']} px): "
+                f"{out['longest']!r}",
+            )
+    totals["tables"] += len(layout["tables"])
+    for table in layout["tables"]:
+        if table["width"] > table["available"] + 1 or table["scrolls"]:
+            totals["tables too wide"] += 1
+            problems.add(
+                "table-width",
+                f"{page}: table {table['width']} px wide in a {table['available']} px column"
+                f"{' (scrolls)' if table['scrolls'] else ''}: {table['head']!r}",
+            )
+    for plot in layout["plotFigures"]:
+        if not (plot["inFigure"] and plot["numbered"]):
+            totals["plots without a numbered caption"] += 1
+            problems.add("figure-numbers", f"{page}: plot not in a numbered, captioned figure: {plot['src']}")
+    for name in layout["unnumbered"]:
+        problems.add("figure-numbers", f"{page}: figure without a number: {name!r}")
+    if layout["emptyGlue"]:
+        problems.add("glue", f"{page}: {layout['emptyGlue']} glued value(s) render empty")
+    if layout["withheld"]:
+        problems.add("glue", f"{page}: the page is withheld (its chapter failed to execute or lost a glued value)")
 
     totals["plots"] += len(layout["plots"])
     for plot in layout["plots"]:
@@ -488,6 +597,13 @@ def main() -> int:
         if not (html_dir / page).is_file():
             problems.add("built", f"{page}: listed in {args.toc} but not built")
 
+    index_text = (html_dir / "index.html").read_text(encoding="utf8", errors="replace")
+    icon = re.search(r'<link[^>]*rel="(?:shortcut )?icon"[^>]*href="([^"]+)"', index_text)
+    if "<head>" not in index_text or icon is None:
+        problems.add("favicon", 'index.html has no <head> with a <link rel="icon">')
+    elif not (html_dir / urllib.parse.unquote(icon.group(1))).is_file():
+        problems.add("favicon", f"index.html's icon {icon.group(1)} is not in the build")
+
     # Selenium's connection to chromedriver and the link checks go to localhost:
     # never through an http_proxy set in the environment.
     for var in ("no_proxy", "NO_PROXY"):
@@ -512,9 +628,16 @@ def main() -> int:
             "solutions",
             "chapters with an Exercises section",
             "pages wider than 390 px",
+            "outputs too wide",
+            "tables",
+            "tables too wide",
+            "plots without a numbered caption",
+            "smallest drawing label at 390 px",
+            "smallest plot text at 390 px",
         ],
         0,
     )
+    totals["smallest drawing label at 390 px"] = totals["smallest plot text at 390 px"] = 999
     mathjax_sources: set[str] = set()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="check-html-chromium-") as profile:
@@ -615,6 +738,24 @@ def main() -> int:
                         f"{page}: {phone['scrollWidth']} px wide in a {width} px viewport; "
                         f"{phone['nCulprits']} element(s) stick out, e.g. {culprits}",
                     )
+
+                for img in phone["shown"]:
+                    if not img["naturalWidth"] or not is_local(img["src"], base):
+                        continue
+                    scale = img["width"] / img["naturalWidth"]
+                    if img["plot"]:
+                        smallest, kind, key = PLOT_MIN_TEXT_PX * scale, "plot text", "smallest plot text at 390 px"
+                    else:
+                        font = svg_min_font(html_dir, img["src"].removeprefix(base))
+                        if font is None:
+                            continue
+                        smallest, kind, key = font * scale, "drawing label", "smallest drawing label at 390 px"
+                    totals[key] = min(totals[key], round(smallest, 1))
+                    if smallest < MIN_PHONE_TEXT_PX:
+                        problems.add(
+                            "phone-text",
+                            f"{page}: {kind} {smallest:.1f} px at 390 px (shown at {scale:.0%}): {img['src'][-60:]}",
+                        )
 
                 reports.append(
                     f"  {page:<45} {article_images:>3} image(s) in the article, {len(layout['code']):>3} code blocks, "

@@ -141,11 +141,13 @@ def plot_attention(
     ax: Any = None,
     title: str | None = None,
     cmap: str = "Reds",
+    colorbar: bool = True,
 ) -> Any:
-    """Heatmap of one sentence pair's attention weights (chapter 7).
+    """Heatmap of one sentence pair's attention weights (chapter 7), with a colour bar (0 to 1).
 
     ``weights`` ``(num_target_words, num_source_words)``: row ``i`` is where
-    the decoder looked while writing ``tgt_words[i]``. Returns the axes.
+    the decoder looked while writing ``tgt_words[i]``. ``colorbar=False``
+    leaves the bar out (for a grid of maps sharing one). Returns the axes.
     """
     import matplotlib.pyplot as plt
 
@@ -160,7 +162,9 @@ def plot_attention(
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(0.45 * len(src_words) + 1.5, 0.45 * len(tgt_words) + 1))
-    ax.imshow(weights.detach().cpu().numpy(), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    image = ax.imshow(weights.detach().cpu().numpy(), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.03, label="attention weight")
     ax.set_xticks(range(len(src_words)), list(src_words), rotation=60, ha="right")
     ax.set_yticks(range(len(tgt_words)), list(tgt_words))
     ax.set_xlabel("source (English)")
