@@ -310,12 +310,78 @@ def test_bad_training_state_files_are_named(tmp_path: Path) -> None:
     torch.save(model.state_dict(), foreign)
     with pytest.raises(ValueError, match="weights.pt is not a training state"):
         lc.load_training_state(foreign, model=model)
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(ValueError, match="good.pt: model: .* has shape"):
         lc.load_training_state(good, model=TinyLM(hidden=7))
     with pytest.raises(ValueError, match="no sampler state"):
         lc.load_training_state(good, model=model, sampler=sampler)
     with pytest.raises(ValueError, match="step"):
         lc.save_training_state(tmp_path / "x.pt", model=model, optimizer=opt, step=-1)
+
+
+def _weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+def test_a_damaged_or_mismatched_training_state_changes_nothing(tmp_path: Path) -> None:
+    model, opt, sched, sampler = _setup()
+    _run(model, opt, sched, sampler, None, 2)
+    good = lc.save_training_state(tmp_path / "good.pt", model=model, optimizer=opt, scheduler=sched, step=2)
+    fresh, fresh_opt, _, _ = _setup(seed=3)
+    before = _weights(fresh)
+    # one weight changed inside an otherwise valid file: the stored sha256 disagrees
+    payload = torch.load(good, weights_only=True)
+    name = next(iter(payload["model"]))
+    payload["model"][name].view(-1)[0] += 1e-3
+    flipped = tmp_path / "flipped.pt"
+    torch.save(payload, flipped)
+    with pytest.raises(ValueError, match="flipped.pt is damaged: its contents do not match"):
+        lc.load_training_state(flipped, model=fresh, optimizer=fresh_opt)
+    # an SGD state offered to Adam: refused before anything is restored
+    adam = torch.optim.Adam(fresh.parameters())
+    with pytest.raises(ValueError, match="good.pt: optimizer: the file holds a SGD state.*Adam"):
+        lc.load_training_state(good, model=fresh, optimizer=adam)
+    assert lc.max_abs_difference(before, fresh.state_dict()) == 0.0
+    # a bad random state (valid sha256): named, and nothing restored
+    payload = torch.load(good, weights_only=True)
+    del payload["sha256"]
+    payload["ranks"][0]["rng"]["numpy"]["keys"] = torch.zeros(3, dtype=torch.int64)
+    from lstm_companion.training import distributed
+
+    payload["sha256"] = distributed._payload_sha256(payload)
+    bad_rng = tmp_path / "bad_rng.pt"
+    torch.save(payload, bad_rng)
+    with pytest.raises(ValueError, match="bad_rng.pt: rank 0's random state: .*numpy"):
+        lc.load_training_state(bad_rng, model=fresh, optimizer=fresh_opt)
+    assert lc.max_abs_difference(before, fresh.state_dict()) == 0.0
+
+
+def test_save_training_state_names_a_bad_extra(tmp_path: Path) -> None:
+    model, opt, _, _ = _setup()
+    with pytest.raises(TypeError, match=r"extra\['out'\] must hold only .* got PosixPath"):
+        lc.save_training_state(tmp_path / "s.pt", model=model, optimizer=opt, step=0, extra={"out": tmp_path})
+    with pytest.raises(TypeError, match="extra must be a mapping"):
+        lc.save_training_state(tmp_path / "s.pt", model=model, optimizer=opt, step=0, extra=[1])  # type: ignore[arg-type]
+    assert not list(tmp_path.iterdir())  # nothing written, not even a temporary file
+
+
+def test_lm_train_step_stops_on_a_non_finite_loss() -> None:
+    torch.manual_seed(0)
+    model = TinyLM()
+    opt = torch.optim.SGD(model.parameters(), lr=float("inf"))
+    x = torch.randint(0, 11, (2, 4))
+    lc.lm_train_step(model, opt, x, x)  # a finite loss, then weights of inf/NaN
+    with pytest.raises(FloatingPointError, match="learning rate too high"):
+        lc.lm_train_step(model, opt, x, x)
+
+
+def test_check_rng_state() -> None:
+    lc.check_rng_state(lc.capture_rng_state())
+    with pytest.raises(ValueError, match="keys 'torch', 'numpy', 'python'"):
+        lc.check_rng_state({"torch": 1})
+    bad = lc.capture_rng_state()
+    bad["python"]["internal"] = torch.zeros(5, dtype=torch.int64)
+    with pytest.raises(ValueError, match="Python's random state"):
+        lc.check_rng_state(bad)
 
 
 def test_launch_command() -> None:
@@ -326,6 +392,8 @@ def test_launch_command() -> None:
         lc.launch_command("t.py", "--steps 2")
     with pytest.raises(ValueError, match="nproc_per_node"):
         lc.launch_command("t.py", nproc_per_node=0)
+    with pytest.raises(ValueError, match="script must name a file"):
+        lc.launch_command("")
     # the training program as a module of the package: chapter 12 outside a clone
     one = lc.launch_command(lc.DDP_TRAIN_MODULE, ["--steps", "2"], module=True)
     assert one == [sys.executable, "-m", "lstm_companion.training.train_ddp", "--steps", "2"]

@@ -373,6 +373,7 @@ from .training.distributed import (
     TrainingState,
     capture_rng_state,
     carry_state,
+    check_rng_state,
     cleanup_distributed,
     evaluate_stream_perplexity,
     init_distributed,

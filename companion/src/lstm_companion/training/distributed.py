@@ -39,6 +39,7 @@ the tests and chapter 12:
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import math
 import os
@@ -71,6 +72,7 @@ __all__ = [
     "lm_train_step",
     "onednn_bf16_supported",
     "carry_state",
+    "check_rng_state",
     "lm_autocast",
     "evaluate_stream_perplexity",
     "capture_rng_state",
@@ -83,7 +85,7 @@ __all__ = [
 ]
 
 CHECKPOINT_FORMAT = "lstm-companion-training-state"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: a sha256 of the payload and the optimiser's type are stored and checked
 
 
 # --------------------------------------------------------------------------- data
@@ -296,6 +298,8 @@ def launch_command(
         raise TypeError(f"script must be a file path, got {type(script).__name__}")
     if isinstance(args, str) or not all(isinstance(a, str) for a in args):
         raise TypeError("args must be a sequence of str (one per command-line word)")
+    if os.fspath(script).strip() == "":
+        raise ValueError("script must name a file (or a module with module=True), got an empty string")
     if module and not (isinstance(script, str) and all(part.isidentifier() for part in script.split("."))):
         raise ValueError(f"script must be a module name such as {DDP_TRAIN_MODULE!r} with module=True, got {script!r}")
     launch = [sys.executable]
@@ -422,6 +426,11 @@ def lm_train_step(
             f"model must return logits (B, T, V) for x of shape {tuple(x.shape)}, got {tuple(logits.shape)}"
         )
     loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"the loss is {float(loss.detach())}: the weights or the state hold inf/NaN (a learning rate too high, "
+            "or clipping off?); the optimiser did not step"
+        )
     torch.autograd.backward(loss)  # = loss.backward(), which torch leaves unannotated
     if clip is not None:
         nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -524,10 +533,34 @@ def capture_rng_state() -> dict[str, Any]:
     return out
 
 
-def restore_rng_state(state: Mapping[str, Any]) -> None:
-    """Put back the generators saved by :func:`capture_rng_state`."""
+def check_rng_state(state: object) -> None:
+    """Raise ValueError unless ``state`` has the shape :func:`capture_rng_state` gives (nothing is restored)."""
     if not isinstance(state, Mapping) or not {"torch", "numpy", "python"} <= set(state):
         raise ValueError("state must be a mapping from capture_rng_state() with keys 'torch', 'numpy', 'python'")
+    if not (isinstance(state["torch"], torch.Tensor) and state["torch"].dtype == torch.uint8):
+        raise ValueError("state['torch'] must be torch's generator state, a uint8 tensor")
+    npst, pyst = state["numpy"], state["python"]
+    if not (
+        isinstance(npst, Mapping)
+        and {"name", "keys", "pos", "has_gauss", "cached_gaussian"} <= set(npst)
+        and isinstance(npst["keys"], torch.Tensor)
+        and npst["keys"].numel() == 624
+    ):
+        raise ValueError(
+            "state['numpy'] must be NumPy's MT19937 state (name, 624 keys, pos, has_gauss, cached_gaussian)"
+        )
+    if not (
+        isinstance(pyst, Mapping)
+        and {"version", "internal", "gauss_next"} <= set(pyst)
+        and isinstance(pyst["internal"], torch.Tensor)
+        and pyst["internal"].numel() == 625
+    ):
+        raise ValueError("state['python'] must be Python's random state (version, 625 internal words, gauss_next)")
+
+
+def restore_rng_state(state: Mapping[str, Any]) -> None:
+    """Put back the generators saved by :func:`capture_rng_state` (checked first: a bad state changes nothing)."""
+    check_rng_state(state)
     torch.set_rng_state(state["torch"].cpu())
     npst = state["numpy"]
     np.random.set_state(
@@ -576,6 +609,54 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _payload_sha256(obj: Any) -> str:
+    """sha256 over a payload's structure and every tensor's bytes (dicts in key order)."""
+    h = hashlib.sha256()
+
+    def walk(x: Any) -> None:
+        if isinstance(x, torch.Tensor):
+            t = x.detach().cpu().contiguous()
+            h.update(f"T|{t.dtype}|{tuple(t.shape)}|".encode())
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        elif isinstance(x, Mapping):
+            h.update(f"D{len(x)}|".encode())
+            for k in sorted(x, key=repr):
+                h.update(f"{k!r}:".encode())
+                walk(x[k])
+        elif isinstance(x, (list, tuple)):
+            h.update(f"L{len(x)}|".encode())
+            for v in x:
+                walk(v)
+        else:
+            h.update(f"V{x!r}|".encode())
+
+    walk(obj)
+    return h.hexdigest()
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _check_plain(name: str, value: Any) -> None:
+    """``value`` must be what ``torch.load(weights_only=True)`` reads back: plain values, tensors, containers."""
+    if isinstance(value, (*_PLAIN, torch.Tensor)):
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_plain(f"{name}[{i}]", v)
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, _PLAIN):
+                raise TypeError(f"{name} keys must be plain values, got {type(k).__name__}")
+            _check_plain(f"{name}[{k!r}]", v)
+        return
+    raise TypeError(
+        f"{name} must hold only str, int, float, bool, None, tensors, lists and dicts "
+        f"(a weights_only checkpoint reads nothing else), got {type(value).__name__}"
+    )
+
+
 def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Load and check a training-state file; every failure names it."""
     if not path.is_file():
@@ -588,9 +669,22 @@ def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any
         raise ValueError(f"{path} is not a training state written by save_training_state")
     if payload.get("version") != CHECKPOINT_VERSION:
         raise ValueError(f"{path} has format version {payload.get('version')!r}, expected {CHECKPOINT_VERSION}")
-    missing = {"step", "world_size", "model", "optimizer", "scheduler", "ranks", "extra"} - set(payload)
+    missing = {
+        "step",
+        "world_size",
+        "model",
+        "optimizer",
+        "optimizer_type",
+        "scheduler",
+        "ranks",
+        "extra",
+        "sha256",
+    } - set(payload)
     if missing:
         raise ValueError(f"{path} is missing {sorted(missing)}")
+    stored = payload.pop("sha256")
+    if _payload_sha256(payload) != stored:
+        raise ValueError(f"{path} is damaged: its contents do not match the sha256 stored with them")
     return payload
 
 
@@ -622,6 +716,9 @@ def save_training_state(
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     if sampler is not None and not isinstance(sampler, ShardedStreamSampler):
         raise TypeError(f"sampler must be a ShardedStreamSampler or None, got {type(sampler).__name__}")
+    if extra is not None and not isinstance(extra, Mapping):
+        raise TypeError(f"extra must be a mapping of plain values or None, got {type(extra).__name__}")
+    _check_plain("extra", dict(extra or {}))
     target = Path(path)
     mine = {
         "rng": capture_rng_state(),
@@ -637,10 +734,12 @@ def save_training_state(
             "world_size": len(ranks),
             "model": unwrap_model(model).state_dict(),
             "optimizer": optimizer.state_dict(),
+            "optimizer_type": type(optimizer).__name__,
             "scheduler": scheduler.state_dict() if scheduler is not None else None,
             "ranks": ranks,
             "extra": dict(extra or {}),
         }
+        payload["sha256"] = _payload_sha256(payload)
 
         def write(tmp: Path) -> None:
             with open(tmp, "wb") as f:
@@ -674,32 +773,62 @@ def load_training_state(
     this rank's random-number generators unless ``restore_rng=False``; the
     hidden state comes back on the model's device. A missing, damaged or
     foreign file, or one saved by a different number of processes, raises an
-    error naming it.
+    error naming it and the part at fault. A damaged file (its stored sha256
+    disagrees with its contents), weights of other shapes, another optimiser
+    type or a bad random state is found before anything is restored, so a
+    failed load changes nothing.
     """
     file = Path(path)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
+    if sampler is not None and not isinstance(sampler, ShardedStreamSampler):
+        raise TypeError(f"sampler must be a ShardedStreamSampler or None, got {type(sampler).__name__}")
     payload = _read(file)
     world, rank = _group_size(), _group_rank()
     if payload["world_size"] != world:
         raise ValueError(f"{file} was saved by {payload['world_size']} processes, this run has {world}")
     inner = unwrap_model(model)
-    try:
-        inner.load_state_dict(payload["model"])
-    except RuntimeError as err:
-        raise ValueError(f"{file} does not fit this model: {err}") from err
-    if optimizer is not None:
-        optimizer.load_state_dict(payload["optimizer"])
-    if scheduler is not None:
-        if payload["scheduler"] is None:
-            raise ValueError(f"{file} holds no scheduler state")
-        scheduler.load_state_dict(payload["scheduler"])
+    # check every part first ...
+    own = inner.state_dict()
+    saved = payload["model"]
+    if set(saved) != set(own):
+        raise ValueError(f"{file}: model: its weights' names differ from this model's: {sorted(set(saved) ^ set(own))}")
+    shapes = [n for n in own if tuple(saved[n].shape) != tuple(own[n].shape)]
+    if shapes:
+        n = shapes[0]
+        raise ValueError(
+            f"{file}: model: {n} has shape {tuple(saved[n].shape)} in the file, {tuple(own[n].shape)} in this model"
+        )
+    if optimizer is not None and payload["optimizer_type"] != type(optimizer).__name__:
+        raise ValueError(
+            f"{file}: optimizer: the file holds a {payload['optimizer_type']} state, "
+            f"this run's optimiser is a {type(optimizer).__name__}"
+        )
+    if scheduler is not None and payload["scheduler"] is None:
+        raise ValueError(f"{file}: scheduler: the file holds no scheduler state")
     mine = payload["ranks"][rank]
     if sampler is not None:
         if mine["sampler"] is None:
-            raise ValueError(f"{file} holds no sampler state")
+            raise ValueError(f"{file}: sampler: the file holds no sampler state")
         try:
-            sampler.load_state_dict(mine["sampler"])
+            copy.copy(sampler).load_state_dict(mine["sampler"])  # checks it, on a copy
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{file}: sampler: {err}") from err
+    if restore_rng:
+        try:
+            check_rng_state(mine["rng"])
         except ValueError as err:
-            raise ValueError(f"{file}: {err}") from err
+            raise ValueError(f"{file}: rank {rank}'s random state: {err}") from err
+    # ... then restore
+    inner.load_state_dict(saved)
+    if optimizer is not None:
+        optimizer.load_state_dict(payload["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(payload["scheduler"])
+    if sampler is not None:
+        sampler.load_state_dict(mine["sampler"])
     if restore_rng:
         restore_rng_state(mine["rng"])
     device = next(inner.parameters()).device
