@@ -91,12 +91,16 @@ def test_usable_cores_without_sched_getaffinity(monkeypatch: pytest.MonkeyPatch)
     assert lc.usable_cores() == 1
 
 
-def test_get_device_on_the_cpu_fits_the_threads(monkeypatch: pytest.MonkeyPatch, restore_threads: None) -> None:
+def test_get_device_on_the_cpu_caps_the_threads(monkeypatch: pytest.MonkeyPatch, restore_threads: None) -> None:
     monkeypatch.setattr(runtime, "_cuda_available", lambda: False)
     monkeypatch.setattr(runtime, "_mps_available", lambda: False)
-    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    torch.set_num_threads(2)
+    monkeypatch.setattr(runtime, "_TORCH_DEFAULT_THREADS", 4)
+    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    torch.set_num_threads(4)  # more than the 2 usable cores: capped
     assert lc.get_device().type == "cpu"
+    assert torch.get_num_threads() == 2
+    torch.set_num_threads(1)  # a reader's (or a chapter's) lower choice is kept
+    assert lc.get_device("cpu").type == "cpu"
     assert torch.get_num_threads() == 1
 
 

@@ -8,7 +8,8 @@ lc.get_device()``:
 - :func:`fit_threads`: on the CPU, torch's intra-op threads set to the cores
   this process may run on (:func:`usable_cores`, from
   ``os.sched_getaffinity``) divided among the processes a run starts, so no
-  chapter starts more threads than it has cores (:func:`get_device` calls it);
+  chapter starts more threads than it has cores (:func:`get_device` caps the
+  threads at that count, keeping a lower one);
 - :func:`seed_everything`: seeds Python, NumPy and PyTorch, so that a run
   repeats.
 
@@ -191,6 +192,13 @@ def fit_threads(processes: int = 1) -> int:
     return threads
 
 
+def _cap_threads() -> None:
+    """Lower torch's threads to :func:`fit_threads`'s count if it is above it; a lower choice stays."""
+    threads = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores()))
+    if torch.get_num_threads() > threads:
+        torch.set_num_threads(threads)
+
+
 def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
@@ -204,15 +212,16 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
 
     Pass ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"`` or a ``torch.device``
     to choose; ``None`` or ``"auto"`` chooses the fastest one present. When
-    the answer is the CPU, torch's threads are fitted to the usable cores
-    (:func:`fit_threads`).
+    the answer is the CPU, torch's threads are capped at the usable cores
+    (:func:`fit_threads`'s count for one process); a lower count set before
+    (``torch.set_num_threads(1)``) is kept.
     """
     if device is None or device == "auto":
         if _cuda_available():
             return torch.device("cuda")
         if _mps_available():
             return torch.device("mps")
-        fit_threads()
+        _cap_threads()
         return torch.device("cpu")
     try:
         dev = torch.device(device)
@@ -223,7 +232,7 @@ def get_device(device: str | torch.device | None = None) -> torch.device:
     if dev.type == "mps" and not _mps_available():
         raise ValueError(f"device={device!r} was asked for but MPS is not available on this machine")
     if dev.type == "cpu":
-        fit_threads()
+        _cap_threads()
     return dev
 
 
