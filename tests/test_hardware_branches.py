@@ -35,6 +35,7 @@ def restore_threads():  # type: ignore[no-untyped-def]
 def test_get_device_auto_takes_each_branch(
     monkeypatch: pytest.MonkeyPatch, restore_threads: None, cuda: bool, mps: bool, expected: str
 ) -> None:
+    monkeypatch.setattr(runtime, "others_running", lambda: 0)
     monkeypatch.setattr(runtime, "_cuda_available", lambda: cuda)
     monkeypatch.setattr(runtime, "_mps_available", lambda: mps)
     assert lc.get_device().type == expected
@@ -91,9 +92,48 @@ def test_usable_cores_without_sched_getaffinity(monkeypatch: pytest.MonkeyPatch)
     assert lc.usable_cores() == 1
 
 
+@pytest.mark.parametrize(("busy", "expected"), [(None, 2), (0, 2), (1, 1), (2, 1), (7, 1)])
+def test_get_device_leaves_busy_cores_alone(
+    monkeypatch: pytest.MonkeyPatch, restore_threads: None, busy: int | None, expected: int
+) -> None:
+    """A quiet 2-core machine (CI) gets two threads; beside busy processes, one per free core, at least one."""
+    monkeypatch.setattr(runtime, "_cuda_available", lambda: False)
+    monkeypatch.setattr(runtime, "_mps_available", lambda: False)
+    monkeypatch.setattr(runtime, "_TORCH_DEFAULT_THREADS", 2)
+    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(runtime, "others_running", lambda: busy)
+    torch.set_num_threads(2)
+    lc.get_device()
+    assert torch.get_num_threads() == expected
+
+
+def test_others_running_reads_the_runnable_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+    import io
+
+    real_open = builtins.open
+
+    def fake_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if path == "/proc/loadavg":
+            return io.StringIO("3.10 2.00 1.00 4/300 12345\n")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    assert lc.others_running() == 3  # four runnable, this process among them
+
+    def no_proc(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if path == "/proc/loadavg":
+            raise FileNotFoundError(path)  # macOS, Windows
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", no_proc)
+    assert lc.others_running() is None
+
+
 def test_get_device_on_the_cpu_caps_the_threads(monkeypatch: pytest.MonkeyPatch, restore_threads: None) -> None:
     monkeypatch.setattr(runtime, "_cuda_available", lambda: False)
     monkeypatch.setattr(runtime, "_mps_available", lambda: False)
+    monkeypatch.setattr(runtime, "others_running", lambda: 0)
     monkeypatch.setattr(runtime, "_TORCH_DEFAULT_THREADS", 4)
     monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     torch.set_num_threads(4)  # more than the 2 usable cores: capped

@@ -355,6 +355,7 @@ from .runtime import (
     machine_summary,
     mirror_url,
     model_device,
+    others_running,
     release_files_url,
     seed_everything,
     usable_cores,
