@@ -78,6 +78,8 @@ from .data.synthetic import (
     agreement_task,
     lookahead_bound,
     lookahead_task,
+    mqar_task,
+    parity_task,
     sign_of_sum_task,
 )
 from .data.tatoeba import (
@@ -296,6 +298,27 @@ from .models.variants import (
     VARIANTS,
     LSTMVariant,
 )
+from .models.scan import (
+    SCAN_METHODS,
+    MinGRU,
+    linear_scan,
+    scan_blelloch,
+    scan_log,
+    scan_loop,
+)
+from .models.xlstm import (
+    MLSTM_FORMS,
+    TAGGER_CORES,
+    MLSTMScratch,
+    SLSTMScratch,
+    TokenTagger,
+    matched_hidden,
+    mlstm_chunkwise,
+    mlstm_parallel,
+    mlstm_recurrent,
+    slstm_scan,
+    tagger_num_params,
+)
 from .models.word_lm import (
     LockedDropout,
     WeightDrop,
@@ -335,6 +358,13 @@ from .recipes.sentiment import (
     load_or_train_classifier,
     make_classifier,
     sentiment_config,
+)
+from .recipes.xlstm_tasks import (
+    MQAR_SETTINGS,
+    PARITY_SETTINGS,
+    load_xlstm_tasks,
+    run_mqar,
+    run_parity,
 )
 from .recipes.translation import (
     load_pretrained,
