@@ -42,8 +42,8 @@ help:
 
 # ---------------------------------------------------------------- environment
 # Re-runs only when the requirements files or companion/pyproject.toml change.
-# requirements-nodeps.txt (d2l) is installed with --no-deps: its own pins would
-# downgrade numpy.
+# requirements-nodeps.txt (d2l, xlstm, mlstm_kernels) is installed with --no-deps: d2l's own pins would
+# downgrade numpy, xlstm's would reinstall torch.
 
 venv: $(VENV)/.stamp
 

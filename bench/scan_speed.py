@@ -48,12 +48,23 @@ def main() -> None:
         print(row, flush=True)
     out = Path(__file__).resolve().parent.parent / "results" / "scan_speed_cpu.json"
     table = {
-        "settings": {"batch": BATCH, "width": WIDTH, "repeats": REPEATS, "lengths": LENGTHS, "what": "forward+backward"},
+        "settings": {
+            "batch": BATCH,
+            "width": WIDTH,
+            "repeats": REPEATS,
+            "lengths": LENGTHS,
+            "what": "forward+backward",
+        },
         "rows": rows,
         "machine": lc.machine_summary(),
     }
     lc.atomic_write(out, lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"))
-    md = ["# Linear scan forward+backward seconds (bench/scan_speed.py)", "", "| T | loop | log | blelloch |", "|---|---|---|---|"]
+    md = [
+        "# Linear scan forward+backward seconds (bench/scan_speed.py)",
+        "",
+        "| T | loop | log | blelloch |",
+        "|---|---|---|---|",
+    ]
     md += [f"| {r['T']} | {r['loop']:.4f} | {r['log']:.4f} | {r['blelloch']:.4f} |" for r in rows]
     md += ["", f"Machine: {table['machine']}", ""]
     lc.atomic_write(out.with_suffix(".md"), lambda tmp: tmp.write_text("\n".join(md)))

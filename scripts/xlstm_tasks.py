@@ -54,7 +54,9 @@ def markdown(table: dict) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "results" / "xlstm_tasks.json")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "results" / "xlstm_tasks.json"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     start = time.perf_counter()

@@ -74,9 +74,7 @@ def test_slstm_gradcheck_and_state(forget):
     x = torch.randn(2, 3, 3, dtype=D64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: layer(t)[0], (x,))
     params = tuple(layer.parameters())
-    assert torch.autograd.gradcheck(
-        lambda W, R, b: lc.slstm_scan(x.detach() @ W.T, R, b, forget=forget)[0], params
-    )
+    assert torch.autograd.gradcheck(lambda W, R, b: lc.slstm_scan(x.detach() @ W.T, R, b, forget=forget)[0], params)
     # running in two halves with the state carried equals one run
     x = torch.randn(2, 6, 3, dtype=D64)
     y, _ = layer(x)

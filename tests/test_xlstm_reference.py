@@ -32,7 +32,10 @@ def _reference_recurrent(q, k, v, i, f):
 
 
 REFERENCE = {
-    "parallel": (lc.mlstm_parallel, lambda q, k, v, i, f: xlstm_backends.parallel_stabilized_simple(q, k, v, i[..., None], f[..., None])),
+    "parallel": (
+        lc.mlstm_parallel,
+        lambda q, k, v, i, f: xlstm_backends.parallel_stabilized_simple(q, k, v, i[..., None], f[..., None]),
+    ),
     "recurrent": (lc.mlstm_recurrent, _reference_recurrent),
     "chunkwise": (
         lambda *a: lc.mlstm_chunkwise(*a, chunk_size=4),

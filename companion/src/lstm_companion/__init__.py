@@ -275,6 +275,14 @@ from .models.rnn import (
     bptt_tanh,
     rnn_step,
 )
+from .models.scan import (
+    SCAN_METHODS,
+    MinGRU,
+    linear_scan,
+    scan_blelloch,
+    scan_log,
+    scan_loop,
+)
 from .models.seq2seq import (
     BahdanauDecoder,
     LuongDecoder,
@@ -298,13 +306,12 @@ from .models.variants import (
     VARIANTS,
     LSTMVariant,
 )
-from .models.scan import (
-    SCAN_METHODS,
-    MinGRU,
-    linear_scan,
-    scan_blelloch,
-    scan_log,
-    scan_loop,
+from .models.word_lm import (
+    LockedDropout,
+    WeightDrop,
+    WordLM,
+    WordLMConfig,
+    embedding_dropout,
 )
 from .models.xlstm import (
     MLSTM_FORMS,
@@ -318,13 +325,6 @@ from .models.xlstm import (
     mlstm_recurrent,
     slstm_scan,
     tagger_num_params,
-)
-from .models.word_lm import (
-    LockedDropout,
-    WeightDrop,
-    WordLM,
-    WordLMConfig,
-    embedding_dropout,
 )
 from .plots import (
     plot_accuracy_vs_distance,
@@ -359,16 +359,16 @@ from .recipes.sentiment import (
     make_classifier,
     sentiment_config,
 )
+from .recipes.translation import (
+    load_pretrained,
+    save_pretrained,
+)
 from .recipes.xlstm_tasks import (
     MQAR_SETTINGS,
     PARITY_SETTINGS,
     load_xlstm_tasks,
     run_mqar,
     run_parity,
-)
-from .recipes.translation import (
-    load_pretrained,
-    save_pretrained,
 )
 from .runtime import (
     CACHE_ENV,

@@ -52,8 +52,9 @@ def scan_loop(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None) 
     """``h_t = a_t h_{t-1} + b_t`` one step at a time (chapter 14)."""
     h = _check_ab(a, b, h0)
     out = []
-    for t in range(a.shape[1]):
-        h = a[:, t] * h + b[:, t]
+    # unbind, not a[:, t]: the backward of T slices would add T full-size gradients (T^2 work)
+    for a_t, b_t in zip(a.unbind(1), b.unbind(1)):
+        h = a_t * h + b_t
         out.append(h)
     return torch.stack(out, dim=1)
 

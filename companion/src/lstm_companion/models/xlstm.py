@@ -72,9 +72,7 @@ def _check_heads(hidden_size: int, num_heads: int) -> int:
     check_positive_int("hidden_size", hidden_size)
     check_positive_int("num_heads", num_heads)
     if hidden_size % num_heads:
-        raise ValueError(
-            f"num_heads must divide hidden_size, got hidden_size={hidden_size} and num_heads={num_heads}"
-        )
+        raise ValueError(f"num_heads must divide hidden_size, got hidden_size={hidden_size} and num_heads={num_heads}")
     return hidden_size // num_heads
 
 
@@ -126,10 +124,10 @@ def slstm_scan(
         h, c, n, m = state
     Rt = R.transpose(1, 2)  # (heads, d, 4d)
     outs = []
-    for t in range(T):
+    for x_t in x_pre.unbind(1):  # unbind: the backward of T slices x_pre[:, t] would cost T^2
         rec = torch.einsum("bkd,kdg->bkg", h.reshape(B, heads, d), Rt)  # (B, heads, 4d)
         rec = rec.reshape(B, heads, 4, d).transpose(1, 2).reshape(B, 4 * H)
-        i_pre, f_pre, z_pre, o_pre = (x_pre[:, t] + rec + b).chunk(4, dim=-1)
+        i_pre, f_pre, z_pre, o_pre = (x_t + rec + b).chunk(4, dim=-1)
         log_f = _log_forget(f_pre, forget)
         if stabilise:
             m_new = torch.maximum(log_f + m, i_pre)
@@ -215,15 +213,16 @@ def mlstm_recurrent(
     m = q.new_zeros(B, NH)
     log_f = _log_forget(f_pre, forget)
     outs = []
-    for t in range(T):
-        m_new = torch.maximum(log_f[..., t] + m, i_pre[..., t])
-        f_gate = torch.exp(log_f[..., t] + m - m_new)[..., None]
-        i_gate = torch.exp(i_pre[..., t] - m_new)[..., None]
-        C = f_gate[..., None] * C + i_gate[..., None] * (k[..., t, :, None] * v[..., t, None, :])
-        n = f_gate * n + i_gate * k[..., t, :]
+    steps = zip(q.unbind(2), k.unbind(2), v.unbind(2), i_pre.unbind(2), log_f.unbind(2))
+    for q_t, k_t, v_t, i_t, lf_t in steps:
+        m_new = torch.maximum(lf_t + m, i_t)
+        f_gate = torch.exp(lf_t + m - m_new)[..., None]
+        i_gate = torch.exp(i_t - m_new)[..., None]
+        C = f_gate[..., None] * C + i_gate[..., None] * (k_t[..., :, None] * v_t[..., None, :])
+        n = f_gate * n + i_gate * k_t
         m = m_new
-        num = torch.einsum("bhd,bhde->bhe", q[..., t, :], C)
-        qn = (q[..., t, :] * n).sum(-1, keepdim=True)
+        num = torch.einsum("bhd,bhde->bhe", q_t, C)
+        qn = (q_t * n).sum(-1, keepdim=True)
         outs.append(num / (torch.maximum(qn.abs(), torch.exp(-m)[..., None]) + eps))
     return torch.stack(outs, dim=2)
 
@@ -354,19 +353,19 @@ class MLSTMScratch(nn.Module):
         B, T, _ = x.shape
         NH = self.num_heads
         q, k, v, o = self.qkvo(x).chunk(4, dim=-1)
-        heads = [t.reshape(B, T, NH, -1).transpose(1, 2) for t in (q, k, v)]
+        qh, kh, vh = (t.reshape(B, T, NH, -1).transpose(1, 2) for t in (q, k, v))
         i_pre, f_pre = self.gates(x).transpose(1, 2).chunk(2, dim=1)
         if form == "recurrent":
-            h = mlstm_recurrent(*heads, i_pre, f_pre)
+            h = mlstm_recurrent(qh, kh, vh, i_pre, f_pre)
         elif form == "parallel":
-            h = mlstm_parallel(*heads, i_pre, f_pre)
+            h = mlstm_parallel(qh, kh, vh, i_pre, f_pre)
         else:
             pad = (-T) % self.chunk_size
-            if pad:
-                heads = [F.pad(t, (0, 0, 0, pad)) for t in heads]
-                i_pre = F.pad(i_pre, (0, pad), value=-30.0)  # padded steps write nothing
+            if pad:  # padded steps come after the last real one: causal, so they change nothing before it
+                qh, kh, vh = (F.pad(t, (0, 0, 0, pad)) for t in (qh, kh, vh))
+                i_pre = F.pad(i_pre, (0, pad))
                 f_pre = F.pad(f_pre, (0, pad))
-            h = mlstm_chunkwise(*heads, i_pre, f_pre, chunk_size=self.chunk_size)[:, :, :T]
+            h = mlstm_chunkwise(qh, kh, vh, i_pre, f_pre, chunk_size=self.chunk_size)[:, :, :T]
         return torch.sigmoid(o) * h.transpose(1, 2).reshape(B, T, -1)
 
 
@@ -383,7 +382,14 @@ class TokenTagger(nn.Module):
     """
 
     def __init__(
-        self, core: str, vocab_size: int, num_classes: int, hidden_size: int, *, embed_size: int = 16, num_heads: int = 1
+        self,
+        core: str,
+        vocab_size: int,
+        num_classes: int,
+        hidden_size: int,
+        *,
+        embed_size: int = 16,
+        num_heads: int = 1,
     ) -> None:
         super().__init__()
         if core not in TAGGER_CORES:
@@ -422,7 +428,9 @@ def tagger_num_params(core: str, vocab_size: int, num_classes: int, hidden_size:
     return sum(p.numel() for p in model.parameters())
 
 
-def matched_hidden(core: str, budget: int, vocab_size: int, num_classes: int, *, num_heads: int = 1, **kwargs: int) -> int:
+def matched_hidden(
+    core: str, budget: int, vocab_size: int, num_classes: int, *, num_heads: int = 1, **kwargs: int
+) -> int:
     """The hidden size (a multiple of ``num_heads``) whose :class:`TokenTagger` is nearest ``budget`` parameters."""
     check_positive_int("budget", budget)
     best, best_gap = num_heads, None
