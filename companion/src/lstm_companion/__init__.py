@@ -366,6 +366,7 @@ from .recipes.translation import (
 from .recipes.xlstm_tasks import (
     MQAR_SETTINGS,
     PARITY_SETTINGS,
+    load_scan_speed,
     load_xlstm_tasks,
     run_mqar,
     run_parity,

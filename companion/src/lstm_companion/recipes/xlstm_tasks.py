@@ -13,7 +13,8 @@ the training data, and scores the selected weights once on the test data:
   with ``num_pairs`` pairs; the score is the accuracy over the query positions.
 
 ``scripts/xlstm_tasks.py`` calls them for every core, seed and size and writes
-``results/xlstm_tasks.json``; :func:`load_xlstm_tasks` reads it back.
+``results/xlstm_tasks.json``; :func:`load_xlstm_tasks` reads it back, and
+:func:`load_scan_speed` the scan timings of ``bench/scan_speed.py``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ..models.state import State
 from ..models.xlstm import TAGGER_CORES, TokenTagger, matched_hidden
 from ..training.loop import FitConfig, fit
 
-__all__ = ["PARITY_SETTINGS", "MQAR_SETTINGS", "run_parity", "run_mqar", "load_xlstm_tasks"]
+__all__ = ["PARITY_SETTINGS", "MQAR_SETTINGS", "run_parity", "run_mqar", "load_xlstm_tasks", "load_scan_speed"]
 
 #: Parity: tiny models, short training (the script's and the chapter's live slice's settings).
 PARITY_SETTINGS: dict[str, Any] = {
@@ -185,3 +186,9 @@ def load_xlstm_tasks(path: str | os.PathLike[str] | None = None) -> dict[str, An
     """Read ``results/xlstm_tasks.json`` (written by ``scripts/xlstm_tasks.py``; chapter 14)."""
     where = find_results("xlstm_tasks.json") if path is None else path
     return read_json_record(where, what="xlstm task table", required=["parity", "mqar", "settings", "machine"])
+
+
+def load_scan_speed(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read ``results/scan_speed_cpu.json`` (written by ``bench/scan_speed.py``; chapter 14)."""
+    where = find_results("scan_speed_cpu.json") if path is None else path
+    return read_json_record(where, what="scan timing table", required=["rows", "settings", "machine"])
