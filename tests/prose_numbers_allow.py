@@ -69,6 +69,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "2,048 on this machine": "the length of the live timing, a setting",
         "lengths to 40, tested": "the parity task's training lengths, a setting",
         "of length 40 and": "the parity task's test lengths, a setting",
+        "At length 40, the longest training": "the parity task's longest training length, a setting",
         "above 90% with every seed": "the threshold that defines 'solved' in the sentence, a setting",
         "below 65% (chance is 50%)": "the threshold that defines 'failed', and chance for two classes",
         "widened by 0.05": "the tolerance of the live check, stated with it",
