@@ -21,7 +21,7 @@ import lstm_companion as lc
 
 PARITY_CORES = ["lstm", "slstm", "mlstm", "mingru", "mingru_neg"]
 MQAR_CORES = ["lstm", "slstm", "mlstm", "mingru"]
-MQAR_PAIRS = [2, 4, 8]
+MQAR_PAIRS = [4, 8, 16]
 SEEDS = [0, 1, 2]
 
 

@@ -160,3 +160,19 @@ def test_run_parity_tiny():
     assert set(r["test_acc"]) == {"8"} and 0.0 <= r["test_acc"]["8"] <= 1.0
     with pytest.raises(ValueError, match="core must be one of"):
         lc.run_parity("gru", 0)
+
+
+def test_tagger_shift_reads_the_previous_token():
+    torch.manual_seed(0)
+    tagger = lc.TokenTagger("mingru", 5, 3, 4, embed_size=2, shift=1)
+    assert tagger.core.input_size == 4
+    a = tagger(torch.tensor([[1, 2, 3]]))
+    b = tagger(torch.tensor([[4, 2, 3]]))
+    # step 1 sees token 0 through the shift, so it changes; step 0 of a causal model cannot see later tokens
+    assert not torch.allclose(a[:, 1], b[:, 1])
+    c = tagger(torch.tensor([[1, 2, 4]]))
+    torch.testing.assert_close(a[:, :2], c[:, :2])
+    with pytest.raises(ValueError, match="shift must be 0 or 1"):
+        lc.TokenTagger("lstm", 2, 2, 4, shift=2)
+    h = lc.matched_hidden("mlstm", 12000, 64, 64, embed_size=32, shift=1)
+    assert abs(lc.tagger_num_params("mlstm", 64, 64, h, embed_size=32, shift=1) - 12000) < 1200

@@ -377,7 +377,9 @@ class TokenTagger(nn.Module):
     """Embedding, one recurrent core of :data:`TAGGER_CORES`, and a linear read-out at every step (chapter 14).
 
     ``forward(tokens)`` maps ``(B, T)`` token indices to ``(B, T, num_classes)``
-    scores. The mLSTM runs in its parallel form, minGRU as a loop (the forms
+    scores. With ``shift=1`` the core reads the embeddings of the current and
+    the previous token (as the xLSTM's blocks put a causal convolution before
+    the cell): a key and its value then meet at the value's step. The mLSTM runs in its parallel form, minGRU as a loop (the forms
     are equal; the loop is the fastest on a CPU at these lengths).
     """
 
@@ -390,6 +392,7 @@ class TokenTagger(nn.Module):
         *,
         embed_size: int = 16,
         num_heads: int = 1,
+        shift: int = 0,
     ) -> None:
         super().__init__()
         if core not in TAGGER_CORES:
@@ -398,18 +401,22 @@ class TokenTagger(nn.Module):
         check_positive_int("num_classes", num_classes)
         check_positive_int("embed_size", embed_size)
         _check_heads(hidden_size, num_heads)
+        if shift not in (0, 1):
+            raise ValueError(f"shift must be 0 or 1, got {shift!r}")
         self.core_name = core
+        self.shift = shift
+        core_in = embed_size * (1 + shift)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, embed_size)
         self.core: nn.Module
         if core == "lstm":
-            self.core = nn.LSTM(embed_size, hidden_size, batch_first=True)
+            self.core = nn.LSTM(core_in, hidden_size, batch_first=True)
         elif core == "slstm":
-            self.core = SLSTMScratch(embed_size, hidden_size, num_heads)
+            self.core = SLSTMScratch(core_in, hidden_size, num_heads)
         elif core == "mlstm":
-            self.core = MLSTMScratch(embed_size, hidden_size, num_heads)
+            self.core = MLSTMScratch(core_in, hidden_size, num_heads)
         else:
-            self.core = MinGRU(embed_size, hidden_size, negative=core == "mingru_neg")
+            self.core = MinGRU(core_in, hidden_size, negative=core == "mingru_neg")
         self.head = nn.Linear(hidden_size, num_classes)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -417,6 +424,8 @@ class TokenTagger(nn.Module):
         if bool((tokens < 0).any()) or bool((tokens >= self.vocab_size).any()):
             raise ValueError(f"tokens must lie in [0, {self.vocab_size}), got values outside")
         x = self.embed(tokens)
+        if self.shift:  # the previous token's embedding beside the current one (a causal convolution of width 2)
+            x = torch.cat([x, F.pad(x, (0, 0, 1, 0))[:, :-1]], dim=-1)
         out = self.core(x)
         h = out[0] if isinstance(out, tuple) else out
         return self.head(h)  # type: ignore[no-any-return]

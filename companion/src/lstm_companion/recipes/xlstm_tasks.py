@@ -11,6 +11,9 @@ the training data, and scores the selected weights once on the test data:
   parity of whole strings of each length in ``test_lengths`` (up to 256);
 - :func:`run_mqar`: trained and tested on :func:`~lstm_companion.mqar_task`
   with ``num_pairs`` pairs; the score is the accuracy over the query positions.
+  Every core reads the current and the previous token (``shift=1``), so that
+  a key and its value meet at one step, as the causal convolution before the
+  xLSTM's cells provides.
 
 ``scripts/xlstm_tasks.py`` calls them for every core, seed and size and writes
 ``results/xlstm_tasks.json``; :func:`load_xlstm_tasks` reads it back, and
@@ -53,6 +56,7 @@ PARITY_SETTINGS: dict[str, Any] = {
 MQAR_SETTINGS: dict[str, Any] = {
     "budget": 12000,
     "embed_size": 32,
+    "shift": 1,  # every core reads the previous token too: a key meets its value
     "num_keys": 32,
     "num_values": 32,
     "batch_size": 64,
@@ -147,9 +151,10 @@ def run_mqar(core: str, seed: int, num_pairs: int, settings: dict[str, Any] | No
     check_positive_int("num_pairs", num_pairs)
     s = dict(MQAR_SETTINGS if settings is None else settings)
     vocab = s["num_keys"] + s["num_values"]
-    hidden = matched_hidden(core, s["budget"], vocab, vocab, embed_size=s["embed_size"])
+    shape = {"embed_size": s["embed_size"], "shift": s.get("shift", 0)}
+    hidden = matched_hidden(core, s["budget"], vocab, vocab, **shape)
     torch.manual_seed(seed)
-    model = TokenTagger(core, vocab, vocab, hidden, embed_size=s["embed_size"])
+    model = TokenTagger(core, vocab, vocab, hidden, **shape)
     kw = {"num_keys": s["num_keys"], "num_values": s["num_values"]}
     Xv, Yv = mqar_task(s["num_test"], num_pairs, seed=10_000 + seed, **kw)
     Xt, Yt = mqar_task(s["num_test"], num_pairs, seed=20_000 + seed, **kw)
