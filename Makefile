@@ -34,6 +34,9 @@ export LSTM_COMPANION_CACHE := $(CURDIR)/.cache/lstm_companion
 # (conftest.py sets it for the kernels it starts).
 test unit: export MPLBACKEND := Agg
 book: export MPLBACKEND := module://matplotlib_inline.backend_inline
+# xlstm (requirements-nodeps.txt) is installed by `make venv`: chapter 14 and tests/test_xlstm_reference.py
+# must compare against it here, not skip (a reader's environment without it skips, saying why).
+test unit book: export LSTM_BOOK_REQUIRE_XLSTM := 1
 
 .PHONY: help venv mathjax book test unit lint lab clean distclean
 
@@ -42,8 +45,8 @@ help:
 
 # ---------------------------------------------------------------- environment
 # Re-runs only when the requirements files or companion/pyproject.toml change.
-# requirements-nodeps.txt (d2l) is installed with --no-deps: its own pins would
-# downgrade numpy.
+# requirements-nodeps.txt (d2l, xlstm, mlstm_kernels) is installed with --no-deps: d2l's own pins would
+# downgrade numpy, xlstm's would reinstall torch.
 
 venv: $(VENV)/.stamp
 

@@ -158,6 +158,20 @@ STATED: tuple[Stated, ...] = (
         ("printed", "printed", "about"),
     ),
     Stated(
+        README,
+        r"`results/xlstm_tasks\.json`/`\.md`: parity \((\d+) models\) and MQAR \((\d+) models x (\d+) sizes\), "
+        r"(\d+) seeds each \| 14 \| about (\d+) min",
+        "results/xlstm_tasks.json: parity cores, MQAR cores and sizes, seeds, seconds",
+        lambda: [
+            len(_json("xlstm_tasks.json")["settings"]["parity_cores"]),
+            len(_json("xlstm_tasks.json")["settings"]["mqar_cores"]),
+            len(_json("xlstm_tasks.json")["settings"]["mqar_pairs"]),
+            len(_json("xlstm_tasks.json")["settings"]["seeds"]),
+            _json("xlstm_tasks.json")["seconds"] / 60,
+        ],
+        ("printed", "printed", "printed", "printed", "about"),
+    ),
+    Stated(
         RUNNING,
         r"(\w+) seeds of (\w+) sentiment models",
         "results/sentiment.json: seeds, models",

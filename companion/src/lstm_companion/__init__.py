@@ -78,6 +78,8 @@ from .data.synthetic import (
     agreement_task,
     lookahead_bound,
     lookahead_task,
+    mqar_task,
+    parity_task,
     sign_of_sum_task,
 )
 from .data.tatoeba import (
@@ -273,6 +275,14 @@ from .models.rnn import (
     bptt_tanh,
     rnn_step,
 )
+from .models.scan import (
+    SCAN_METHODS,
+    MinGRU,
+    linear_scan,
+    scan_blelloch,
+    scan_log,
+    scan_loop,
+)
 from .models.seq2seq import (
     BahdanauDecoder,
     LuongDecoder,
@@ -302,6 +312,19 @@ from .models.word_lm import (
     WordLM,
     WordLMConfig,
     embedding_dropout,
+)
+from .models.xlstm import (
+    MLSTM_FORMS,
+    TAGGER_CORES,
+    MLSTMScratch,
+    SLSTMScratch,
+    TokenTagger,
+    matched_hidden,
+    mlstm_chunkwise,
+    mlstm_parallel,
+    mlstm_recurrent,
+    slstm_scan,
+    tagger_num_params,
 )
 from .plots import (
     plot_accuracy_vs_distance,
@@ -339,6 +362,14 @@ from .recipes.sentiment import (
 from .recipes.translation import (
     load_pretrained,
     save_pretrained,
+)
+from .recipes.xlstm_tasks import (
+    MQAR_SETTINGS,
+    PARITY_SETTINGS,
+    load_scan_speed,
+    load_xlstm_tasks,
+    run_mqar,
+    run_parity,
 )
 from .runtime import (
     CACHE_ENV,

@@ -19,6 +19,10 @@ global random state.
   predicting the mean, 1/6.
 - :func:`sign_of_sum_task` (chapter 5): variable-length sequences labelled by
   the sign of their sum, to be padded.
+- :func:`parity_task`, :func:`mqar_task` (chapter 14): running parity of a
+  bit string (state tracking), and multi-query associative recall (Arora et
+  al. 2023): key-value pairs, then the keys again in another order, each to
+  be answered with its value.
 - :func:`lookahead_task` (chapter 6): tag every position with the token
   ``offset`` steps later, which no left-to-right model can know;
   :func:`lookahead_bound` is the best accuracy without seeing the future.
@@ -53,6 +57,8 @@ __all__ = [
     "agreement_task",
     "adding_problem",
     "adding_baseline_mse",
+    "parity_task",
+    "mqar_task",
 ]
 
 
@@ -201,3 +207,43 @@ def adding_problem(num_samples: int, num_steps: int, *, seed: int = 0) -> tuple[
 def adding_baseline_mse() -> float:
     """MSE of always predicting 1 on the adding problem: Var(U1 + U2) = 2/12 = 1/6 (chapters 5 and 8)."""
     return 1.0 / 6.0
+
+
+def parity_task(num_samples: int, num_steps: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random bits ``X`` ``(num_samples, num_steps)`` and their running parity ``Y`` (same shape) (chapter 14).
+
+    ``Y[:, t]`` is the sum of ``X[:, :t+1]`` modulo 2: a model must carry one
+    bit that flips at every 1, over any length.
+    """
+    check_positive_int("num_samples", num_samples)
+    check_positive_int("num_steps", num_steps)
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    X = torch.randint(0, 2, (num_samples, num_steps), generator=gen)
+    return X, X.cumsum(dim=1) % 2
+
+
+def mqar_task(
+    num_samples: int, num_pairs: int, *, num_keys: int = 64, num_values: int = 64, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Multi-query associative recall (Arora et al. 2023) in its simplest form (chapter 14).
+
+    Each sequence is ``k_1 v_1 ... k_P v_P`` (``P = num_pairs`` distinct keys
+    drawn from ``[0, num_keys)``, values from ``[num_keys, num_keys +
+    num_values)``), then the ``P`` keys again in a random order. Returns the
+    tokens ``X`` ``(num_samples, 3 P)`` and targets ``Y`` of the same shape:
+    the value of the key at each query position, ``-100`` (ignored) elsewhere.
+    """
+    check_positive_int("num_samples", num_samples)
+    check_positive_int("num_pairs", num_pairs)
+    check_positive_int("num_keys", num_keys)
+    check_positive_int("num_values", num_values)
+    if num_pairs > num_keys:
+        raise ValueError(f"num_pairs must be at most num_keys={num_keys} (distinct keys), got {num_pairs}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    keys = torch.rand(num_samples, num_keys, generator=gen).argsort(dim=1)[:, :num_pairs]
+    values = num_keys + torch.randint(0, num_values, (num_samples, num_pairs), generator=gen)
+    order = torch.rand(num_samples, num_pairs, generator=gen).argsort(dim=1)
+    X = torch.cat([torch.stack([keys, values], dim=2).reshape(num_samples, -1), keys.gather(1, order)], dim=1)
+    Y = torch.full_like(X, -100)
+    Y[:, 2 * num_pairs :] = values.gather(1, order)
+    return X, Y

@@ -1,0 +1,199 @@
+"""Chapter 14's synthetic tasks: parity (state tracking) and MQAR (associative recall), one run at a time.
+
+One run trains one :class:`~lstm_companion.TokenTagger` (one core of
+:data:`~lstm_companion.TAGGER_CORES`, its hidden size matched to a parameter
+budget by :func:`~lstm_companion.matched_hidden`) with one seed through
+:func:`~lstm_companion.fit`, selects the epoch on a validation set drawn like
+the training data, and scores the selected weights once on the test data:
+
+- :func:`run_parity`: trained on running parity with lengths 2 to
+  ``train_max_len`` (40), validated on length ``train_max_len``, tested on the
+  parity of whole strings of each length in ``test_lengths`` (up to 256);
+- :func:`run_mqar`: trained and tested on :func:`~lstm_companion.mqar_task`
+  with ``num_pairs`` pairs; the score is the accuracy over the query positions.
+  Every core reads the current and the previous token (``shift=1``), so that
+  a key and its value meet at one step, as the causal convolution before the
+  xLSTM's cells provides.
+
+``scripts/xlstm_tasks.py`` calls them for every core, seed and size and writes
+``results/xlstm_tasks.json``; :func:`load_xlstm_tasks` reads it back, and
+:func:`load_scan_speed` the scan timings of ``bench/scan_speed.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .._checks import check_positive_int, check_seed, read_json_record
+from ..data.download import find_results
+from ..data.synthetic import mqar_task, parity_task
+from ..models.state import State
+from ..models.xlstm import TAGGER_CORES, TokenTagger, matched_hidden
+from ..training.loop import FitConfig, fit
+
+__all__ = ["PARITY_SETTINGS", "MQAR_SETTINGS", "run_parity", "run_mqar", "load_xlstm_tasks", "load_scan_speed"]
+
+#: Parity: tiny models, short training (the script's and the chapter's live slice's settings).
+PARITY_SETTINGS: dict[str, Any] = {
+    "budget": 1200,
+    "embed_size": 8,
+    "train_max_len": 40,
+    "test_lengths": [40, 256],
+    "batch_size": 64,
+    "batches_per_epoch": 25,
+    "num_epochs": 12,
+    "lr": 1e-2,
+    "num_test": 512,
+}
+
+#: MQAR: the pairs grow, the models stay the same size.
+MQAR_SETTINGS: dict[str, Any] = {
+    "budget": 12000,
+    "embed_size": 32,
+    "shift": 1,  # every core reads the previous token too: a key meets its value
+    "num_keys": 32,
+    "num_values": 32,
+    "batch_size": 64,
+    "batches_per_epoch": 25,
+    "num_epochs": 20,
+    "lr": 3e-3,
+    "num_test": 512,
+}
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+def _tag_loss(model: nn.Module, batch: Batch, state: State) -> tuple[torch.Tensor, int, State]:
+    X, Y = batch
+    scores = model(X)
+    count = int((Y != -100).sum())
+    return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), Y.reshape(-1), ignore_index=-100), count, None
+
+
+@torch.no_grad()
+def _accuracy(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, *, last_only: bool = False) -> float:
+    model.eval()
+    pred = model(X).argmax(-1)
+    model.train()
+    if last_only:
+        return float((pred[:, -1] == Y[:, -1]).float().mean())
+    mask = Y != -100
+    return float((pred[mask] == Y[mask]).float().mean())
+
+
+def _check_core(core: str) -> None:
+    if core not in TAGGER_CORES:
+        raise ValueError(f"core must be one of {TAGGER_CORES}, got {core!r}")
+
+
+def run_parity(core: str, seed: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train ``core`` on running parity (lengths <= 40) with ``seed``; whole-string accuracy at each test length.
+
+    Returns ``{"core", "seed", "hidden", "params", "val_acc", "test_acc":
+    {length: accuracy}, "seconds"}``; chance is 0.5 (chapter 14).
+    """
+    _check_core(core)
+    seed = check_seed(seed)
+    s = dict(PARITY_SETTINGS if settings is None else settings)
+    max_len = check_positive_int("train_max_len", s["train_max_len"])
+    hidden = matched_hidden(core, s["budget"], 2, 2, embed_size=s["embed_size"])
+    torch.manual_seed(seed)
+    model = TokenTagger(core, 2, 2, hidden, embed_size=s["embed_size"])
+    gen = torch.Generator().manual_seed(seed)
+    Xv, Yv = parity_task(s["num_test"], max_len, seed=10_000 + seed)
+
+    def batches(epoch: int) -> Iterator[Batch]:
+        for _ in range(s["batches_per_epoch"]):
+            length = int(torch.randint(2, max_len + 1, (1,), generator=gen))
+            yield parity_task(s["batch_size"], length, seed=int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+
+    cfg = FitConfig(num_epochs=s["num_epochs"], lr=s["lr"], seed=seed)
+    hist = fit(
+        model,
+        batches,
+        _tag_loss,
+        cfg,
+        validate=lambda m: _accuracy(m, Xv, Yv, last_only=True),
+        metric="accuracy",
+        higher_is_better=True,
+        device="cpu",
+        progress=False,
+    )
+    test = {}
+    for length in s["test_lengths"]:
+        Xt, Yt = parity_task(s["num_test"], int(length), seed=20_000 + seed)
+        test[str(length)] = _accuracy(model, Xt, Yt, last_only=True)
+    return {
+        "core": core,
+        "seed": seed,
+        "hidden": hidden,
+        "params": sum(p.numel() for p in model.parameters()),
+        "val_acc": max(hist.val_score),
+        "test_acc": test,
+        "seconds": hist.seconds,
+    }
+
+
+def run_mqar(core: str, seed: int, num_pairs: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Train ``core`` on MQAR with ``num_pairs`` pairs and ``seed``; accuracy over the query positions (chapter 14).
+
+    Fresh training data every minibatch; validation and test sets drawn with
+    other seeds. Chance is ``1 / num_values``.
+    """
+    _check_core(core)
+    seed = check_seed(seed)
+    check_positive_int("num_pairs", num_pairs)
+    s = dict(MQAR_SETTINGS if settings is None else settings)
+    vocab = s["num_keys"] + s["num_values"]
+    shape = {"embed_size": s["embed_size"], "shift": s.get("shift", 0)}
+    hidden = matched_hidden(core, s["budget"], vocab, vocab, **shape)
+    torch.manual_seed(seed)
+    model = TokenTagger(core, vocab, vocab, hidden, **shape)
+    kw = {"num_keys": s["num_keys"], "num_values": s["num_values"]}
+    Xv, Yv = mqar_task(s["num_test"], num_pairs, seed=10_000 + seed, **kw)
+    Xt, Yt = mqar_task(s["num_test"], num_pairs, seed=20_000 + seed, **kw)
+
+    def batches(epoch: int) -> Iterator[Batch]:
+        for i in range(s["batches_per_epoch"]):
+            yield mqar_task(s["batch_size"], num_pairs, seed=1_000_000 * (seed + 1) + 1000 * epoch + i, **kw)
+
+    cfg = FitConfig(num_epochs=s["num_epochs"], lr=s["lr"], seed=seed)
+    hist = fit(
+        model,
+        batches,
+        _tag_loss,
+        cfg,
+        validate=lambda m: _accuracy(m, Xv, Yv),
+        metric="accuracy",
+        higher_is_better=True,
+        device="cpu",
+        progress=False,
+    )
+    return {
+        "core": core,
+        "seed": seed,
+        "num_pairs": num_pairs,
+        "hidden": hidden,
+        "params": sum(p.numel() for p in model.parameters()),
+        "val_acc": max(hist.val_score),
+        "test_acc": _accuracy(model, Xt, Yt),
+        "seconds": hist.seconds,
+    }
+
+
+def load_xlstm_tasks(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read ``results/xlstm_tasks.json`` (written by ``scripts/xlstm_tasks.py``; chapter 14)."""
+    where = find_results("xlstm_tasks.json") if path is None else path
+    return read_json_record(where, what="xlstm task table", required=["parity", "mqar", "settings", "machine"])
+
+
+def load_scan_speed(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read ``results/scan_speed_cpu.json`` (written by ``bench/scan_speed.py``; chapter 14)."""
+    where = find_results("scan_speed_cpu.json") if path is None else path
+    return read_json_record(where, what="scan timing table", required=["rows", "settings", "machine"])
