@@ -52,6 +52,7 @@ from .data.digits import (
 from .data.download import (
     DATA_FILES,
     POLARITY_URL,
+    SERIES_URL,
     RESULT_FILES,
     ChecksumError,
     DataFile,
@@ -65,6 +66,19 @@ from .data.polarity import (
     encode,
     load_polarity,
     read_polarity,
+)
+from .data.series import (
+    SERIES_DIR,
+    ForecastSplit,
+    ForecastWindows,
+    TimeSeries,
+    calendar_features,
+    forecast_windows,
+    load_airpassengers,
+    load_taylor,
+    log_seasonal_difference,
+    rolling_origins,
+    undo_log_seasonal_difference,
 )
 from .data.sunspots import (
     Standardizer,
@@ -179,12 +193,30 @@ from .measure.interpret import (
     steps_to_word_end,
     word_spans,
 )
+from .measure.forecasting import (
+    StatForecast,
+    airline_forecast,
+    attention_by_lag,
+    fit_linear_direct,
+    gaussian_interval,
+    holt_winters_forecast,
+    interval_coverage,
+    mase,
+    mstl_forecast,
+    naive_forecast,
+    origin_rmse,
+    predict_linear_direct,
+    seasonal_naive_forecast,
+    seasonal_naive_scale,
+    smape,
+)
 from .measure.metrics import (
     accuracy,
     causal_perplexity,
     mae,
     mean_squared_error,
     padded_accuracy,
+    paired_bootstrap,
     rmse,
     tagging_accuracy,
 )
@@ -296,6 +328,10 @@ from .models.variants import (
     VARIANTS,
     LSTMVariant,
 )
+from .models.forecaster import (
+    LSTMForecaster,
+    gaussian_nll,
+)
 from .models.word_lm import (
     LockedDropout,
     WeightDrop,
@@ -329,6 +365,15 @@ from .recipes.char_lm import (
     TrainedCharLM,
     char_lm,
     char_lm_config,
+)
+from .recipes.forecasting import (
+    AIR_SETUP,
+    FORECASTERS,
+    TAYLOR_SETUP,
+    ForecastData,
+    cached_forecaster,
+    forecast_data,
+    forecast_targets,
 )
 from .recipes.sentiment import (
     SENTIMENT_SETTINGS,
@@ -417,6 +462,11 @@ from .training.supervised import (
     train_seq2seq,
     train_tagger,
     update_batches,
+)
+from .training.forecasting import (
+    ForecastConfig,
+    predict_forecaster,
+    train_forecaster,
 )
 from .training.word_lm import (
     WORD_LM_CORPUS,

@@ -5,7 +5,9 @@
 *The Time Machine* (``timemachine.txt``, chapters 1-4, 6, 8 and 9), the
 Tatoeba English-French pairs (``fra-eng.zip``, chapter 7) and the sentence
 polarity data of Pang and Lee (2005) (``rt-polarity.pos`` and ``.neg``,
-chapters 6 and 7). The loaders call :func:`fetch`; chapter 9 calls it
+chapters 6 and 7), and the two time series of chapter 13 (``taylor.csv``,
+``airpassengers.csv``), which also ship inside the package
+(:mod:`lstm_companion.data.series` reads that copy). The loaders call :func:`fetch`; chapter 9 calls it
 directly to show the raw text.
 
 Downloads are never half-written: a file is streamed into a temporary file in
@@ -56,6 +58,7 @@ from .._checks import check_positive_float
 from ..runtime import (
     DATA_ENV,
     MIRROR_ENV,
+    REPOSITORY_URL,
     RESULTS_ENV,
     atomic_write,
     cache_dir,
@@ -65,7 +68,7 @@ from ..runtime import (
     release_files_url,
 )
 
-__all__ = ["DataFile", "POLARITY_URL", "DATA_FILES", "ChecksumError", "fetch", "RESULT_FILES", "find_results"]
+__all__ = ["DataFile", "POLARITY_URL", "SERIES_URL", "DATA_FILES", "ChecksumError", "fetch", "RESULT_FILES", "find_results"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,12 @@ class DataFile:
 #: The Cornell archive of the sentence polarity data (chapter 6); it holds
 #: ``rt-polaritydata/rt-polarity.pos`` and ``.neg``.
 POLARITY_URL = "http://www.cs.cornell.edu/people/pabo/movie-review-data/rt-polaritydata.tar.gz"
+
+#: Where the two time series of chapter 13 are published: they ship inside the package
+#: (``lstm_companion/data/series_data``), and this is that folder in the book's repository.
+SERIES_URL = REPOSITORY_URL.replace("https://github.com/", "https://raw.githubusercontent.com/") + (
+    "/main/companion/src/lstm_companion/data/series_data"
+)
 
 
 DATA_FILES: dict[str, DataFile] = {
@@ -117,6 +126,20 @@ DATA_FILES: dict[str, DataFile] = {
             "6b3a3603fd5f1405503fb16de5c5244385d3a8e373a0ce421d359e37bbcff5ee",
             "Pang & Lee (2005) sentence polarity v1.0: 5331 negative sentences, extracted, as UTF-8",
             member="rt-polaritydata/rt-polarity.neg",
+        ),
+        DataFile(
+            "taylor.csv",
+            SERIES_URL + "/taylor.csv",
+            "a92477334afabde19128334d15e91dca237e25f6",
+            "60b073656088a4e8482277752ca3200c69fedd28af59224f0e463b1fe9a261e4",
+            "Taylor (2003) half-hourly electricity demand, England and Wales, 2000-06-05 to 2000-08-27 (chapter 13)",
+        ),
+        DataFile(
+            "airpassengers.csv",
+            SERIES_URL + "/airpassengers.csv",
+            "2eca7a388ac76ebbdd6533eff10453b799df1d06",
+            "d27dd74f3654ab4c688afccf2348870410902f480cea900d872be2ae33184411",
+            "Box & Jenkins monthly airline passengers, 1949-1960 (chapter 13)",
         ),
     ]
 }
