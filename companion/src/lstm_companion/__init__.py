@@ -52,8 +52,8 @@ from .data.digits import (
 from .data.download import (
     DATA_FILES,
     POLARITY_URL,
-    SERIES_URL,
     RESULT_FILES,
+    SERIES_URL,
     ChecksumError,
     DataFile,
     fetch,
@@ -172,6 +172,23 @@ from .measure.diagnostics import (
     spectral_radius,
     state_grad_norms,
 )
+from .measure.forecasting import (
+    StatForecast,
+    airline_forecast,
+    attention_by_lag,
+    fit_linear_direct,
+    gaussian_interval,
+    holt_winters_forecast,
+    interval_coverage,
+    mase,
+    mstl_forecast,
+    naive_forecast,
+    origin_rmse,
+    predict_linear_direct,
+    seasonal_naive_forecast,
+    seasonal_naive_scale,
+    smape,
+)
 from .measure.interpret import (
     POSITION_CLASSES,
     TRACE_KEYS,
@@ -192,23 +209,6 @@ from .measure.interpret import (
     shuffled_control,
     steps_to_word_end,
     word_spans,
-)
-from .measure.forecasting import (
-    StatForecast,
-    airline_forecast,
-    attention_by_lag,
-    fit_linear_direct,
-    gaussian_interval,
-    holt_winters_forecast,
-    interval_coverage,
-    mase,
-    mstl_forecast,
-    naive_forecast,
-    origin_rmse,
-    predict_linear_direct,
-    seasonal_naive_forecast,
-    seasonal_naive_scale,
-    smape,
 )
 from .measure.metrics import (
     accuracy,
@@ -266,6 +266,10 @@ from .models.fast_lstm import (
     ScriptedLSTM,
     make_lstm,
     torch_layout_grads,
+)
+from .models.forecaster import (
+    LSTMForecaster,
+    gaussian_nll,
 )
 from .models.gru import (
     GRU_BLOCKS,
@@ -328,10 +332,6 @@ from .models.variants import (
     VARIANTS,
     LSTMVariant,
 )
-from .models.forecaster import (
-    LSTMForecaster,
-    gaussian_nll,
-)
 from .models.word_lm import (
     LockedDropout,
     WeightDrop,
@@ -370,10 +370,13 @@ from .recipes.forecasting import (
     AIR_SETUP,
     FORECASTERS,
     TAYLOR_SETUP,
+    TRANSFORMS,
     ForecastData,
     cached_forecaster,
     forecast_data,
     forecast_targets,
+    forecaster_scores,
+    lstm_forecasts,
 )
 from .recipes.sentiment import (
     SENTIMENT_SETTINGS,
@@ -433,6 +436,11 @@ from .training.distributed import (
     state_dict_sha256,
     unwrap_model,
 )
+from .training.forecasting import (
+    ForecastConfig,
+    predict_forecaster,
+    train_forecaster,
+)
 from .training.lm import (
     TrainConfig,
     epochs_before_drop,
@@ -462,11 +470,6 @@ from .training.supervised import (
     train_seq2seq,
     train_tagger,
     update_batches,
-)
-from .training.forecasting import (
-    ForecastConfig,
-    predict_forecaster,
-    train_forecaster,
 )
 from .training.word_lm import (
     WORD_LM_CORPUS,

@@ -68,7 +68,16 @@ from ..runtime import (
     release_files_url,
 )
 
-__all__ = ["DataFile", "POLARITY_URL", "SERIES_URL", "DATA_FILES", "ChecksumError", "fetch", "RESULT_FILES", "find_results"]
+__all__ = [
+    "DataFile",
+    "POLARITY_URL",
+    "SERIES_URL",
+    "DATA_FILES",
+    "ChecksumError",
+    "fetch",
+    "RESULT_FILES",
+    "find_results",
+]
 
 
 @dataclass(frozen=True)

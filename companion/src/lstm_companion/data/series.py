@@ -40,7 +40,7 @@ from pathlib import Path
 
 import torch
 
-from .._checks import check_finite_tensor, check_positive_float, check_positive_int, check_tensor
+from .._checks import check_finite_float, check_finite_tensor, check_positive_float, check_positive_int, check_tensor
 from ..runtime import file_hash
 from .download import DATA_FILES, ChecksumError
 
@@ -213,7 +213,8 @@ class ForecastWindows:
 
     ``X[i]`` is ``(y[t - history : t] - level[i]) / scale`` (with calendar
     features appended as further columns), ``Y[i]`` is ``(y[t : t + horizon]
-    - level[i]) / scale``; ``level[i]`` is the mean of the input window.
+    - level[i]) / scale``; ``level[i]`` is the mean of the input window, or one
+    global offset.
     """
 
     X: torch.Tensor  # (num_origins, history, 1 + num_features) float32
@@ -240,6 +241,7 @@ def forecast_windows(
     horizon: int,
     scale: float,
     features: torch.Tensor | None = None,
+    offset: float | None = None,
     allow_partial_target: bool = False,
 ) -> ForecastWindows:
     """Windows ``y[t - history : t]`` and targets ``y[t : t + horizon]`` for each origin ``t`` (chapter 13).
@@ -270,14 +272,17 @@ def forecast_windows(
             raise ValueError(f"features must have one row per step of series ({n}), got shape {tuple(features.shape)}")
         check_finite_tensor("features", features)
     padded = torch.cat([series, torch.full((horizon,), math.nan, dtype=series.dtype)])
-    t = torch.tensor(origins)
-    inputs = padded[t[:, None] + torch.arange(-history, 0)[None, :]]  # (num_origins, history)
+    t_index = torch.tensor(origins)
+    inputs = padded[t_index[:, None] + torch.arange(-history, 0)[None, :]]  # (num_origins, history)
     check_finite_tensor("series (inside an input window)", inputs)
-    level = inputs.double().mean(dim=1)  # (num_origins,)
-    targets = padded[t[:, None] + torch.arange(horizon)[None, :]]  # (num_origins, horizon)
+    if offset is None:
+        level = inputs.double().mean(dim=1)  # (num_origins,)
+    else:
+        level = torch.full((len(origins),), check_finite_float("offset", offset), dtype=torch.float64)
+    targets = padded[t_index[:, None] + torch.arange(horizon)[None, :]]  # (num_origins, horizon)
     X = ((inputs.double() - level[:, None]) / scale).unsqueeze(-1)
     if features is not None:
-        X = torch.cat([X, features.double()[t[:, None] + torch.arange(-history, 0)[None, :]]], dim=2)
+        X = torch.cat([X, features.double()[t_index[:, None] + torch.arange(-history, 0)[None, :]]], dim=2)
     Y = (targets.double() - level[:, None]) / scale
     return ForecastWindows(X.float(), Y.float(), level, float(scale), list(origins))
 

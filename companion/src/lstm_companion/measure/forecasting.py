@@ -139,7 +139,9 @@ def gaussian_interval(mean: torch.Tensor, std: torch.Tensor, level: float) -> tu
         raise ValueError(f"level must be a float in (0, 1), got {level!r}")
     if bool((std < 0).any()):
         raise ValueError("std must be non-negative")
-    z = math.sqrt(2) * float(torch.erfinv(torch.tensor(level, dtype=torch.float64)))  # the normal (1 + level) / 2 quantile
+    z = math.sqrt(2) * float(
+        torch.erfinv(torch.tensor(level, dtype=torch.float64))
+    )  # the normal (1 + level) / 2 quantile
     return mean - z * std, mean + z * std
 
 
@@ -203,7 +205,8 @@ def fit_linear_direct(windows: ForecastWindows, ridge: float = 1e-3) -> torch.Te
     A = _design(windows)
     eye = torch.eye(A.shape[1], dtype=torch.float64)
     eye[-1, -1] = 0  # no penalty on the bias
-    return torch.linalg.solve(A.T @ A + ridge * A.shape[0] * eye, A.T @ windows.Y.double())
+    weights: torch.Tensor = torch.linalg.solve(A.T @ A + ridge * A.shape[0] * eye, A.T @ windows.Y.double())
+    return weights
 
 
 def _design(windows: ForecastWindows) -> torch.Tensor:
@@ -286,7 +289,8 @@ def mstl_forecast(
         for i in range(fit_end, n_total):
             comp[i] = comp[i - p]
         seasonal += comp
-    means, bounds = [], {level: ([], []) for level in levels}
+    means: list[np.ndarray] = []
+    bounds: dict[float, tuple[list[np.ndarray], list[np.ndarray]]] = {level: ([], []) for level in levels}
     for t in origins:
         deseasonalised = pd.Series(y[t - window : t] - seasonal[t - window : t])
         with warnings.catch_warnings():
@@ -343,7 +347,8 @@ def airline_forecast(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fitted = SARIMAX(logs[:fit_end], order=(0, 1, 1), seasonal_order=(0, 1, 1, period)).fit(disp=False)
-    means, bounds = [], {level: ([], []) for level in levels}
+    means: list[np.ndarray] = []
+    bounds: dict[float, tuple[list[np.ndarray], list[np.ndarray]]] = {level: ([], []) for level in levels}
     for t in origins:
         res = fitted.apply(logs[:t])
         pred = res.get_forecast(horizon)

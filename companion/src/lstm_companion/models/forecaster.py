@@ -8,8 +8,9 @@ multi-step forecast, no feeding back of its own predictions):
   the ``horizon`` outputs;
 - with attention, each horizon step ``k`` has a learned query embedding
   ``e_k``; the query ``h_T + e_k`` attends over all encoder states with one of
-  chapter 7's layers (:func:`~lstm_companion.make_attention`), and a linear
-  layer maps ``[context_k, h_T + e_k]`` to step ``k``'s output. The weights
+  chapter 7's layers (:func:`~lstm_companion.make_attention`), and step
+  ``k``'s own linear map takes ``[context_k, h_T]`` to its output (so the
+  model can do all the plain one does, and use the context on top). The weights
   ``(batch_size, horizon, history)`` of the last call are kept in
   ``last_weights``; :func:`~lstm_companion.attention_by_lag` sums them by lag.
 
@@ -63,12 +64,17 @@ class LSTMForecaster(nn.Module):
             self.head: nn.Module = nn.Linear(num_hiddens, horizon * outputs)
         else:
             self.query = nn.Parameter(torch.randn(horizon, num_hiddens) / math.sqrt(num_hiddens))
-            self.head = nn.Linear(2 * num_hiddens, outputs)
+            # one linear map per horizon step from [context_k, h_T]: (horizon, 2 num_hiddens, outputs)
+            bound = 1 / math.sqrt(2 * num_hiddens)
+            self.step_weight = nn.Parameter(torch.empty(horizon, 2 * num_hiddens, outputs).uniform_(-bound, bound))
+            self.step_bias = nn.Parameter(torch.zeros(horizon, outputs))
+            self.head = nn.Identity()
         self.last_weights: torch.Tensor | None = None
 
     def forward(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``X`` ``(batch_size, history, num_inputs)`` -> ``mean`` ``(batch_size, horizon)`` and ``std`` or None."""
         like = self.encoder.weight_ih_l0
+        assert isinstance(like, torch.Tensor)
         check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
         check_same_dtype("X", X, like)
         check_same_device("X", X, like.device)
@@ -80,7 +86,10 @@ class LSTMForecaster(nn.Module):
             queries = last[:, None, :] + self.query[None]  # (batch_size, horizon, num_hiddens)
             context, weights = self.attention(queries, states, states)  # (batch_size, horizon, num_hiddens)
             self.last_weights = weights.detach()  # (batch_size, horizon, history)
-            out = self.head(torch.cat([context, queries], dim=2))  # (batch_size, horizon, outputs)
+            both = torch.cat([context, last[:, None, :].expand_as(context)], dim=2)  # (batch_size, horizon, 2 h)
+            out = (
+                torch.einsum("bkd,kdo->bko", both, self.step_weight) + self.step_bias
+            )  # (batch_size, horizon, outputs)
         mean = out[..., 0]
         std = F.softplus(out[..., 1]) + _STD_FLOOR if self.gaussian else None
         return mean, std

@@ -4,15 +4,18 @@
   origins of the two series, shared with ``scripts/forecasting.py`` (whose
   several-seed table is ``results/forecasting.json``);
 - :func:`forecast_data`: a :class:`ForecastData` for ``"taylor"`` or
-  ``"airpassengers"`` (raw values, or ``transform="log_diff"``: logarithms
-  differenced at lag 12): the series, the origins, the windows of the
+  ``"airpassengers"`` (values normalised per window or globally, or
+  ``transform="log_diff"``: logarithms differenced at lag 12): the series, the origins, the windows of the
   training, validation and test origins and the MASE scale;
 - :data:`FORECASTERS` and :func:`cached_forecaster`: an
   :class:`~lstm_companion.LSTMForecaster` of each kind (``"lstm"``,
   ``"attention"``, ``"gaussian"``) seeded, trained with
   :func:`~lstm_companion.train_forecaster` and cached by
   :func:`~lstm_companion.load_or_train`;
-- :func:`forecast_targets`: the actual values at a set of origins.
+- :func:`forecast_targets`: the actual values at a set of origins;
+  :func:`lstm_forecasts`: a trained forecaster's forecasts in the series'
+  units; :func:`forecaster_scores`: its test scores as the script records
+  them.
 
 The loaders and windows are in :mod:`lstm_companion.data.series`, the model
 in :mod:`lstm_companion.models.forecaster`, the metrics and baselines in
@@ -37,22 +40,33 @@ from ..data.series import (
     load_taylor,
     log_seasonal_difference,
     rolling_origins,
+    undo_log_seasonal_difference,
 )
-from ..measure.forecasting import seasonal_naive_scale
+from ..measure.forecasting import (
+    attention_by_lag,
+    gaussian_interval,
+    interval_coverage,
+    mase,
+    seasonal_naive_scale,
+    smape,
+)
 from ..models.forecaster import LSTMForecaster
-from ..runtime import get_device, seed_everything
+from ..runtime import get_device, model_device, seed_everything
 from ..training.checkpoint import load_or_train
-from ..training.forecasting import ForecastConfig, train_forecaster
+from ..training.forecasting import ForecastConfig, predict_forecaster, train_forecaster
 from ..training.loop import History
 
 __all__ = [
     "TAYLOR_SETUP",
     "AIR_SETUP",
     "FORECASTERS",
+    "TRANSFORMS",
     "ForecastData",
     "forecast_data",
     "forecast_targets",
     "cached_forecaster",
+    "lstm_forecasts",
+    "forecaster_scores",
 ]
 
 #: Taylor's demand: a week of history (336 half-hours) forecasts the next day (48); weeks 1-9 fit
@@ -67,9 +81,9 @@ TAYLOR_SETUP: dict[str, Any] = {
     "first": 336,
     "mase_period": 48,
     "num_hiddens": 32,
-    "num_epochs": 10,
+    "num_epochs": 12,
     "batch_size": 32,
-    "lr": 3e-3,
+    "lr": 5e-3,
 }
 
 #: The airline passengers: two years of history forecast the next year; targets up to 1955
@@ -103,7 +117,7 @@ class ForecastData:
     """A series laid out for rolling-origin evaluation (chapter 13)."""
 
     name: str
-    transform: str  # "raw" or "log_diff"
+    transform: str  # "window", "global" or "log_diff"
     series: TimeSeries
     split: ForecastSplit
     modelled: torch.Tensor  # the series the windows are cut from (the values, or their log differences)
@@ -115,18 +129,26 @@ class ForecastData:
     setup: dict[str, Any]
 
 
-def forecast_data(name: str, transform: str = "raw") -> ForecastData:
+TRANSFORMS = ("window", "global", "log_diff")
+
+
+def forecast_data(name: str, transform: str = "window") -> ForecastData:
     """The windows of ``"taylor"`` or ``"airpassengers"`` for fitting, validation and test (chapter 13).
 
-    Windows are normalised by their own mean and by the standard deviation of
-    the modelled series before the validation period. Taylor's inputs carry
-    the calendar (half-hour of the day, day of the week). ``transform="log_diff"``
-    (the airline series only) models ``log y[t] - log y[t - 12]``.
+    Windows are divided by the standard deviation of the modelled series
+    before the validation period, after subtracting: with
+    ``transform="window"`` each window's own mean; with ``"global"`` the mean
+    of the values before the validation period (one standardisation for all,
+    as chapter 5 does); with ``"log_diff"`` (the airline series) the series
+    modelled is ``log y[t] - log y[t - 12]``, each window minus its mean.
+    Taylor's inputs carry the calendar (half-hour of the day, day of the week).
     """
     if name not in ("taylor", "airpassengers"):
         raise ValueError(f"name must be 'taylor' or 'airpassengers', got {name!r}")
-    if transform not in ("raw", "log_diff") or (name == "taylor" and transform != "raw"):
-        raise ValueError(f"transform must be 'raw' (or 'log_diff' for airpassengers), got {transform!r}")
+    if transform not in TRANSFORMS or (name == "taylor" and transform == "log_diff"):
+        raise ValueError(
+            f"transform must be one of {TRANSFORMS} ('log_diff' for airpassengers only), got {transform!r}"
+        )
     series = load_taylor() if name == "taylor" else load_airpassengers()
     setup = dict(TAYLOR_SETUP if name == "taylor" else AIR_SETUP)
     n = series.values.shape[0]
@@ -141,14 +163,21 @@ def forecast_data(name: str, transform: str = "raw") -> ForecastData:
         first=setup["first"],
     )
     values = series.values
-    modelled = values if transform == "raw" else log_seasonal_difference(values, series.periods[0])
+    modelled = log_seasonal_difference(values, series.periods[0]) if transform == "log_diff" else values
     features = calendar_features(n, series.periods) if name == "taylor" else None
     fit_part = modelled[: split.val_start]
     scale = float(fit_part[~fit_part.isnan()].std())
+    offset = float(fit_part.mean()) if transform == "global" else None
 
     def windows(origins: list[int]) -> ForecastWindows:
         return forecast_windows(
-            modelled, origins, history=split.history, horizon=split.horizon, scale=scale, features=features
+            modelled,
+            origins,
+            history=split.history,
+            horizon=split.horizon,
+            scale=scale,
+            features=features,
+            offset=offset,
         )
 
     return ForecastData(
@@ -191,9 +220,7 @@ def cached_forecaster(
     setup = data.setup
     seed_everything(seed)
     model = LSTMForecaster(data.train.X.shape[2], setup["num_hiddens"], setup["horizon"], **FORECASTERS[kind])
-    config = ForecastConfig(
-        num_epochs=setup["num_epochs"], batch_size=setup["batch_size"], lr=setup["lr"], seed=seed
-    )
+    config = ForecastConfig(num_epochs=setup["num_epochs"], batch_size=setup["batch_size"], lr=setup["lr"], seed=seed)
     settings = {"data": data.name, "transform": data.transform, "kind": kind, "setup": setup, **config.to_dict()}
     history, loaded = load_or_train(
         f"forecaster-{data.name}-{data.transform}-{kind}",
@@ -204,3 +231,61 @@ def cached_forecaster(
     )
     model.to(dev).eval()
     return model, history, loaded
+
+
+def lstm_forecasts(
+    data: ForecastData, model: LSTMForecaster, origins: str = "test"
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``model``'s forecasts of ``y`` at the ``"val"`` or ``"test"`` origins, and their std or None (chapter 13).
+
+    For ``transform="log_diff"`` the forecasts of the log differences are
+    turned back into values (:func:`~lstm_companion.undo_log_seasonal_difference`;
+    no std then).
+    """
+    if not isinstance(data, ForecastData):
+        raise TypeError(f"data must be a ForecastData, got {type(data).__name__}")
+    if origins not in ("val", "test"):
+        raise ValueError(f"origins must be 'val' or 'test', got {origins!r}")
+    windows = data.val if origins == "val" else data.test
+    mean, std = predict_forecaster(model, windows)
+    if data.transform == "log_diff":
+        return undo_log_seasonal_difference(mean, data.series.values, windows.origins, data.series.periods[0]), None
+    return mean, std
+
+
+def forecaster_scores(data: ForecastData, kind: str, seed: int) -> dict[str, Any]:
+    """Test scores of :func:`cached_forecaster` ``(data, kind, seed)``, as ``scripts/forecasting.py`` records them.
+
+    ``mase`` and ``smape`` are the means over the test origins (``mase_by_origin``
+    per origin); ``max_forecast`` the largest forecast; a Gaussian model adds
+    ``coverage_80`` and ``coverage_95``, an attention model ``mass_by_lag``
+    (:func:`~lstm_companion.attention_by_lag` on the test windows).
+    """
+    model, history, _ = cached_forecaster(data, kind, seed)
+    forecast, std = lstm_forecasts(data, model)
+    actual = forecast_targets(data, data.split.test)
+    by_origin = mase(forecast, actual, data.mase_scale)
+    record: dict[str, Any] = {
+        "data": data.name,
+        "transform": data.transform,
+        "kind": kind,
+        "seed": seed,
+        "mase": float(by_origin.mean()),
+        "smape": float(smape(forecast, actual).mean()),
+        "mase_by_origin": by_origin.tolist(),
+        "max_forecast": float(forecast.max()),
+        "best_epoch": history.best_epoch,
+        "val_mae": history.val_score[history.best_epoch],
+        "seconds": history.seconds,
+    }
+    if std is not None:
+        for level in (0.8, 0.95):
+            record[f"coverage_{round(level * 100)}"] = interval_coverage(
+                actual, *gaussian_interval(forecast, std, level)
+            )
+    if model.attention is not None:
+        with torch.no_grad():
+            model(data.test.X.to(model_device(model)))
+        assert model.last_weights is not None
+        record["mass_by_lag"] = attention_by_lag(model.last_weights.cpu()).tolist()
+    return record
