@@ -27,8 +27,9 @@ checksums are those of the **extracted, UTF-8** files, not of the archive (see
 Some tables take longer to compute than a chapter may run: the several-seed
 sentiment table (``scripts/sentiment_seeds.py``, chapter 6), the translation
 checkpoint (``scripts/train_translation.py``, chapter 7), the ablations
-(``scripts/ablations.py``, chapter 8) and the LSTM speed benchmark
-(``bench/lstm_speed.py``, chapter 10). Their outputs are committed under
+(``scripts/ablations.py``, chapter 8), the LSTM speed benchmark
+(``bench/lstm_speed.py``, chapter 10) and the forecasters' seeds
+(``scripts/forecasting.py``, chapter 13). Their outputs are committed under
 ``results/`` in the book's repository, and each chapter checks a live slice
 against them. :func:`find_results` finds such a file: in
 ``LSTM_COMPANION_RESULTS``, in ``results/`` of the current folder or of a
@@ -353,6 +354,7 @@ RESULT_FILES: dict[str, str] = {
     "translation/attention.json": "ab452d6bd255ae2f45995ed44dc583d287429250a3a5ec9a1f27480b23f137be",
     "translation/attention.pt": "8e182d9f2732a8c82283c5ebebb225a61c582c7942b393f1564becc12a36f48f",
     "word_lm.json": "f52a58330fe50785762aab3a6f088763266dfa37497729d70614b1cfe1c382fc",
+    "forecasting.json": "6bd93d4e9a9f5d197684ac7575faa7eb6b2fbafb201339cda71234946eb0c077",
 }
 
 
