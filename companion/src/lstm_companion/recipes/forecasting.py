@@ -216,7 +216,7 @@ def cached_forecaster(
     if kind not in FORECASTERS:
         raise ValueError(f"kind must be one of {sorted(FORECASTERS)}, got {kind!r}")
     check_seed(seed)
-    dev = get_device() if device is None else torch.device(device)  # explicit: keep the caller's threads
+    dev = get_device(device)
     setup = data.setup
     seed_everything(seed)
     model = LSTMForecaster(data.train.X.shape[2], setup["num_hiddens"], setup["horizon"], **FORECASTERS[kind])

@@ -84,10 +84,9 @@ def train_forecaster(
     """Train ``model`` on ``train``'s windows; keep the epoch with the best validation MAE (chapter 13).
 
     The validation score (``History.val_score``, metric ``"val_mae"``) is the
-    mean absolute error of the normalised validation targets. With
-    ``device=None`` the device is chosen by :func:`~lstm_companion.get_device`
-    (which fits torch's threads to the cores); an explicit device leaves the
-    threads as the caller set them.
+    mean absolute error of the normalised validation targets. On the CPU,
+    torch's threads are fitted to the cores (:func:`~lstm_companion.fit`
+    calls :func:`~lstm_companion.get_device`).
     """
     if not isinstance(model, LSTMForecaster):
         raise TypeError(f"model must be an LSTMForecaster, got {type(model).__name__}")
@@ -98,8 +97,7 @@ def train_forecaster(
     config.check()
     if config.batch_size > train.X.shape[0]:
         raise ValueError(f"batch_size must be <= the number of training windows {train.X.shape[0]}")
-    # an explicit device keeps the caller's thread count (the chapter runs on one thread); None chooses
-    dev = get_device() if device is None else torch.device(device)
+    dev = get_device(device)
     gen = torch.Generator().manual_seed(config.seed)
 
     def loss_fn(model: nn.Module, idx: torch.Tensor, state: None) -> tuple[torch.Tensor, int, None]:
