@@ -165,6 +165,10 @@ def test_wheel_ships_the_license_and_the_metadata(built: tuple[Path, Path]) -> N
             f.relative_to(COMPANION / "src").as_posix() for f in (COMPANION / "src").rglob("lstm_companion/**/*.py")
         }
         assert sources - set(names) == set(), f"modules missing from the wheel: {sorted(sources - set(names))}"
+        # chapter 13's series ship as package data, byte for byte
+        for csv in ("taylor.csv", "airpassengers.csv"):
+            packaged = COMPANION / "src/lstm_companion/data/series_data" / csv
+            assert archive.read(f"lstm_companion/data/series_data/{csv}") == packaged.read_bytes(), csv
     assert "License-Expression: MIT" in metadata.splitlines()
     assert "License-File: LICENSE" in metadata.splitlines()
     for name, url in pyproject()["project"]["urls"].items():

@@ -172,6 +172,19 @@ STATED: tuple[Stated, ...] = (
         ("printed", "printed", "printed", "printed", "about"),
     ),
     Stated(
+        README,
+        r"`results/forecasting\.json`/`\.md`: (\d+) LSTM forecasters on Taylor's demand and (\d+) normalisations "
+        r"of the LSTM on the airline passengers x (\d+) seeds.*?\| 13 \| about (\d+) min",
+        "results/forecasting.json: kinds, transforms, seeds, total_seconds",
+        lambda: [
+            len({r["kind"] for r in _json("forecasting.json")["runs"] if r["data"] == "taylor"}),
+            len({r["transform"] for r in _json("forecasting.json")["runs"] if r["data"] == "airpassengers"}),
+            len(_json("forecasting.json")["seeds"]),
+            _json("forecasting.json")["total_seconds"] / 60,
+        ],
+        ("printed", "printed", "printed", "about"),
+    ),
+    Stated(
         RUNNING,
         r"(\w+) seeds of (\w+) sentiment models",
         "results/sentiment.json: seeds, models",

@@ -53,6 +53,7 @@ from .data.download import (
     DATA_FILES,
     POLARITY_URL,
     RESULT_FILES,
+    SERIES_URL,
     ChecksumError,
     DataFile,
     fetch,
@@ -65,6 +66,19 @@ from .data.polarity import (
     encode,
     load_polarity,
     read_polarity,
+)
+from .data.series import (
+    SERIES_DIR,
+    ForecastSplit,
+    ForecastWindows,
+    TimeSeries,
+    calendar_features,
+    forecast_windows,
+    load_airpassengers,
+    load_taylor,
+    log_seasonal_difference,
+    rolling_origins,
+    undo_log_seasonal_difference,
 )
 from .data.sunspots import (
     Standardizer,
@@ -160,6 +174,23 @@ from .measure.diagnostics import (
     spectral_radius,
     state_grad_norms,
 )
+from .measure.forecasting import (
+    StatForecast,
+    airline_forecast,
+    attention_by_lag,
+    fit_linear_direct,
+    gaussian_interval,
+    holt_winters_forecast,
+    interval_coverage,
+    mase,
+    mstl_forecast,
+    naive_forecast,
+    origin_rmse,
+    predict_linear_direct,
+    seasonal_naive_forecast,
+    seasonal_naive_scale,
+    smape,
+)
 from .measure.interpret import (
     POSITION_CLASSES,
     TRACE_KEYS,
@@ -187,6 +218,7 @@ from .measure.metrics import (
     mae,
     mean_squared_error,
     padded_accuracy,
+    paired_bootstrap,
     rmse,
     tagging_accuracy,
 )
@@ -236,6 +268,10 @@ from .models.fast_lstm import (
     ScriptedLSTM,
     make_lstm,
     torch_layout_grads,
+)
+from .models.forecaster import (
+    LSTMForecaster,
+    gaussian_nll,
 )
 from .models.gru import (
     GRU_BLOCKS,
@@ -353,6 +389,18 @@ from .recipes.char_lm import (
     char_lm,
     char_lm_config,
 )
+from .recipes.forecasting import (
+    AIR_SETUP,
+    FORECASTERS,
+    TAYLOR_SETUP,
+    TRANSFORMS,
+    ForecastData,
+    cached_forecaster,
+    forecast_data,
+    forecast_targets,
+    forecaster_scores,
+    lstm_forecasts,
+)
 from .recipes.sentiment import (
     SENTIMENT_SETTINGS,
     load_or_train_classifier,
@@ -420,6 +468,11 @@ from .training.distributed import (
     shard_stream,
     state_dict_sha256,
     unwrap_model,
+)
+from .training.forecasting import (
+    ForecastConfig,
+    predict_forecaster,
+    train_forecaster,
 )
 from .training.lm import (
     TrainConfig,

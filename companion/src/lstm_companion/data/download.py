@@ -5,7 +5,9 @@
 *The Time Machine* (``timemachine.txt``, chapters 1-4, 6, 8 and 9), the
 Tatoeba English-French pairs (``fra-eng.zip``, chapter 7) and the sentence
 polarity data of Pang and Lee (2005) (``rt-polarity.pos`` and ``.neg``,
-chapters 6 and 7). The loaders call :func:`fetch`; chapter 9 calls it
+chapters 6 and 7), and the two time series of chapter 13 (``taylor.csv``,
+``airpassengers.csv``), which also ship inside the package
+(:mod:`lstm_companion.data.series` reads that copy). The loaders call :func:`fetch`; chapter 9 calls it
 directly to show the raw text.
 
 Downloads are never half-written: a file is streamed into a temporary file in
@@ -25,8 +27,9 @@ checksums are those of the **extracted, UTF-8** files, not of the archive (see
 Some tables take longer to compute than a chapter may run: the several-seed
 sentiment table (``scripts/sentiment_seeds.py``, chapter 6), the translation
 checkpoint (``scripts/train_translation.py``, chapter 7), the ablations
-(``scripts/ablations.py``, chapter 8) and the LSTM speed benchmark
-(``bench/lstm_speed.py``, chapter 10). Their outputs are committed under
+(``scripts/ablations.py``, chapter 8), the LSTM speed benchmark
+(``bench/lstm_speed.py``, chapter 10) and the forecasters' seeds
+(``scripts/forecasting.py``, chapter 13). Their outputs are committed under
 ``results/`` in the book's repository, and each chapter checks a live slice
 against them. :func:`find_results` finds such a file: in
 ``LSTM_COMPANION_RESULTS``, in ``results/`` of the current folder or of a
@@ -56,6 +59,7 @@ from .._checks import check_positive_float
 from ..runtime import (
     DATA_ENV,
     MIRROR_ENV,
+    REPOSITORY_URL,
     RESULTS_ENV,
     atomic_write,
     cache_dir,
@@ -65,7 +69,16 @@ from ..runtime import (
     release_files_url,
 )
 
-__all__ = ["DataFile", "POLARITY_URL", "DATA_FILES", "ChecksumError", "fetch", "RESULT_FILES", "find_results"]
+__all__ = [
+    "DataFile",
+    "POLARITY_URL",
+    "SERIES_URL",
+    "DATA_FILES",
+    "ChecksumError",
+    "fetch",
+    "RESULT_FILES",
+    "find_results",
+]
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,12 @@ class DataFile:
 #: The Cornell archive of the sentence polarity data (chapter 6); it holds
 #: ``rt-polaritydata/rt-polarity.pos`` and ``.neg``.
 POLARITY_URL = "http://www.cs.cornell.edu/people/pabo/movie-review-data/rt-polaritydata.tar.gz"
+
+#: Where the two time series of chapter 13 are published: they ship inside the package
+#: (``lstm_companion/data/series_data``), and this is that folder in the book's repository.
+SERIES_URL = REPOSITORY_URL.replace("https://github.com/", "https://raw.githubusercontent.com/") + (
+    "/main/companion/src/lstm_companion/data/series_data"
+)
 
 
 DATA_FILES: dict[str, DataFile] = {
@@ -117,6 +136,20 @@ DATA_FILES: dict[str, DataFile] = {
             "6b3a3603fd5f1405503fb16de5c5244385d3a8e373a0ce421d359e37bbcff5ee",
             "Pang & Lee (2005) sentence polarity v1.0: 5331 negative sentences, extracted, as UTF-8",
             member="rt-polaritydata/rt-polarity.neg",
+        ),
+        DataFile(
+            "taylor.csv",
+            SERIES_URL + "/taylor.csv",
+            "a92477334afabde19128334d15e91dca237e25f6",
+            "60b073656088a4e8482277752ca3200c69fedd28af59224f0e463b1fe9a261e4",
+            "Taylor (2003) half-hourly electricity demand, England and Wales, 2000-06-05 to 2000-08-27 (chapter 13)",
+        ),
+        DataFile(
+            "airpassengers.csv",
+            SERIES_URL + "/airpassengers.csv",
+            "2eca7a388ac76ebbdd6533eff10453b799df1d06",
+            "d27dd74f3654ab4c688afccf2348870410902f480cea900d872be2ae33184411",
+            "Box & Jenkins monthly airline passengers, 1949-1960 (chapter 13)",
         ),
     ]
 }
@@ -323,6 +356,7 @@ RESULT_FILES: dict[str, str] = {
     "word_lm.json": "f52a58330fe50785762aab3a6f088763266dfa37497729d70614b1cfe1c382fc",
     "xlstm_tasks.json": "82126f68c5cee7cef9b90ae7cf6f53a0c22952508dfedbe6b6b6289cee409775",
     "scan_speed_cpu.json": "1b991bc2472f6f98680ca66e719b43fc7522b0d24bd64f392602aa1beecae1fb",
+    "forecasting.json": "6bd93d4e9a9f5d197684ac7575faa7eb6b2fbafb201339cda71234946eb0c077",
 }
 
 

@@ -18,7 +18,8 @@ of sentence scores. Tokens are words; nothing is lower-cased or split here.
 :func:`corpus_bleu` and :func:`sentence_bleu` the score. To compare systems:
 :func:`bleu_by_length` (corpus BLEU per bin of source length) and
 :func:`paired_bootstrap_bleu` (the difference between two systems with a
-paired bootstrap interval, Koehn 2004). :func:`evaluate_bleu` translates the
+paired bootstrap interval, Koehn 2004, through the general
+:func:`~lstm_companion.paired_bootstrap`). :func:`evaluate_bleu` translates the
 test (or development) sentences of a :class:`~lstm_companion.TranslationData`
 greedily and scores them against all their references. :func:`detokenize` and
 :func:`sacre_bleu` give the field's standard score (sacreBLEU, Post 2018) of
@@ -39,6 +40,7 @@ import numpy as np
 from .._checks import check_positive_int
 from ..data.tatoeba import TranslationData
 from ..models.seq2seq import Seq2Seq, translate
+from .metrics import paired_bootstrap
 
 __all__ = [
     "evaluate_bleu",
@@ -219,11 +221,6 @@ def paired_bootstrap_bleu(
     resampled differences. An interval that excludes 0 says the test set
     supports the ordering; one that includes it says it does not.
     """
-    check_positive_int("num_samples", num_samples)
-    if isinstance(confidence, bool) or not isinstance(confidence, float) or not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be a float in (0, 1), got {confidence!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
     if isinstance(candidates_a, str) or not isinstance(candidates_a, Sequence):
         raise TypeError(f"candidates_a must be a list of word lists, got {type(candidates_a).__name__}")
     if (
@@ -232,33 +229,29 @@ def paired_bootstrap_bleu(
         or len(candidates_b) != len(candidates_a)
     ):
         raise ValueError("candidates_b must be a list of word lists as long as candidates_a")
-    n = len(candidates_a)
-    rows = []  # per sentence: (matches a, totals a, c a, r a) and the same for b
-    for i in range(n):
-        row = []
-        for cands in (candidates_a, candidates_b):
-            m, t, c, r = bleu_stats([cands[i]], [references[i]], max_n)
-            row.append((m, t, c, r))
-        rows.append(row)
-    stats = np.array([[*a[0], *a[1], a[2], a[3], *b[0], *b[1], b[2], b[3]] for a, b in rows], dtype=np.float64)
-    k = 2 * max_n + 2  # columns per system
+    check_positive_int("max_n", max_n)
 
-    def score(sums: np.ndarray, offset: int) -> float:
-        s = sums[offset : offset + k]
+    def sentence_stats(candidates: Sequence[Sentence]) -> np.ndarray:
+        rows = []  # per sentence: matches, totals, candidate length, reference length
+        for candidate, refs in zip(candidates, references):
+            m, t, c, r = bleu_stats([candidate], [refs], max_n)
+            rows.append([*m, *t, c, r])
+        return np.array(rows, dtype=np.float64).reshape(len(rows), 2 * max_n + 2)
+
+    def score(rows: np.ndarray) -> float:  # corpus BLEU: sum the counts over the sentences first
+        s = rows.sum(axis=0)
         return _bleu_from_stats(
             s[:max_n].tolist(), s[max_n : 2 * max_n].tolist(), float(s[2 * max_n]), float(s[2 * max_n + 1])
         )
 
-    total = stats.sum(axis=0)
-    diff = score(total, k) - score(total, 0)
-    rng = np.random.default_rng(seed)
-    diffs = np.empty(num_samples)
-    for j in range(num_samples):
-        sums = stats[rng.integers(0, n, n)].sum(axis=0)
-        diffs[j] = score(sums, k) - score(sums, 0)
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(diffs, [alpha, 1 - alpha])
-    return float(diff), float(low), float(high)
+    return paired_bootstrap(
+        sentence_stats(candidates_a),
+        sentence_stats(candidates_b),
+        score,
+        num_samples=num_samples,
+        confidence=confidence,
+        seed=seed,
+    )
 
 
 _NO_SPACE_BEFORE = (",", ".")

@@ -12,6 +12,10 @@
   series (chapter 5's sunspots);
 - :func:`tagging_accuracy`: the fraction of correct tags of a
   :class:`~lstm_companion.Tagger`, overall or per position (chapter 6);
+- :func:`paired_bootstrap`: the difference of a score between two systems
+  evaluated on the same items, with a paired bootstrap interval (Koehn,
+  2004): BLEU over sentences (chapter 7, :func:`~lstm_companion.paired_bootstrap_bleu`),
+  forecast errors over origins (chapter 13);
 - :func:`causal_perplexity`: the perplexity of a
   :class:`~lstm_companion.CharLSTM` when token ``t + 1`` is predicted from
   tokens ``1..t`` only, the honest measurement that exposes the BiLSTM's leak
@@ -31,7 +35,9 @@ on a corpus (:func:`~lstm_companion.evaluate_perplexity`) in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -43,6 +49,7 @@ from ..models.lm import CharLSTM
 from ..runtime import model_device
 
 __all__ = [
+    "paired_bootstrap",
     "tagging_accuracy",
     "causal_perplexity",
     "rmse",
@@ -51,6 +58,68 @@ __all__ = [
     "accuracy",
     "mean_squared_error",
 ]
+
+
+def _mean_rows(rows: np.ndarray) -> float:
+    return float(rows.mean())
+
+
+def paired_bootstrap(
+    stats_a: object,
+    stats_b: object,
+    score: Callable[[np.ndarray], float] | None = None,
+    *,
+    num_samples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """``score(b) - score(a)`` over paired items, with a paired bootstrap interval (chapters 7 and 13).
+
+    ``stats_a`` and ``stats_b`` hold one row of statistics per item (a
+    sentence, a forecast origin), shape ``(n,)`` or ``(n, k)``, for the same
+    items in the same order. ``score(rows)`` turns the rows of one system into
+    its score (default: their mean, e.g. a mean error over origins; corpus
+    BLEU sums the rows' counts first). The items are resampled with
+    replacement ``num_samples`` times, the same items for both systems
+    (paired). Returns ``(difference, low, high)``: the difference on all items
+    and the central ``confidence`` interval of the resampled differences. An
+    interval that excludes 0 says the items support the ordering.
+    """
+    check_positive_int("num_samples", num_samples)
+    if isinstance(confidence, bool) or not isinstance(confidence, float) or not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be a float in (0, 1), got {confidence!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    arrays = []
+    for name, value in (("stats_a", stats_a), ("stats_b", stats_b)):
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().double().numpy()
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{name} must be numbers, one row per item, got {type(value).__name__}") from err
+        if array.ndim not in (1, 2) or array.shape[0] == 0:
+            raise ValueError(f"{name} must have shape (n,) or (n, k) with n >= 1, got {array.shape}")
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} must be finite (it holds NaN or inf)")
+        arrays.append(array)
+    a, b = arrays
+    if a.shape != b.shape:
+        raise ValueError(f"stats_b must have the shape of stats_a, {a.shape} (paired items), got {b.shape}")
+    if score is None:
+        score = _mean_rows
+    elif not callable(score):
+        raise TypeError(f"score must be a function rows -> float or None, got {type(score).__name__}")
+    n = a.shape[0]
+    diff = score(b) - score(a)
+    rng = np.random.default_rng(seed)
+    diffs = np.empty(num_samples)
+    for j in range(num_samples):
+        index = rng.integers(0, n, n)
+        diffs[j] = score(b[index]) - score(a[index])
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(diffs, [alpha, 1 - alpha])
+    return float(diff), float(low), float(high)
 
 
 @torch.no_grad()

@@ -14,4 +14,6 @@ a table is committed, by the script that computes it.
   translation checkpoint, sha256-checked (chapter 7)
 - :mod:`~lstm_companion.recipes.ablations` – chapter 8's ablation: eight
   recurrent cores, two tasks, the results table
+- :mod:`~lstm_companion.recipes.forecasting` – chapter 13's two series laid
+  out for rolling-origin evaluation, and its cached LSTM forecasters
 """

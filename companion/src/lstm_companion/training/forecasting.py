@@ -1,0 +1,131 @@
+"""Training the LSTM forecasters of chapter 13 on the one loop, with validation-based model choice.
+
+:func:`train_forecaster` trains an :class:`~lstm_companion.LSTMForecaster`
+on the windows of :func:`~lstm_companion.forecast_windows` with Adam:
+mean squared error of the normalised targets for a point model, the Gaussian
+negative log-likelihood (:func:`~lstm_companion.gaussian_nll`) for a
+Gaussian one. After each epoch the mean absolute error on the validation
+windows is measured, and the model ends with the weights of its best epoch:
+validation chooses, the test windows are never seen. :func:`predict_forecaster`
+returns the forecasts (and standard deviations) in the series' units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .._checks import check_positive_float, check_positive_int, check_seed
+from ..data.series import ForecastWindows
+from ..models.forecaster import LSTMForecaster, gaussian_nll
+from ..runtime import get_device, model_device
+from .loop import FitConfig, History, fit
+from .supervised import epoch_batches
+
+__all__ = ["ForecastConfig", "train_forecaster", "predict_forecaster"]
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """How :func:`train_forecaster` trains (chapter 13)."""
+
+    num_epochs: int = 12
+    batch_size: int = 64
+    lr: float = 3e-3
+    clip: float = 1.0
+    seed: int = 0  # seeds the minibatch order
+
+    def check(self) -> None:
+        check_positive_int("num_epochs", self.num_epochs)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_float("lr", self.lr)
+        check_positive_float("clip", self.clip)
+        check_seed(self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check_windows(name: str, windows: object, model: LSTMForecaster) -> ForecastWindows:
+    if not isinstance(windows, ForecastWindows):
+        raise TypeError(f"{name} must be a ForecastWindows, got {type(windows).__name__}")
+    if windows.X.shape[2] != model.num_inputs or windows.Y.shape[1] != model.horizon:
+        raise ValueError(
+            f"{name} has {windows.X.shape[2]} inputs and horizon {windows.Y.shape[1]}, "
+            f"the model {model.num_inputs} and {model.horizon}"
+        )
+    return windows
+
+
+@torch.no_grad()
+def _normalised(model: LSTMForecaster, windows: ForecastWindows) -> tuple[torch.Tensor, torch.Tensor | None]:
+    was_training = model.training
+    model.eval()
+    try:
+        mean, std = model(windows.X.to(model_device(model)))
+    finally:
+        model.train(was_training)
+    return mean.cpu(), None if std is None else std.cpu()
+
+
+def train_forecaster(
+    model: LSTMForecaster,
+    train: ForecastWindows,
+    val: ForecastWindows,
+    config: ForecastConfig,
+    *,
+    device: str | torch.device | None = None,
+    progress: bool = False,
+) -> History:
+    """Train ``model`` on ``train``'s windows; keep the epoch with the best validation MAE (chapter 13).
+
+    The validation score (``History.val_score``, metric ``"val_mae"``) is the
+    mean absolute error of the normalised validation targets. On the CPU,
+    torch's threads are fitted to the cores (:func:`~lstm_companion.fit`
+    calls :func:`~lstm_companion.get_device`).
+    """
+    if not isinstance(model, LSTMForecaster):
+        raise TypeError(f"model must be an LSTMForecaster, got {type(model).__name__}")
+    _check_windows("train", train, model)
+    _check_windows("val", val, model)
+    if not isinstance(config, ForecastConfig):
+        raise TypeError(f"config must be a ForecastConfig, got {type(config).__name__}")
+    config.check()
+    if config.batch_size > train.X.shape[0]:
+        raise ValueError(f"batch_size must be <= the number of training windows {train.X.shape[0]}")
+    dev = get_device(device)
+    gen = torch.Generator().manual_seed(config.seed)
+
+    def loss_fn(model: nn.Module, idx: torch.Tensor, state: None) -> tuple[torch.Tensor, int, None]:
+        mean, std = model(train.X[idx].to(dev))
+        target = train.Y[idx].to(dev)
+        loss = F.mse_loss(mean, target) if std is None else gaussian_nll(mean, std, target)
+        return loss, len(idx), None
+
+    def validate(model: nn.Module) -> float:
+        mean, _ = _normalised(model, val)  # type: ignore[arg-type]
+        return float((mean - val.Y).abs().mean())
+
+    return fit(
+        model,
+        lambda epoch: epoch_batches(train.X.shape[0], config.batch_size, gen),
+        loss_fn,
+        FitConfig(num_epochs=config.num_epochs, lr=config.lr, optimizer="adam", clip=config.clip),
+        validate=validate,
+        metric="val_mae",
+        device=dev,
+        progress=progress,
+    )
+
+
+def predict_forecaster(model: LSTMForecaster, windows: ForecastWindows) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Forecasts ``(num_origins, horizon)`` in the series' units, and the standard deviations or None (chapter 13)."""
+    if not isinstance(model, LSTMForecaster):
+        raise TypeError(f"model must be an LSTMForecaster, got {type(model).__name__}")
+    _check_windows("windows", windows, model)
+    mean, std = _normalised(model, windows)
+    return windows.denormalise(mean), None if std is None else std.double() * windows.scale
