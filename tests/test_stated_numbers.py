@@ -46,11 +46,19 @@ def _json(name: str) -> Any:
     return json.loads((RESULTS / name).read_text(encoding="utf-8"))
 
 
+#: The seeds chapter 6's sentiment recipe was chosen on (its ``tuning_seeds``): README quotes the others.
+SENTIMENT_TUNING_SEEDS = (0, 1)
+
+
+def _sentiment_fresh_seeds() -> list[int]:
+    return [s for s in _json("sentiment.json")["seeds"] if s not in SENTIMENT_TUNING_SEEDS]
+
+
 def _sentiment_means() -> list[float]:
-    """Percent test accuracy of each model, mean over the seeds, in the order README states them."""
-    runs = _json("sentiment.json")["runs"]
+    """Percent test accuracy of each model, mean over the fresh seeds, in the order README states them."""
+    runs, fresh = _json("sentiment.json")["runs"], _sentiment_fresh_seeds()
     return [
-        100 * statistics.mean(r["test_acc"] for r in runs if r["model"] == m)
+        100 * statistics.mean(r["test_acc"] for r in runs if r["model"] == m and r["seed"] in fresh)
         for m in ("bag-of-bigrams LR", "LSTM", "BiLSTM")
     ]
 
@@ -93,9 +101,9 @@ STATED: tuple[Stated, ...] = (
     Stated(
         README,
         r"sentiment: bag-of-bigrams (\d+\.\d) %, LSTM (\d+\.\d) %, BiLSTM (\d+\.\d) % "
-        r"\(means of (\d+) seeds, `results/sentiment\.json`\)",
-        "results/sentiment.json: mean test_acc per model, number of seeds",
-        lambda: [*_sentiment_means(), len(_json("sentiment.json")["seeds"])],
+        r"\(means of the (\d+) seeds that took no part in choosing the recipe, `results/sentiment\.json`\)",
+        "results/sentiment.json: mean test_acc per model over the seeds not used for tuning, their number",
+        lambda: [*_sentiment_means(), len(_sentiment_fresh_seeds())],
         ("printed",) * 4,
     ),
     Stated(
