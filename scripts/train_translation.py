@@ -89,6 +89,8 @@ def main() -> None:
             "model": model_cfg.to_dict(),
             "train": train_cfg.to_dict(),
             "max_minutes": args.max_minutes,
+            # the record of this epoch: in the file the kept (best) epoch's;
+            # the epochs trained are len(dev_bleu_by_epoch), see "stopped"
             "epochs_done": epoch + 1,
             "num_train_pairs": data.num_train,
             "num_test_sentences": len(data.test_src),

@@ -2,8 +2,8 @@
 
 :class:`WordLM` is the model of chapter 11 (and the one chapter 12 trains on
 several processes): an embedding, a stack of one-layer ``nn.LSTM`` s and a
-linear decoder to the vocabulary, with every regulariser of the AWD-LSTM
-family (Merity et al., 2018) as an argument, all off by default:
+linear decoder to the vocabulary, with the dropouts and the weight tying of
+the AWD-LSTM (Merity et al., 2018) as arguments, all off by default:
 
 - ``dropoute``: **embedding dropout** (:func:`embedding_dropout`, Gal and
   Ghahramani 2016): whole rows of the embedding matrix (words, not entries)
@@ -28,6 +28,11 @@ sequence and feature and reuses it at every time step. With
 ``locked=False`` they are ordinary dropout, a new mask at every step
 (Zaremba et al. 2014). In evaluation mode (``model.eval()``) nothing is
 dropped.
+
+Left out of the AWD-LSTM: activation regularisation (AR, a penalty on the
+last layer's outputs), temporal activation regularisation (TAR, a penalty on
+their change from step to step), variable-length backpropagation through
+time and averaged SGD (NT-ASGD).
 
 With every rate 0 and ``tie_weights=False`` the model computes exactly what
 ``nn.Embedding`` + ``nn.LSTM(num_layers=...)`` + ``nn.Linear`` compute
