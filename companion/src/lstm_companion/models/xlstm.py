@@ -19,7 +19,10 @@ trick as an online softmax). With no state given, ``m_0 = -inf``, so ``m_1 =
 scaled by ``1/sqrt(d)`` and scalar gates per head::
 
     C_t = f_t C_{t-1} + i_t k_t v_t^T,  n_t = f_t n_{t-1} + i_t k_t
-    h_t = C_t^T q_t / max(|n_t^T q_t|, exp(-m_t))
+    h_t = C_t^T q_t / max(|n_t^T q_t|, 1)
+
+stored stabilised, as ``C_t exp(-m_t)`` and ``n_t exp(-m_t)``: in those terms
+the code divides by ``max(|n_t^T q_t|, exp(-m_t))``, the same function.
 
 in three forms computing the same function: :func:`mlstm_recurrent` (step by
 step), :func:`mlstm_parallel` (a ``T x T`` gated, stabilised matrix, like
