@@ -86,9 +86,10 @@ TAYLOR_SETUP: dict[str, Any] = {
     "lr": 5e-3,
 }
 
-#: The airline passengers: two years of history forecast the next year; targets up to 1955
-#: fit, origins in 1957 validate (targets up to the end of 1958) and origins from 1959 test
-#: (every month an origin, for as long as the whole year ahead is known).
+#: The airline passengers: two years of history forecast the next year; targets up to 1956
+#: fit, origins from January 1957 to January 1958 validate (targets up to the end of 1958)
+#: and origins from 1959 test (every month an origin, for as long as the whole year ahead
+#: is known).
 AIR_SETUP: dict[str, Any] = {
     "history": 24,
     "horizon": 12,
