@@ -175,6 +175,11 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def _threads_per_process(processes: int) -> int:
+    """The usable cores (capped at torch's own physical-core count) shared among ``processes``, at least one."""
+    return max(1, min(_TORCH_DEFAULT_THREADS, usable_cores()) // processes)
+
+
 def fit_threads(processes: int = 1) -> int:
     """Set torch's intra-op threads to this process's share of the usable cores; returns the count.
 
@@ -188,7 +193,7 @@ def fit_threads(processes: int = 1) -> int:
     """
     if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
         raise ValueError(f"processes must be an int >= 1, got {processes!r}")
-    threads = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores()) // processes)
+    threads = _threads_per_process(processes)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
@@ -223,7 +228,9 @@ def _cap_threads() -> None:
     must wait for a core stall every parallel operation: a chapter beside
     two busy processes on 2 cores ran 10 to 28 times slower with two threads.
     """
-    threads = max(1, min(_TORCH_DEFAULT_THREADS, usable_cores()))
+    if torch.get_num_threads() <= 1:
+        return  # nothing to lower: skip reading the machine's load
+    threads = _threads_per_process(1)
     busy = others_running()
     if busy:
         threads = max(1, threads - busy)

@@ -23,7 +23,7 @@ the training data, and scores the selected weights once on the test data:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
@@ -35,7 +35,7 @@ from ..data.download import find_results
 from ..data.synthetic import mqar_task, parity_task
 from ..models.state import State
 from ..models.xlstm import TAGGER_CORES, TokenTagger, matched_hidden
-from ..training.loop import FitConfig, fit
+from ..training.loop import FitConfig, History, fit
 
 __all__ = ["PARITY_SETTINGS", "MQAR_SETTINGS", "run_parity", "run_mqar", "load_xlstm_tasks", "load_scan_speed"]
 
@@ -92,6 +92,27 @@ def _check_core(core: str) -> None:
         raise ValueError(f"core must be one of {TAGGER_CORES}, got {core!r}")
 
 
+def _train_tagger(
+    model: TokenTagger,
+    batches: Callable[[int], Iterator[Batch]],
+    settings: dict[str, Any],
+    seed: int,
+    validate: Callable[[nn.Module], float],
+) -> History:
+    """Both tasks' training: the one loop on the CPU, the epoch with the best validation accuracy kept."""
+    return fit(
+        model,
+        batches,
+        _tag_loss,
+        FitConfig(num_epochs=settings["num_epochs"], lr=settings["lr"], seed=seed),
+        validate=validate,
+        metric="accuracy",
+        higher_is_better=True,
+        device="cpu",
+        progress=False,
+    )
+
+
 def run_parity(core: str, seed: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Train ``core`` on running parity (lengths <= 40) with ``seed``; whole-string accuracy at each test length.
 
@@ -113,18 +134,7 @@ def run_parity(core: str, seed: int, settings: dict[str, Any] | None = None) -> 
             length = int(torch.randint(2, max_len + 1, (1,), generator=gen))
             yield parity_task(s["batch_size"], length, seed=int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
 
-    cfg = FitConfig(num_epochs=s["num_epochs"], lr=s["lr"], seed=seed)
-    hist = fit(
-        model,
-        batches,
-        _tag_loss,
-        cfg,
-        validate=lambda m: _accuracy(m, Xv, Yv, last_only=True),
-        metric="accuracy",
-        higher_is_better=True,
-        device="cpu",
-        progress=False,
-    )
+    hist = _train_tagger(model, batches, s, seed, lambda m: _accuracy(m, Xv, Yv, last_only=True))
     test = {}
     for length in s["test_lengths"]:
         Xt, Yt = parity_task(s["num_test"], int(length), seed=20_000 + seed)
@@ -163,18 +173,7 @@ def run_mqar(core: str, seed: int, num_pairs: int, settings: dict[str, Any] | No
         for i in range(s["batches_per_epoch"]):
             yield mqar_task(s["batch_size"], num_pairs, seed=1_000_000 * (seed + 1) + 1000 * epoch + i, **kw)
 
-    cfg = FitConfig(num_epochs=s["num_epochs"], lr=s["lr"], seed=seed)
-    hist = fit(
-        model,
-        batches,
-        _tag_loss,
-        cfg,
-        validate=lambda m: _accuracy(m, Xv, Yv),
-        metric="accuracy",
-        higher_is_better=True,
-        device="cpu",
-        progress=False,
-    )
+    hist = _train_tagger(model, batches, s, seed, lambda m: _accuracy(m, Xv, Yv))
     return {
         "core": core,
         "seed": seed,

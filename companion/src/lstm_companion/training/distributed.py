@@ -609,15 +609,20 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
+    """Feed ``prefix|dtype|shape|`` and the tensor's bytes to the hash ``h``."""
+    t = tensor.detach().cpu().contiguous()
+    h.update(f"{prefix}|{t.dtype}|{tuple(t.shape)}|".encode())
+    h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+
+
 def _payload_sha256(obj: Any) -> str:
     """sha256 over a payload's structure and every tensor's bytes (dicts in key order)."""
     h = hashlib.sha256()
 
     def walk(x: Any) -> None:
         if isinstance(x, torch.Tensor):
-            t = x.detach().cpu().contiguous()
-            h.update(f"T|{t.dtype}|{tuple(t.shape)}|".encode())
-            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+            _hash_tensor(h, "T", x)
         elif isinstance(x, Mapping):
             h.update(f"D{len(x)}|".encode())
             for k in sorted(x, key=repr):
@@ -845,9 +850,7 @@ def state_dict_sha256(state: Mapping[str, torch.Tensor]) -> str:
         raise TypeError(f"state must be a state dict (a mapping of tensors), got {type(state).__name__}")
     h = hashlib.sha256()
     for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        _hash_tensor(h, name, state[name])
     return h.hexdigest()
 
 
