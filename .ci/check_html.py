@@ -224,7 +224,8 @@ const texOf = container => {
   return short(container.textContent, 90);
 };
 
-const code = Array.from(article.querySelectorAll('div.cell_input pre')).map(pre => {
+// A <pre>'s widths and its longest line: for code inputs and for text outputs.
+const preWidths = pre => {
   const lines = pre.textContent.replace(/\\n$/, '').split('\\n');
   let longest = '';
   lines.forEach(line => { if (line.length > longest.length) longest = line; });
@@ -232,7 +233,8 @@ const code = Array.from(article.querySelectorAll('div.cell_input pre')).map(pre 
     scrollWidth: pre.scrollWidth, clientWidth: pre.clientWidth,
     columns: longest.length, longest: longest.slice(0, 100),
   };
-});
+};
+const code = Array.from(article.querySelectorAll('div.cell_input pre')).map(preWidths);
 
 const display = Array.from(article.querySelectorAll('mjx-container[display="true"]')).map(c => {
   const parent = c.parentElement;
@@ -263,12 +265,7 @@ const plots = Array.from(article.querySelectorAll('.cell_output img')).map(img =
   src: short(img.currentSrc || img.src, 80), naturalWidth: img.naturalWidth, width: img.clientWidth,
 }));
 
-const outputs = Array.from(article.querySelectorAll('div.cell_output pre')).map(pre => {
-  const lines = pre.textContent.replace(/\\n$/, '').split('\\n');
-  let longest = '';
-  lines.forEach(line => { if (line.length > longest.length) longest = line; });
-  return {scrollWidth: pre.scrollWidth, clientWidth: pre.clientWidth, longest: longest.slice(0, 100)};
-});
+const outputs = Array.from(article.querySelectorAll('div.cell_output pre')).map(preWidths);
 const tables = Array.from(article.querySelectorAll('table')).map(t => {
   const box = t.parentElement;
   const column = article.querySelector('section') || article;

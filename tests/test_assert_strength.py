@@ -34,20 +34,24 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CLOSED_FORM = {"uniform_perplexity", "adding_baseline_mse", "lstm_num_params", "gru_num_params"}
 
 
-def code_of(path: Path) -> str:
+def code_cells(path: Path) -> list[str]:
+    """Each code cell's source, IPython magics (``%``, ``!``) replaced by ``pass`` (they are not Python)."""
     nb = json.loads(path.read_text())
-    lines = []
+    cells = []
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             source = "".join(cell["source"])
-            # IPython magics are not Python
-            lines.append(
+            cells.append(
                 "\n".join(
                     ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip().startswith(("%", "!")) else ln
                     for ln in source.split("\n")
                 )
             )
-    return "\n".join(lines)
+    return cells
+
+
+def code_of(path: Path) -> str:
+    return "\n".join(code_cells(path))
 
 
 def call_name(node: ast.AST) -> str | None:

@@ -19,10 +19,14 @@ timings: they are not tainted.
 from __future__ import annotations
 
 import ast
-import json
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from test_assert_strength import code_cells  # the code cells, magics stripped
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -42,21 +46,6 @@ CLOCKS = {
 # fields of a live run's report or history that hold timings
 TIMING_FIELDS = {"seconds", "tokens_per_second", "train_seconds", "step_seconds", "elapsed"}
 MARKER = "# timing-bound:"
-
-
-def cells(path: Path) -> list[str]:
-    nb = json.loads(path.read_text())
-    out = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            src = "".join(cell["source"])
-            out.append(
-                "\n".join(
-                    ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip().startswith(("%", "!")) else ln
-                    for ln in src.split("\n")
-                )
-            )
-    return out
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -157,7 +146,7 @@ def timing_asserts(sources: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_assert_on_a_live_timing(path: Path) -> None:
-    found = timing_asserts(cells(path))
+    found = timing_asserts(code_cells(path))
     assert not found, (
         f"{path.name} asserts on live timings: {found}. Glue a verdict (lc.compare_ratio) instead, or mark a "
         f"'something is broken' bound with '{MARKER} <why the margin is far outside any load effect>'."
