@@ -195,6 +195,17 @@ STATED: tuple[Stated, ...] = (
     ),
     Stated(
         README,
+        r"`results/xlstm_lm\.json`/`\.md`: (\d+) character language models .*? (\d+) seeds \| 14 \| about (\d+) min",
+        "results/xlstm_lm.json: cores, seeds, seconds",
+        lambda: [
+            len(_json("xlstm_lm.json")["settings"]["cores"]),
+            len(_json("xlstm_lm.json")["settings"]["seeds"]),
+            _json("xlstm_lm.json")["seconds"] / 60,
+        ],
+        ("printed", "printed", "about"),
+    ),
+    Stated(
+        README,
         r"`results/forecasting\.json`/`\.md`: (\d+) LSTM forecasters on Taylor's demand and (\d+) normalisations "
         r"of the LSTM on the airline passengers x (\d+) seeds.*?\| 13 \| about (\d+) min",
         "results/forecasting.json: kinds, transforms, seeds, total_seconds",

@@ -219,8 +219,10 @@ from .measure.metrics import (
     mean_squared_error,
     padded_accuracy,
     paired_bootstrap,
+    rerun_check,
     rmse,
     tagging_accuracy,
+    window_perplexity,
 )
 from .measure.ngram import (
     KneserNeyLM,
@@ -228,6 +230,7 @@ from .measure.ngram import (
 from .models.attention import (
     AdditiveAttention,
     Attention,
+    CausalTransformer,
     DotProductAttention,
     GeneralAttention,
     lengths_to_mask,
@@ -412,12 +415,17 @@ from .recipes.translation import (
     save_pretrained,
 )
 from .recipes.xlstm_tasks import (
+    LM_CORES,
+    LM_SETTINGS,
     MQAR_SETTINGS,
     PARITY_SETTINGS,
+    char_lm_test_perplexity,
     load_scan_speed,
+    load_xlstm_lm,
     load_xlstm_tasks,
     run_mqar,
     run_parity,
+    train_char_lm,
 )
 from .runtime import (
     CACHE_ENV,
@@ -427,6 +435,7 @@ from .runtime import (
     RESULTS_ENV,
     atomic_write,
     cache_dir,
+    cpu_model,
     data_dir,
     file_hash,
     fit_threads,
@@ -436,6 +445,7 @@ from .runtime import (
     model_device,
     others_running,
     release_files_url,
+    same_machine,
     seed_everything,
     usable_cores,
 )

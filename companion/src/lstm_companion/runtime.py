@@ -75,6 +75,8 @@ __all__ = [
     "seed_everything",
     "model_device",
     "machine_summary",
+    "cpu_model",
+    "same_machine",
 ]
 
 
@@ -292,17 +294,44 @@ def model_device(model: nn.Module) -> torch.device:
     return p.device if p is not None else torch.device("cpu")
 
 
-def machine_summary() -> dict[str, object]:
-    """Where a committed CPU result was computed: platform, processor, Python, torch, threads (scripts/).
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo``'s ``model name`` on Linux), else ``platform.processor()``."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
-    Stored in the results files of ``scripts/ablations.py`` and
-    ``scripts/word_lm.py``, so that a table says which machine made it.
+
+def machine_summary() -> dict[str, object]:
+    """Where a committed CPU result was computed: platform, processor, CPU model, Python, torch, threads (scripts/).
+
+    Stored in the results files of the scripts, so that a table says which
+    machine made it; :func:`same_machine` compares a record with this one.
     """
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "device": "cpu",
         "num_threads": torch.get_num_threads(),
     }
+
+
+def same_machine(record: object) -> bool:
+    """Whether a :func:`machine_summary` ``record`` names this CPU model, this torch and this thread count.
+
+    Where it does, a rerun of a committed CPU computation repeats it bit for
+    bit, so a chapter can assert equality; elsewhere only a tolerance holds.
+    A record without ``cpu_model`` (written before it was recorded) never
+    matches.
+    """
+    if not isinstance(record, dict):
+        raise TypeError(f"record must be a machine_summary() dict, got {type(record).__name__}")
+    here = machine_summary()
+    return all(record.get(k) == here[k] for k in ("cpu_model", "torch", "num_threads"))

@@ -19,7 +19,11 @@
 - :func:`causal_perplexity`: the perplexity of a
   :class:`~lstm_companion.CharLSTM` when token ``t + 1`` is predicted from
   tokens ``1..t`` only, the honest measurement that exposes the BiLSTM's leak
-  of the next character (chapter 6).
+  of the next character (chapter 6);
+- :func:`window_perplexity`: the perplexity of a model that maps a window of
+  tokens to next-token scores at every step (no state carried), over a whole
+  corpus read in overlapping windows, so that every scored token has at
+  least ``context`` tokens before it (chapter 14's language models).
 
 The functions that run a model evaluate it in eval mode and then restore its
 training mode; a label the model has no output for is an error, not a silent
@@ -35,14 +39,22 @@ on a corpus (:func:`~lstm_companion.evaluate_perplexity`) in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import statistics
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_finite_tensor, check_index_range, check_positive_int, check_samples, check_tensor
+from .._checks import (
+    check_finite_float,
+    check_finite_tensor,
+    check_index_range,
+    check_positive_int,
+    check_samples,
+    check_tensor,
+)
 from ..data.batching import check_padded_samples
 from ..models.heads import PaddedSequenceModel, Tagger
 from ..models.lm import CharLSTM
@@ -52,6 +64,8 @@ __all__ = [
     "paired_bootstrap",
     "tagging_accuracy",
     "causal_perplexity",
+    "window_perplexity",
+    "rerun_check",
     "rmse",
     "mae",
     "padded_accuracy",
@@ -166,6 +180,87 @@ def causal_perplexity(model: CharLSTM, corpus: torch.Tensor, *, num_steps: int =
         total += float(F.cross_entropy(logits[:, -1], windows[:, t], reduction="sum"))
     model.train(was_training)
     return math.exp(total / (n * num_steps))
+
+
+@torch.no_grad()
+def window_perplexity(
+    model: nn.Module, corpus: torch.Tensor, *, window: int = 128, context: int = 64, batch_size: int = 256
+) -> float:
+    """Perplexity of every token of ``corpus`` but the first, read in windows that overlap by ``context`` (chapter 14).
+
+    ``model(tokens)`` maps ``(B, T)`` token indices to ``(B, T, vocab)`` scores
+    for the next token, and carries no state between calls (a
+    :class:`~lstm_companion.TokenTagger`). Windows of ``window + 1`` tokens
+    start every ``window - context`` tokens; the first scores all its
+    predictions, every later one only its last ``window - context``, each of
+    which therefore sees ``context`` to ``window - 1`` tokens before it. So
+    every token from the second to the last is predicted exactly once, and
+    models that keep state (an RNN) and models that cannot (a Transformer
+    with a fixed window) are scored on the same targets with the same
+    context.
+    """
+    check_tensor("corpus", corpus, ndim=1, floating=False)
+    check_positive_int("window", window)
+    check_positive_int("batch_size", batch_size)
+    if not isinstance(context, int) or not 0 <= context < window:
+        raise ValueError(f"context must be an int in [0, window={window}), got {context!r}")
+    if len(corpus) < 2:
+        raise ValueError(f"corpus must hold at least 2 tokens, got {len(corpus)}")
+    vocab_size = getattr(model, "vocab_size", None)
+    if isinstance(vocab_size, int):
+        check_index_range("corpus", corpus, vocab_size, what="token indices", of="the model's vocab_size")
+    stride = window - context
+    starts = list(range(0, max(len(corpus) - 1 - context, 1), stride))
+    dev = model_device(model)
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    try:
+        for b in range(0, len(starts), batch_size):
+            chunk = starts[b : b + batch_size]
+            ends = [min(s + window + 1, len(corpus)) for s in chunk]
+            width = max(e - s for s, e in zip(chunk, ends, strict=True))
+            X = torch.zeros(len(chunk), width, dtype=torch.long)
+            keep = torch.zeros(len(chunk), width - 1, dtype=torch.bool)
+            for r, (s, e) in enumerate(zip(chunk, ends, strict=True)):
+                X[r, : e - s] = corpus[s:e]
+                keep[r, (0 if s == 0 else context) : e - s - 1] = True
+            scores = model(X[:, :-1].to(dev)).float().cpu()
+            loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), X[:, 1:].reshape(-1), reduction="none")
+            total += float(loss[keep.reshape(-1)].sum())
+            count += int(keep.sum())
+    finally:
+        model.train(was_training)
+    if count != len(corpus) - 1:  # every target exactly once
+        raise AssertionError(f"window_perplexity scored {count} targets, expected {len(corpus) - 1}")
+    return math.exp(total / count)
+
+
+def rerun_check(live: float, recorded: float, seed_values: Sequence[float], *, exact: bool) -> dict[str, object]:
+    """Compare a live rerun with its committed ``recorded`` value (chapters 11 and 14).
+
+    With ``exact=True`` (the record's machine is this one:
+    :func:`~lstm_companion.same_machine`) the rerun repeats the committed
+    computation, so the rule is equality (to 1e-9, relative). Otherwise
+    only rounding differs (the same initial weights, batches and masks), and
+    a change of seed moves a result far more than rounding does: the rule is
+    ``recorded`` plus or minus one standard deviation of ``seed_values`` (at
+    least two seeds' results of the recording machine). Returns ``{"rule":
+    "exact" or "band", "ok", "low", "high", "live", "recorded"}``; the
+    chapter asserts ``ok`` and glues ``rule``.
+    """
+    check_finite_float("live", live)
+    check_finite_float("recorded", recorded)
+    values = [check_finite_float("seed_values", v) for v in seed_values]
+    if len(values) < 2:
+        raise ValueError(f"seed_values must hold at least 2 seeds' results, got {len(values)}")
+    if exact:
+        tol = 1e-9 * max(abs(recorded), 1.0)
+        low, high, rule = recorded - tol, recorded + tol, "exact"
+    else:
+        width = statistics.stdev(values)
+        low, high, rule = recorded - width, recorded + width, "band"
+    return {"rule": rule, "ok": low <= live <= high, "low": low, "high": high, "live": live, "recorded": recorded}
 
 
 def check_labels(name: str, y: torch.Tensor, logits: torch.Tensor, *, what: str = "class labels") -> None:

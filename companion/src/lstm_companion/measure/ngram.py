@@ -42,8 +42,9 @@ class KneserNeyLM:
     """Interpolated Kneser-Ney n-gram model over token ids (chapter 11; see the module docstring).
 
     ``KneserNeyLM(order=3, discount=0.75).fit(train_ids, vocab_size)``, then
-    :meth:`prob` (one probability), :meth:`log_prob` (of a stream) and
-    :meth:`perplexity`.
+    :meth:`prob` (one probability), :meth:`token_log_probs` (of every token
+    of a stream), :meth:`history_seen` (whether each token's history was seen
+    in training), :meth:`log_prob` (their sum) and :meth:`perplexity`.
     """
 
     def __init__(self, order: int = 3, discount: float = 0.75) -> None:
@@ -131,15 +132,40 @@ class KneserNeyLM:
             p = max(c - D, 0.0) / total + D * self.context_types[k][ctx] / total * p
         return p
 
-    def log_prob(self, ids: torch.Tensor | Sequence[int]) -> tuple[float, int]:
-        """Sum of ``log P(ids[i] | ids[i - order + 1 : i])`` for ``i >= 1``, and the number of tokens scored."""
+    def token_log_probs(self, ids: torch.Tensor | Sequence[int]) -> torch.Tensor:
+        """``log P(ids[i] | ids[i - order + 1 : i])`` for every ``i >= 1``, as a float64 tensor of ``len(ids) - 1``."""
         self._check_fitted()
         tokens = self._ids("ids", ids, self.vocab_size)
         m = self.order - 1
-        total = 0.0
+        return torch.tensor(
+            [
+                math.log(self._prob(tokens[i], tuple(tokens[max(0, i - m) : i]) if m else ()))
+                for i in range(1, len(tokens))
+            ],
+            dtype=torch.float64,
+        )
+
+    def history_seen(self, ids: torch.Tensor | Sequence[int]) -> torch.Tensor:
+        """For every ``i >= 1``: whether the history of ``ids[i]`` at the top order was seen in training.
+
+        The history is the ``order - 1`` tokens before ``ids[i]`` (fewer at the
+        stream's start); unseen, its probability comes from the lower orders
+        alone. A boolean tensor of ``len(ids) - 1``, aligned with
+        :meth:`token_log_probs`.
+        """
+        self._check_fitted()
+        tokens = self._ids("ids", ids, self.vocab_size)
+        m = self.order - 1
+        out = []
         for i in range(1, len(tokens)):
-            total += math.log(self._prob(tokens[i], tuple(tokens[max(0, i - m) : i]) if m else ()))
-        return total, len(tokens) - 1
+            h = tuple(tokens[max(0, i - m) : i]) if m else ()
+            out.append(self.context_total[len(h)].get(h, 0) > 0)
+        return torch.tensor(out, dtype=torch.bool)
+
+    def log_prob(self, ids: torch.Tensor | Sequence[int]) -> tuple[float, int]:
+        """Sum of ``log P(ids[i] | ids[i - order + 1 : i])`` for ``i >= 1``, and the number of tokens scored."""
+        lp = self.token_log_probs(ids)
+        return float(lp.sum()), len(lp)
 
     def perplexity(self, ids: torch.Tensor | Sequence[int]) -> float:
         """``exp`` of the mean negative log-probability of every token after the first."""

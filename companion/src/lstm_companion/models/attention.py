@@ -26,6 +26,10 @@ name (``"additive"``, ``"general"`` or ``"dot"``), as the decoders of
 pooling (:mod:`lstm_companion.models.classifier`) scores against a learned
 query of its own. :func:`~lstm_companion.plot_attention`, which draws the
 weights of one sentence pair as a heatmap, is in :mod:`lstm_companion.plots`.
+
+:class:`CausalTransformer` stacks scaled dot-product self-attention with a
+causal mask (Vaswani et al., 2017) into a small decoder-only Transformer:
+chapter 14's baseline beside the recurrent cores.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_probability, check_same_dtype, check_tensor
+from .._checks import check_finite_tensor, check_positive_int, check_probability, check_same_dtype, check_tensor
 
 __all__ = [
     "lengths_to_mask",
@@ -45,6 +49,7 @@ __all__ = [
     "GeneralAttention",
     "DotProductAttention",
     "make_attention",
+    "CausalTransformer",
 ]
 
 
@@ -213,3 +218,52 @@ def make_attention(kind: str, query_size: int, key_size: int, num_hiddens: int |
             raise ValueError(f"dot attention needs query_size == key_size, got {query_size} and {key_size}")
         return DotProductAttention(query_size)
     raise ValueError(f"kind must be 'additive', 'general' or 'dot', got {kind!r}")
+
+
+class CausalTransformer(nn.Module):
+    """A small decoder-only Transformer: ``(B, T, input_size)`` to ``(B, T, hidden_size)``, causal (chapter 14).
+
+    A linear map to ``hidden_size`` plus a learned position embedding (at most
+    ``max_len`` steps), then ``num_layers`` pre-norm blocks of multi-head
+    self-attention, masked so that step ``t`` sees steps ``1..t`` only, and a
+    feed-forward layer of width ``ff_mult * hidden_size`` (PyTorch's
+    ``nn.TransformerEncoderLayer``, no dropout), and a final layer norm.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_heads: int = 4,
+        *,
+        num_layers: int = 2,
+        ff_mult: int = 2,
+        max_len: int = 512,
+    ) -> None:
+        super().__init__()
+        check_positive_int("input_size", input_size)
+        check_positive_int("hidden_size", hidden_size)
+        check_positive_int("num_heads", num_heads)
+        check_positive_int("num_layers", num_layers)
+        check_positive_int("ff_mult", ff_mult)
+        self.max_len = check_positive_int("max_len", max_len)
+        if hidden_size % num_heads:
+            raise ValueError(f"hidden_size must be a multiple of num_heads, got {hidden_size} and {num_heads}")
+        self.input_size = input_size
+        self.proj = nn.Linear(input_size, hidden_size)
+        self.pos = nn.Embedding(max_len, hidden_size)
+        layer = nn.TransformerEncoderLayer(
+            hidden_size, num_heads, ff_mult * hidden_size, dropout=0.0, batch_first=True, norm_first=True
+        )
+        self.blocks = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(hidden_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_tensor("x", x, shape=(None, None, self.input_size), floating=True)
+        check_finite_tensor("x", x)
+        T = x.shape[1]
+        if T > self.max_len:
+            raise ValueError(f"x has {T} steps, more than max_len={self.max_len}")
+        h = self.proj(x) + self.pos.weight[:T]
+        mask = nn.Transformer.generate_square_subsequent_mask(T, device=x.device, dtype=h.dtype)
+        return self.norm(self.blocks(h, mask=mask, is_causal=True))  # type: ignore[no-any-return]

@@ -51,6 +51,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._checks import check_finite_tensor, check_positive_int, check_str, check_tensor
+from .attention import CausalTransformer
 from .scan import MinGRU
 
 __all__ = [
@@ -372,8 +373,8 @@ class MLSTMScratch(nn.Module):
         return torch.sigmoid(o) * h.transpose(1, 2).reshape(B, T, -1)
 
 
-#: The recurrent cores :class:`TokenTagger` can hold (chapter 14's comparisons).
-TAGGER_CORES = ("lstm", "slstm", "mlstm", "mingru", "mingru_neg")
+#: The cores :class:`TokenTagger` can hold (chapter 14's comparisons): five recurrent ones and a Transformer.
+TAGGER_CORES = ("lstm", "slstm", "mlstm", "mingru", "mingru_neg", "transformer")
 
 
 class TokenTagger(nn.Module):
@@ -382,8 +383,12 @@ class TokenTagger(nn.Module):
     ``forward(tokens)`` maps ``(B, T)`` token indices to ``(B, T, num_classes)``
     scores. With ``shift=1`` the core reads the embeddings of the current and
     the previous token (as the xLSTM's blocks put a causal convolution before
-    the cell): a key and its value then meet at the value's step. The mLSTM runs in its parallel form, minGRU as a loop (the forms
-    are equal; the loop is the fastest on a CPU at these lengths).
+    the cell): a key and its value then meet at the value's step. The mLSTM
+    runs in its parallel form, minGRU as a loop (the forms are equal; the loop
+    is the fastest on a CPU at these lengths). ``"transformer"`` is a
+    two-layer :class:`~lstm_companion.CausalTransformer` with ``num_heads``
+    heads and learned positions for sequences of at most ``max_len`` steps
+    (only the Transformer has a limit, and parameters for it).
     """
 
     def __init__(
@@ -396,6 +401,7 @@ class TokenTagger(nn.Module):
         embed_size: int = 16,
         num_heads: int = 1,
         shift: int = 0,
+        max_len: int = 512,
     ) -> None:
         super().__init__()
         if core not in TAGGER_CORES:
@@ -418,6 +424,8 @@ class TokenTagger(nn.Module):
             self.core = SLSTMScratch(core_in, hidden_size, num_heads)
         elif core == "mlstm":
             self.core = MLSTMScratch(core_in, hidden_size, num_heads)
+        elif core == "transformer":
+            self.core = CausalTransformer(core_in, hidden_size, num_heads, max_len=max_len)
         else:
             self.core = MinGRU(core_in, hidden_size, negative=core == "mingru_neg")
         self.head = nn.Linear(hidden_size, num_classes)

@@ -18,6 +18,17 @@ the training data, and scores the selected weights once on the test data:
 ``scripts/xlstm_tasks.py`` calls them for every core, seed and size and writes
 ``results/xlstm_tasks.json``; :func:`load_xlstm_tasks` reads it back, and
 :func:`load_scan_speed` the scan timings of ``bench/scan_speed.py``.
+
+The character language model of *The Time Machine* (chapters 3 and 4's data
+and split) with each core of :data:`LM_CORES`, a Transformer among them:
+:func:`train_char_lm` trains one (random windows of the training text, for
+``max_seconds`` of updates or ``num_epochs`` epochs, the epoch with the best
+validation perplexity kept) and :func:`char_lm_test_perplexity` scores it on
+the test text, once. Both read the text with
+:func:`~lstm_companion.window_perplexity`, the same targets and the same
+context for every core. ``scripts/xlstm_lm.py`` chooses each core's learning
+rate on validation, trains three seeds and writes ``results/xlstm_lm.json``
+(:func:`load_xlstm_lm`).
 """
 
 from __future__ import annotations
@@ -33,11 +44,25 @@ from torch import nn
 from .._checks import check_positive_int, check_seed, read_json_record
 from ..data.download import find_results
 from ..data.synthetic import mqar_task, parity_task
+from ..data.text import load_time_machine, split_corpus
+from ..measure.metrics import window_perplexity
 from ..models.state import State
 from ..models.xlstm import TAGGER_CORES, TokenTagger, matched_hidden
 from ..training.loop import FitConfig, History, fit
 
-__all__ = ["PARITY_SETTINGS", "MQAR_SETTINGS", "run_parity", "run_mqar", "load_xlstm_tasks", "load_scan_speed"]
+__all__ = [
+    "PARITY_SETTINGS",
+    "MQAR_SETTINGS",
+    "LM_SETTINGS",
+    "LM_CORES",
+    "run_parity",
+    "run_mqar",
+    "train_char_lm",
+    "char_lm_test_perplexity",
+    "load_xlstm_tasks",
+    "load_xlstm_lm",
+    "load_scan_speed",
+]
 
 #: Parity: tiny models, short training (the script's and the chapter's live slice's settings).
 PARITY_SETTINGS: dict[str, Any] = {
@@ -64,6 +89,27 @@ MQAR_SETTINGS: dict[str, Any] = {
     "num_epochs": 20,
     "lr": 3e-3,
     "num_test": 512,
+}
+
+#: The cores of the character language model table: four recurrent ones and a Transformer.
+LM_CORES = ("lstm", "slstm", "mlstm", "mingru", "transformer")
+
+#: The character language model: matched parameters, matched seconds of updates.
+LM_SETTINGS: dict[str, Any] = {
+    "budget": 60000,  # parameters, embedding and read-out included
+    "embed_size": 32,
+    "shift": 1,  # every core reads the current and the previous character
+    "num_heads": 4,  # sLSTM, mLSTM and Transformer heads (LSTM and minGRU: the width is a multiple of 4)
+    "val_fraction": 0.1,  # chapters 3 and 4's split: 80 / 10 / 10
+    "test_fraction": 0.1,
+    "window": 128,  # training windows of 128 characters (+1 for the targets)
+    "context": 64,  # evaluation: every scored character sees 64 to 127 before it
+    "batch_size": 32,
+    "batches_per_epoch": 25,  # an "epoch" here: 25 random minibatches, then validation
+    "num_epochs": 10_000,  # no limit: max_seconds ends training
+    "max_seconds": 60.0,  # seconds of updates (validation not counted), the same for every core
+    "lrs": [1e-3, 3e-3, 1e-2],  # chosen per core on validation (seed 0)
+    "clip": 1.0,
 }
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -184,6 +230,104 @@ def run_mqar(core: str, seed: int, num_pairs: int, settings: dict[str, Any] | No
         "test_acc": _accuracy(model, Xt, Yt),
         "seconds": hist.seconds,
     }
+
+
+def _lm_split(s: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
+    corpus, vocab = load_time_machine()
+    return (*split_corpus(corpus, s["val_fraction"], s["test_fraction"]), len(vocab))
+
+
+def _lm_loss(model: nn.Module, batch: Batch, state: State) -> tuple[torch.Tensor, int, State]:
+    X, Y = batch
+    scores = model(X)
+    return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), Y.reshape(-1)), Y.numel(), None
+
+
+def train_char_lm(
+    core: str,
+    seed: int,
+    lr: float,
+    settings: dict[str, Any] | None = None,
+    *,
+    num_epochs: int | None = None,
+) -> tuple[TokenTagger, dict[str, Any]]:
+    """Train ``core`` as a character LM of *The Time Machine* with ``seed`` and ``lr`` (chapter 14).
+
+    Every minibatch holds ``batch_size`` windows of the training text at
+    random places (drawn from ``seed`` and the epoch). Training stops after
+    ``max_seconds`` seconds of updates, or after ``num_epochs`` epochs when
+    given (then ``max_seconds`` is ignored: the chapter's live slice, which
+    repeats the first epochs of a timed run exactly). The epoch with the best
+    validation perplexity is kept. Returns the model and ``{"core", "seed",
+    "lr", "hidden", "params", "val_ppl": [per epoch], "best_epoch",
+    "best_val_ppl", "train_seconds", "tokens", "tokens_per_second"}``; the
+    test text is not read (:func:`char_lm_test_perplexity`).
+    """
+    if core not in LM_CORES:
+        raise ValueError(f"core must be one of {LM_CORES}, got {core!r}")
+    seed = check_seed(seed)
+    s = dict(LM_SETTINGS if settings is None else settings)
+    train, val, _, vocab = _lm_split(s)
+    shape = {"embed_size": s["embed_size"], "shift": s["shift"], "num_heads": s["num_heads"], "max_len": s["window"]}
+    hidden = matched_hidden(core, s["budget"], vocab, vocab, **shape)
+    torch.manual_seed(seed)
+    model = TokenTagger(core, vocab, vocab, hidden, **shape)
+    window, batch_size = s["window"], s["batch_size"]
+    offsets = torch.arange(window + 1)
+
+    def batches(epoch: int) -> Iterator[Batch]:
+        gen = torch.Generator().manual_seed(1_000_003 * seed + epoch)
+        for _ in range(s["batches_per_epoch"]):
+            starts = torch.randint(0, len(train) - window, (batch_size,), generator=gen)
+            rows = train[starts[:, None] + offsets]
+            yield rows[:, :-1], rows[:, 1:]
+
+    config = FitConfig(
+        num_epochs=s["num_epochs"] if num_epochs is None else check_positive_int("num_epochs", num_epochs),
+        lr=lr,
+        clip=s["clip"],
+        seed=seed,
+        max_seconds=None if num_epochs is not None else s["max_seconds"],
+    )
+    hist = fit(
+        model,
+        batches,
+        _lm_loss,
+        config,
+        validate=lambda m: window_perplexity(m, val, window=window, context=s["context"]),
+        metric="perplexity",
+        device="cpu",
+        progress=False,
+    )
+    tokens = len(hist.step_loss) * batch_size * window
+    return model, {
+        "core": core,
+        "seed": seed,
+        "lr": lr,
+        "hidden": hidden,
+        "params": sum(p.numel() for p in model.parameters()),
+        "val_ppl": hist.val_score,
+        "best_epoch": hist.best_epoch,
+        "best_val_ppl": hist.val_score[hist.best_epoch],
+        "train_seconds": hist.train_seconds,
+        "tokens": tokens,
+        "tokens_per_second": tokens / hist.train_seconds,
+    }
+
+
+def char_lm_test_perplexity(model: TokenTagger, settings: dict[str, Any] | None = None) -> float:
+    """The test perplexity of a model from :func:`train_char_lm` (read once, for the reported number)."""
+    s = dict(LM_SETTINGS if settings is None else settings)
+    test = _lm_split(s)[2]
+    return window_perplexity(model, test, window=s["window"], context=s["context"])
+
+
+def load_xlstm_lm(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read ``results/xlstm_lm.json`` (written by ``scripts/xlstm_lm.py``; chapter 14)."""
+    where = find_results("xlstm_lm.json") if path is None else path
+    return read_json_record(
+        where, what="xlstm language model table", required=["runs", "chosen", "settings", "machine"]
+    )
 
 
 def load_xlstm_tasks(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:

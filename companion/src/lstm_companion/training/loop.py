@@ -19,8 +19,8 @@ functions and does the rest once:
   stopping after ``patience`` epochs without a better score, the best
   epoch's weights restored at the end, an ``on_epoch`` callback;
 - a progress bar; a stop at the first non-finite loss (with the step and a
-  hint, as a warning, and ``History.diverged``), or when ``max_seconds`` ran
-  out.
+  hint, as a warning, and ``History.diverged``), or when ``max_seconds`` of
+  training (the updates, not the validation) ran out.
 
 :class:`FitConfig` holds these settings. The wrappers that say what a
 minibatch is are in :mod:`lstm_companion.training.lm` and
@@ -99,7 +99,7 @@ class FitConfig:
     patience: int | None = None  # stop after this many epochs without a better validation score
     restore_best: bool = True  # end with the weights of the best validation epoch
     stop_on_nonfinite: bool = True  # stop at the first inf/nan loss (History.diverged)
-    max_seconds: float | None = None  # stop at the first minibatch after this much training time
+    max_seconds: float | None = None  # stop at the first minibatch after this much time in updates (not validation)
     seed: int | None = None  # if set, torch.manual_seed(seed) first: dropout masks repeat
 
     def check(self) -> None:
@@ -132,7 +132,8 @@ class History:
     best_epoch: int = -1  # epoch (0-based) with the best validation score
     diverged: bool = False  # the loss became inf or nan
     diverged_step: int = -1  # the minibatch (0-based, counted over all epochs) where it did
-    seconds: float = 0.0  # wall-clock training time
+    seconds: float = 0.0  # wall-clock time of the whole call, validation included
+    train_seconds: float = 0.0  # the part of it spent in the epochs' minibatches (what max_seconds counts)
 
     @property
     def train_ppl(self) -> list[float]:
@@ -249,6 +250,7 @@ def fit(
     hist = History(metric=metric)
     best = _Best[Any](higher_is_better)
     start = time.perf_counter()
+    outside = 0.0  # seconds spent validating and in on_epoch: not training time
     step = 0
     out_of_time = False
     epochs = tqdm(range(config.num_epochs), desc=desc, disable=not progress or config.num_epochs == 1, leave=False)
@@ -282,12 +284,13 @@ def fit(
             total += value * n
             count += n
             step += 1
-            if config.max_seconds is not None and time.perf_counter() - start > config.max_seconds:
+            if config.max_seconds is not None and time.perf_counter() - start - outside > config.max_seconds:
                 out_of_time = True
                 break
         if hist.diverged:
             break
         hist.train_loss.append(total / max(count, 1))
+        hist.train_seconds = time.perf_counter() - start - outside
         if validate is not None:
             score = float(validate(model))
             hist.val_score.append(score)
@@ -300,8 +303,11 @@ def fit(
             epochs.set_postfix(train_loss=f"{hist.train_loss[-1]:.3f}", val=f"{score:.3f}")
         hist.seconds = time.perf_counter() - start
         stop_requested = on_epoch is not None and on_epoch(epoch, hist) is True
+        outside = time.perf_counter() - start - hist.train_seconds
         if stop_requested or out_of_time or (config.patience is not None and best.bad_epochs >= config.patience):
             break
+    if hist.diverged:
+        hist.train_seconds = time.perf_counter() - start - outside
     if best.state is not None:
         model.load_state_dict(best.state)
     hist.seconds = time.perf_counter() - start

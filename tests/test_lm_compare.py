@@ -1,0 +1,257 @@
+"""Scoring language models on the same targets, and checking a live rerun against a committed record.
+
+Chapter 14's table scores stateful and stateless models with
+``lc.window_perplexity``; chapter 11 scores its LSTM and the Kneser-Ney model
+on the same test targets (``lc.evaluate_stream_perplexity`` with one row,
+``KneserNeyLM.token_log_probs``); chapters 11 and 14 check their live reruns
+with ``lc.rerun_check``, exactly where ``lc.same_machine`` says the record was
+made here, within the seeds' spread elsewhere (both branches forced below).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+import torch
+import torch.nn.functional as F
+from test_distributed import TinyLM
+from torch import nn
+
+import lstm_companion as lc
+import lstm_companion.runtime as runtime
+
+# --------------------------------------------------------------------------- the Transformer core
+
+
+def test_causal_transformer_is_causal() -> None:
+    torch.manual_seed(0)
+    t = lc.CausalTransformer(3, 8, 2, max_len=20)
+    x = torch.randn(2, 12, 3)
+    y = x.clone()
+    y[:, 7:] = torch.randn(2, 5, 3)  # change the future from step 7 on
+    torch.testing.assert_close(t(x)[:, :7], t(y)[:, :7], rtol=0, atol=1e-6)
+    assert not torch.allclose(t(x)[:, 7:], t(y)[:, 7:])
+
+
+def test_causal_transformer_bad_input() -> None:
+    with pytest.raises(ValueError, match="hidden_size must be a multiple of num_heads"):
+        lc.CausalTransformer(3, 10, 4)
+    t = lc.CausalTransformer(3, 8, 2, max_len=5)
+    with pytest.raises(ValueError, match="max_len=5"):
+        t(torch.randn(1, 6, 3))
+    with pytest.raises(ValueError, match="x"):
+        t(torch.randn(1, 4, 2))
+    with pytest.raises(ValueError, match="x .*(inf|NaN|nan)"):
+        t(torch.full((1, 4, 3), math.nan))
+
+
+def test_tagger_transformer_positions_count_as_parameters() -> None:
+    short = lc.tagger_num_params("transformer", 5, 5, 8, num_heads=2, max_len=16)
+    long = lc.tagger_num_params("transformer", 5, 5, 8, num_heads=2, max_len=32)
+    assert long - short == 16 * 8  # one learned position vector per step
+
+
+# --------------------------------------------------------------------------- window_perplexity
+
+
+def _manual_window_ppl(model: nn.Module, corpus: torch.Tensor, window: int, context: int) -> float:
+    """Every target after the first once, each from the window that scores it (a slow reference)."""
+    total, count, stride = 0.0, 0, window - context
+    with torch.no_grad():
+        for start in range(0, len(corpus) - 1, stride):
+            chunk = corpus[start : start + window + 1]
+            if len(chunk) < 2:
+                break
+            logp = F.log_softmax(model(chunk[None, :-1])[0], -1)
+            first = 0 if start == 0 else context
+            for t in range(first, len(chunk) - 1):
+                total -= float(logp[t, chunk[t + 1]])
+                count += 1
+            if start + window + 1 >= len(corpus):
+                break
+    assert count == len(corpus) - 1
+    return math.exp(total / count)
+
+
+@pytest.mark.parametrize(("window", "context", "length"), [(8, 3, 50), (8, 0, 41), (16, 15, 33), (64, 10, 20)])
+def test_window_perplexity_scores_every_target_once(window: int, context: int, length: int) -> None:
+    torch.manual_seed(0)
+    model = lc.TokenTagger("lstm", 7, 7, 5)
+    corpus = torch.randint(0, 7, (length,))
+    got = lc.window_perplexity(model, corpus, window=window, context=context, batch_size=3)
+    assert got == pytest.approx(_manual_window_ppl(model, corpus, window, context), rel=1e-6)
+
+
+def test_window_perplexity_of_one_long_window_is_the_plain_perplexity() -> None:
+    torch.manual_seed(1)
+    model = lc.TokenTagger("transformer", 6, 6, 4, num_heads=2, max_len=64)
+    corpus = torch.randint(0, 6, (40,))
+    with torch.no_grad():
+        plain = math.exp(float(F.cross_entropy(model(corpus[None, :-1])[0], corpus[1:])))
+    assert lc.window_perplexity(model, corpus, window=64, context=0) == pytest.approx(plain, rel=1e-6)
+    assert model.training  # the mode it was in
+
+
+def test_window_perplexity_bad_input() -> None:
+    model = lc.TokenTagger("mingru", 4, 4, 3)
+    corpus = torch.randint(0, 4, (30,))
+    with pytest.raises(ValueError, match="context must be an int in \\[0, window=8\\)"):
+        lc.window_perplexity(model, corpus, window=8, context=8)
+    with pytest.raises(ValueError, match="corpus must hold at least 2 tokens"):
+        lc.window_perplexity(model, corpus[:1])
+    with pytest.raises(TypeError, match="corpus must be an integer tensor"):
+        lc.window_perplexity(model, corpus.float())
+    with pytest.raises(ValueError, match="corpus"):
+        lc.window_perplexity(model, torch.tensor([0, 1, 9]))
+
+
+# --------------------------------------------------------------------------- the same targets as Kneser-Ney
+
+
+def test_stream_perplexity_with_one_row_scores_every_target_with_the_state_carried() -> None:
+    torch.manual_seed(0)
+    model = TinyLM()
+    stream = torch.randint(0, 11, (53,))  # 52 targets: not a multiple of bptt
+    with torch.no_grad():
+        logits, _ = model(stream[None, :-1])
+        plain = math.exp(float(F.cross_entropy(logits[0], stream[1:])))
+    assert lc.evaluate_stream_perplexity(model, stream, batch_size=1, bptt=8) == pytest.approx(plain, rel=1e-6)
+
+
+def test_kneser_ney_token_log_probs_and_seen_histories() -> None:
+    gen = torch.Generator().manual_seed(0)
+    train = torch.randint(0, 5, (200,), generator=gen)
+    heldout = torch.randint(0, 6, (60,), generator=gen)  # id 5 never occurs in training
+    kn = lc.KneserNeyLM(order=3).fit(train, 6)
+    lp = kn.token_log_probs(heldout)
+    assert lp.shape == (59,) and lp.dtype == torch.float64
+    total, count = kn.log_prob(heldout)
+    assert count == 59 and total == pytest.approx(float(lp.sum()), abs=1e-9)
+    ids = heldout.tolist()
+    for i in range(1, 60):
+        assert lp[i - 1] == pytest.approx(math.log(kn.prob(ids[i], ids[:i])), abs=1e-12)
+    seen = kn.history_seen(heldout)
+    trigrams = {tuple(train[i : i + 3].tolist()) for i in range(len(train) - 2)}
+    histories = {g[:2] for g in trigrams}
+    for i in range(2, 60):  # a full 2-token history: seen iff some training trigram starts with it
+        assert bool(seen[i - 1]) == (tuple(ids[i - 2 : i]) in histories)
+    assert not seen.all() and seen.any()
+
+
+# --------------------------------------------------------------------------- rerun_check and same_machine
+
+
+def test_rerun_check_exact_rule() -> None:
+    ok = lc.rerun_check(41.25, 41.25, [41.25, 40.0, 43.0], exact=True)
+    assert ok["rule"] == "exact" and ok["ok"]
+    off = lc.rerun_check(41.2501, 41.25, [41.25, 40.0, 43.0], exact=True)
+    assert off["rule"] == "exact" and not off["ok"]  # a rounding difference fails where equality is the rule
+
+
+def test_rerun_check_band_rule() -> None:
+    seeds = [41.0, 40.0, 43.0]  # standard deviation 1.528
+    inside = lc.rerun_check(42.4, 41.0, seeds, exact=False)
+    assert inside["rule"] == "band" and inside["ok"]
+    assert inside["low"] == pytest.approx(41.0 - 1.5275, abs=1e-3) and inside["high"] == pytest.approx(42.5275, 1e-4)
+    assert not lc.rerun_check(42.6, 41.0, seeds, exact=False)["ok"]
+    assert not lc.rerun_check(39.4, 41.0, seeds, exact=False)["ok"]
+
+
+def test_rerun_check_bad_input() -> None:
+    with pytest.raises(ValueError, match="seed_values must hold at least 2"):
+        lc.rerun_check(1.0, 1.0, [1.0], exact=False)
+    with pytest.raises(ValueError, match="live"):
+        lc.rerun_check(math.nan, 1.0, [1.0, 2.0], exact=False)
+    with pytest.raises(ValueError, match="recorded"):
+        lc.rerun_check(1.0, math.inf, [1.0, 2.0], exact=True)
+    with pytest.raises((TypeError, ValueError), match="seed_values"):
+        lc.rerun_check(1.0, 1.0, [1.0, None], exact=False)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("here", [True, False])
+def test_same_machine_both_ways(here: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chapters branch on it: force each answer by changing the record or the machine."""
+    record = lc.machine_summary()
+    if not here:
+        other = dict(record, cpu_model="Intel(R) Xeon(R) Platinum 8480+")
+        monkeypatch.setattr(runtime, "machine_summary", lambda: other)
+    assert lc.same_machine(record) is here
+
+
+def test_same_machine_needs_the_cpu_model_and_the_thread_count() -> None:
+    record = lc.machine_summary()
+    assert lc.same_machine(record)
+    assert not lc.same_machine({k: v for k, v in record.items() if k != "cpu_model"})  # an older record
+    assert not lc.same_machine(dict(record, num_threads=int(record["num_threads"]) + 1))  # type: ignore[call-overload]
+    assert not lc.same_machine(dict(record, torch="0.0"))
+    with pytest.raises(TypeError, match="record must be"):
+        lc.same_machine("AMD EPYC")
+
+
+def test_cpu_model_is_a_name() -> None:
+    name = lc.cpu_model()
+    assert isinstance(name, str) and name.strip()
+
+
+# --------------------------------------------------------------------------- the timed training of chapter 14
+
+
+def test_max_seconds_counts_updates_not_validation() -> None:
+    model = nn.Linear(2, 1)
+
+    def batches(epoch: int):  # type: ignore[no-untyped-def]
+        for _ in range(2):
+            yield torch.randn(4, 2), torch.randn(4, 1)
+
+    def loss_fn(m, batch, state):  # type: ignore[no-untyped-def]
+        x, y = batch
+        return F.mse_loss(m(x), y), len(x), None
+
+    def slow_validate(m: nn.Module) -> float:
+        time.sleep(0.15)
+        return 1.0
+
+    config = lc.FitConfig(num_epochs=3, lr=0.01, optimizer="sgd", max_seconds=0.1)
+    hist = lc.fit(model, batches, loss_fn, config, validate=slow_validate, device="cpu", progress=False)
+    assert len(hist.train_loss) == 3  # 0.45 s of validation did not use up the 0.1 s of updates
+    assert hist.seconds > 0.4 and hist.train_seconds < hist.seconds - 0.4
+
+
+TINY_LM = dict(
+    lc.LM_SETTINGS, budget=3000, embed_size=8, window=16, context=8, batch_size=4, batches_per_epoch=3, lrs=[3e-3]
+)
+
+
+@pytest.fixture
+def time_machine(monkeypatch: pytest.MonkeyPatch, shared_data):  # type: ignore[no-untyped-def]
+    """The shared data folder, and one thread (tiny matrices; immune to a busy machine)."""
+    monkeypatch.setenv("LSTM_COMPANION_DATA", str(shared_data))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("core", lc.LM_CORES)
+def test_train_char_lm_timed_run_starts_like_the_live_slice(core: str, time_machine: None) -> None:
+    """The chapter's live slice (num_epochs=2) repeats the first epochs of the script's timed run exactly."""
+    timed_settings = dict(TINY_LM, num_epochs=3, max_seconds=1000.0)
+    _, timed = lc.train_char_lm(core, 1, 3e-3, timed_settings)
+    model, live = lc.train_char_lm(core, 1, 3e-3, TINY_LM, num_epochs=2)
+    assert len(timed["val_ppl"]) == 3 and len(live["val_ppl"]) == 2
+    assert live["val_ppl"] == timed["val_ppl"][:2]
+    assert abs(live["params"] - 3000) < 600 and live["tokens"] == 2 * 3 * 4 * 16
+    assert live["best_val_ppl"] == min(live["val_ppl"])
+    test = lc.char_lm_test_perplexity(model, TINY_LM)
+    assert 1.0 < test < 60.0  # a trained model's perplexity, below a uniform guess's 28 by far or not, but finite
+
+
+def test_train_char_lm_bad_input(time_machine: None) -> None:
+    with pytest.raises(ValueError, match="core must be one of"):
+        lc.train_char_lm("mingru_neg", 0, 1e-3)
+    with pytest.raises(ValueError, match="num_epochs"):
+        lc.train_char_lm("lstm", 0, 1e-3, TINY_LM, num_epochs=0)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        lc.train_char_lm("lstm", "0", 1e-3, TINY_LM)  # type: ignore[arg-type]
