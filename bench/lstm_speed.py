@@ -88,17 +88,6 @@ def parse_shape(text: str) -> tuple[str, tuple[int, int, int, int]]:
     return name, values  # type: ignore[return-value]
 
 
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (Linux), else platform.processor()."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def describe_machine(device: torch.device) -> dict[str, Any]:
     try:
         usable = len(os.sched_getaffinity(0))
@@ -108,7 +97,7 @@ def describe_machine(device: torch.device) -> dict[str, Any]:
         "device": device.type,
         # whether the "cpp" rung ran its C++ operators (False: its Python fallback, and a warning said why)
         "cpp_lstm": lc.cpp_lstm_available() if device.type == "cpu" else False,
-        "cpu": cpu_model(),
+        "cpu": lc.cpu_model(),
         "cpu_count": os.cpu_count(),
         "usable_cores": usable,
         "torch_threads": torch.get_num_threads(),

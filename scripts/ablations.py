@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import statistics
 import sys
 import time
 from datetime import datetime, timezone
@@ -60,15 +59,6 @@ def provenance(table: dict[str, Any]) -> dict[str, Any]:
     return {k: table[k] for k in ("created", "companion_version", "companion_code_hash", "machine")}
 
 
-def summarise(scores: list[float]) -> dict[str, float]:
-    return {
-        "mean": statistics.fmean(scores),
-        "min": min(scores),
-        "max": max(scores),
-        "std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
-    }
-
-
 def sweep(tasks: list[str], ablations: list[str], out: Path) -> dict[str, Any]:
     table = header()
     total = len(tasks) * len(ablations) * len(SEEDS)
@@ -85,17 +75,14 @@ def sweep(tasks: list[str], ablations: list[str], out: Path) -> dict[str, Any]:
                 scores.append(score)
                 done += 1
                 print(f"[{done}/{total}] {task} {ablation} seed {seed}: {score:.5g} ({seconds[-1]:.0f} s)", flush=True)
-            table["results"][task][ablation] = {"scores": scores, "seconds": seconds, **summarise(scores)}
+            table["results"][task][ablation] = {"scores": scores, "seconds": seconds, **lc.summarise_seeds(scores)}
             table["provenance"][task] = provenance(table)
             write(table, out)  # after every ablation, so an interrupted sweep keeps what it measured
     return table
 
 
 def write(table: dict[str, Any], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".part")
-    tmp.write_text(json.dumps(table, indent=1) + "\n")
-    tmp.replace(out)
+    lc.atomic_write(out, lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"))
     rows = [
         (task, ab, seed, score)
         for task, res in table["results"].items()

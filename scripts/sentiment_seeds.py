@@ -18,7 +18,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -98,22 +97,16 @@ def main() -> None:
         "runs": runs,
         "summary": summary,
         "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
+            **lc.machine_summary(),
             "cpu_count": os.cpu_count(),
             "torch_threads_per_job": 1,
             "jobs": args.jobs,
-            "torch": torch.__version__,
-            "device": "cpu",
             "note": args.note,
         },
         "total_seconds": time.perf_counter() - start,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix(".json.part")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp, args.out)
+    lc.atomic_write(args.out, lambda tmp: tmp.write_text(json.dumps(result, indent=2) + "\n"))
     print(json.dumps(summary, indent=2))
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -100,13 +99,7 @@ def main() -> None:
             "train_ppl": history.train_ppl,
             "num_updates": len(history.step_loss),
             "train_seconds": round(history.seconds, 1),
-            "machine": {
-                "platform": platform.platform(),
-                "processor": platform.processor() or platform.machine(),
-                "cpu_count": os.cpu_count(),
-                "torch_threads": torch.get_num_threads(),
-                "torch": torch.__version__,
-            },
+            "machine": {**lc.machine_summary(), "cpu_count": os.cpu_count()},
             "bleu_note": (
                 "corpus BLEU-4 (the book's corpus_bleu), greedy decoding, all French translations of an "
                 "English sentence as references; dev_bleu chose the epoch, test_bleu was measured once"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from datetime import datetime, timezone
@@ -37,15 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2)
 KN_ORDERS = (2, 3, 4)
 THREADS = 2
-
-
-def summarise(scores: list[float]) -> dict[str, float]:
-    return {
-        "mean": statistics.fmean(scores),
-        "min": min(scores),
-        "max": max(scores),
-        "std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
-    }
 
 
 def baselines(corpus: lc.WordCorpus) -> dict[str, Any]:
@@ -108,7 +98,7 @@ def sweep(configs: list[str], out: Path) -> dict[str, Any]:
             done += 1
             print(f"[{done}/{total}] {name} seed {seed}: val {hist.best_val_ppl:.2f} ({seconds:.0f} s)", flush=True)
         params = sum(p.numel() for p in cfg.build(corpus.vocab_size).parameters())
-        table["results"][name] = {**runs, "parameters": params, **summarise(runs["val_ppl"])}
+        table["results"][name] = {**runs, "parameters": params, **lc.summarise_seeds(runs["val_ppl"])}
         write(table, out)  # after every configuration, so an interrupted sweep keeps what it measured
     return table
 
@@ -117,7 +107,11 @@ def select(table: dict[str, Any]) -> None:
     """The configuration with the lowest mean validation perplexity, and its test perplexity."""
     res = table["results"]
     best = min(res, key=lambda k: res[k]["mean"])
-    table["selected"] = {"config": best, "by": "mean validation perplexity", **summarise(res[best]["test_ppl"])}
+    table["selected"] = {
+        "config": best,
+        "by": "mean validation perplexity",
+        **lc.summarise_seeds(res[best]["test_ppl"]),
+    }
     table["wall_seconds"] = sum(sum(r["seconds"]) for r in res.values()) + table["baselines"]["seconds"]
 
 

@@ -182,3 +182,26 @@ def test_sdist_ships_the_license(built: tuple[Path, Path]) -> None:
         assert member is not None, f"no LICENSE at the top of {sdist.name}"
         extracted = archive.extractfile(member)
         assert extracted is not None and extracted.read() == LICENSE.read_bytes()
+
+
+def test_flat_api_is_the_union_of_the_modules_all() -> None:
+    """``lc.X`` for every name of every module's ``__all__``, each name defined by exactly one module."""
+    import importlib
+    import pkgutil
+    from types import ModuleType
+
+    import lstm_companion as lc
+
+    owners: dict[str, list[str]] = {}
+    for info in pkgutil.walk_packages(lc.__path__, "lstm_companion."):
+        if info.name.rsplit(".", 1)[-1].startswith("_") or info.name.endswith("train_ddp"):
+            continue  # private modules, and the command-line program
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", []):
+            owners.setdefault(name, []).append(info.name)
+    twice = {name: mods for name, mods in owners.items() if len(mods) > 1}
+    assert not twice, f"names defined in more than one module: {twice}"
+    flat = {name for name in lc.__all__ if name != "__version__" and not isinstance(getattr(lc, name), ModuleType)}
+    assert flat == set(owners), (sorted(flat - set(owners)), sorted(set(owners) - flat))
+    for name, (module,) in owners.items():
+        assert getattr(lc, name) is getattr(importlib.import_module(module), name), name

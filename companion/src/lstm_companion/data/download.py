@@ -269,20 +269,15 @@ def _stream_to(url: str, path: Path, what: str, timeout: float) -> str:
 
 
 def _download(url: str, target: Path, spec: DataFile, timeout: float) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    def write_checked(tmp: Path) -> None:
         got = _stream_to(url, tmp, f"{spec.name} from {url}", timeout)
-        if got != spec.sha256:
+        if got != spec.sha256:  # raised before the rename: atomic_write removes the temporary file
             raise ChecksumError(
                 f"downloaded {spec.name} from {url} has the wrong sha256: expected {spec.sha256}, "
                 f"got {got}; nothing was written to {target}"
             )
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+
+    atomic_write(target, write_checked)
 
 
 def _to_utf8(raw: bytes) -> bytes:

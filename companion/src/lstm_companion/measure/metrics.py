@@ -66,6 +66,7 @@ __all__ = [
     "causal_perplexity",
     "window_perplexity",
     "rerun_check",
+    "summarise_seeds",
     "rmse",
     "mae",
     "padded_accuracy",
@@ -234,6 +235,19 @@ def window_perplexity(
     if count != len(corpus) - 1:  # every target exactly once
         raise AssertionError(f"window_perplexity scored {count} targets, expected {len(corpus) - 1}")
     return math.exp(total / count)
+
+
+def summarise_seeds(scores: Sequence[float]) -> dict[str, float]:
+    """``{"mean", "min", "max", "std"}`` of one score over seeds (the scripts' tables; ``std`` is 0 for one seed)."""
+    values = [check_finite_float("scores", v) for v in scores]
+    if not values:
+        raise ValueError("scores must hold at least one seed's score")
+    return {
+        "mean": statistics.fmean(values),
+        "min": min(values),
+        "max": max(values),
+        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+    }
 
 
 def rerun_check(live: float, recorded: float, seed_values: Sequence[float], *, exact: bool) -> dict[str, object]:

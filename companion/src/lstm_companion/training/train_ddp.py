@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
 import time
 from pathlib import Path
@@ -42,7 +41,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from lstm_companion.data.words import load_word_corpus
 from lstm_companion.models.word_lm import WordLM
-from lstm_companion.runtime import atomic_write, fit_threads, seed_everything
+from lstm_companion.runtime import atomic_write, fit_threads, machine_summary, seed_everything
 from lstm_companion.training.distributed import (
     DistContext,
     ShardedStreamSampler,
@@ -219,7 +218,7 @@ def train(args: argparse.Namespace, ctx: DistContext, threads: int) -> dict[str,
         "val_ppl": val_ppl,
         "weights_sha256": state_dict_sha256(unwrap_model(model).state_dict()),
         "torch": torch.__version__,
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
+        "machine": {**machine_summary(), "cores": os.cpu_count()},
     }
     if args.out is not None and ctx.is_main:
         out: Path = args.out
