@@ -275,6 +275,11 @@ def check_lstm_input(
         check_same_device(name, s, like.device)
 
 
+def exp_or_inf(x: float) -> float:
+    """``exp(x)``, but ``inf`` instead of ``OverflowError`` for a huge mean loss (a perplexity)."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 def check_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")

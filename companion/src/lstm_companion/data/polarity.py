@@ -52,7 +52,15 @@ from .._checks import check_positive_float, check_positive_int, check_seed
 from .download import fetch
 from .text import Vocab
 
-__all__ = ["PAD_TOKEN", "PolaritySplit", "PolarityData", "read_polarity", "encode", "load_polarity"]
+__all__ = [
+    "PAD_TOKEN",
+    "PolaritySplit",
+    "PolarityData",
+    "read_polarity",
+    "encode",
+    "load_polarity",
+    "check_polarity_split",
+]
 
 
 PAD_TOKEN = "<pad>"  # the padding token, index 1 of every vocabulary built here (index 0 is <unk>)
@@ -183,7 +191,8 @@ def load_polarity(
     return PolarityData(make(parts["train"]), make(parts["val"]), make(parts["test"]), vocab, settings)
 
 
-def _check_split(name: str, split: object) -> PolaritySplit:
+def check_polarity_split(name: str, split: object) -> PolaritySplit:
+    """Return ``split`` if it is a :class:`PolaritySplit`, else raise a ``TypeError`` naming ``name``."""
     if not isinstance(split, PolaritySplit):
         raise TypeError(f"{name} must be a PolaritySplit (e.g. load_polarity().train), got {type(split).__name__}")
     return split

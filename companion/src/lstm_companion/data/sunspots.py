@@ -33,7 +33,7 @@ import torch
 
 from .._checks import check_finite_float, check_finite_tensor, check_positive_float, check_positive_int, check_tensor
 
-__all__ = ["load_sunspots", "Standardizer", "sliding_windows"]
+__all__ = ["load_sunspots", "Standardizer", "sliding_windows", "check_windows_2d"]
 
 
 def load_sunspots() -> tuple[torch.Tensor, torch.Tensor]:
@@ -117,7 +117,8 @@ def sliding_windows(
     return series[index].unsqueeze(-1), series[targets]  # (num_windows, window, 1), (num_windows,)
 
 
-def _windows_2d(name: str, X: torch.Tensor) -> torch.Tensor:
+def check_windows_2d(name: str, X: torch.Tensor) -> torch.Tensor:
+    """Windows of one feature, ``(num_windows, window)`` or ``(num_windows, window, 1)``, as 2-D (or a clear error)."""
     check_tensor(name, X, floating=True)
     if X.dim() == 3:
         if X.shape[2] != 1:

@@ -34,7 +34,7 @@ import torch
 
 from .._checks import check_finite_tensor, check_nonneg_float, check_positive_float, check_positive_int, check_tensor
 from ..data.polarity import PolarityData
-from ..data.sunspots import _windows_2d
+from ..data.sunspots import check_windows_2d
 
 __all__ = [
     "logistic_regression_accuracy",
@@ -174,7 +174,7 @@ def fit_autoregression(X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     coefficients ``(p + 1,)``: ``a_1, ..., a_p`` (``a_k`` multiplies the value
     ``k`` steps back), then the intercept ``c``.
     """
-    X2 = _windows_2d("X", X).double()
+    X2 = check_windows_2d("X", X).double()
     check_tensor("y", y, ndim=1, floating=True)
     check_finite_tensor("X", X2)
     check_finite_tensor("y", y)
@@ -196,7 +196,7 @@ def predict_autoregression(coef: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """
     check_tensor("coef", coef, ndim=1, floating=True)
     check_finite_tensor("coef", coef)
-    X2 = _windows_2d("X", X).double()
+    X2 = check_windows_2d("X", X).double()
     p = coef.shape[0] - 1
     if X2.shape[1] != p:
         raise ValueError(

@@ -35,7 +35,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .._checks import check_index_range, check_nonneg_float, check_positive_int, check_tensor
-from ..data.polarity import PolaritySplit, _check_split, encode
+from ..data.polarity import PolaritySplit, check_polarity_split, encode
 from ..data.text import Vocab
 from ..runtime import model_device
 
@@ -238,7 +238,7 @@ def attention_weights(model: SentimentClassifier, vocab: Vocab, text: str) -> li
 def sentiment_accuracy(model: SentimentClassifier, split: PolaritySplit, *, batch_size: int = 512) -> float:
     """Fraction of the sentences of ``split`` whose largest logit is their label (chapter 6)."""
     _check_model(model)
-    _check_split("split", split)
+    check_polarity_split("split", split)
     check_index_range(
         "split.labels", split.labels, model.output.out_features, what="class labels", of="the model's num_classes"
     )

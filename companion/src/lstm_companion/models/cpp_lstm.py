@@ -57,7 +57,7 @@ import torch
 
 from .._checks import check_tensor
 from ..runtime import atomic_write, cache_dir
-from .fast_lstm import FastLSTMBase, _cell_pointwise
+from .fast_lstm import FastLSTMBase, cell_pointwise
 
 __all__ = [
     "NO_CPP_ENV",
@@ -321,7 +321,7 @@ def _fused_run(
     H, C = H0, C0
     outputs = []
     for X_t in X:
-        H, C = _cell_pointwise(torch.addmm(b, torch.cat([X_t, H], dim=1), W), C)
+        H, C = cell_pointwise(torch.addmm(b, torch.cat([X_t, H], dim=1), W), C)
         outputs.append(H)
     return torch.stack(outputs), H, C
 

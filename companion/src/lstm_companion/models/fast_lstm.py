@@ -70,6 +70,7 @@ from .lstm import (
 from .state import LSTMState
 
 __all__ = [
+    "cell_pointwise",
     "FastLSTMBase",
     "FusedLSTM",
     "PremultipliedLSTM",
@@ -142,7 +143,7 @@ class FastLSTMBase(ScratchRecurrent):
         return fused_to_torch(self.W_x, self.W_h, self.b)
 
 
-def _cell_pointwise(Z: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def cell_pointwise(Z: torch.Tensor, C: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The pointwise half of a step: pre-activations ``Z`` ``(batch_size, 4h)`` and ``C_{t-1}`` -> ``(H_t, C_t)``."""
     i, f, g, o = Z.chunk(4, dim=1)  # each (batch_size, num_hiddens), in nn.LSTM's order
     C = torch.sigmoid(f) * C + torch.sigmoid(i) * torch.tanh(g)
@@ -166,7 +167,7 @@ class FusedLSTM(FastLSTMBase):
         outputs = []
         for X_t in X:  # X_t: (batch_size, num_inputs)
             Z = torch.addmm(self.b, torch.cat([X_t, H], dim=1), W)  # (batch_size, 4h): one product
-            H, C = _cell_pointwise(Z, C)
+            H, C = cell_pointwise(Z, C)
             outputs.append(H)
         return torch.stack(outputs), H, C  # (num_steps, batch_size, num_hiddens)
 
@@ -191,7 +192,7 @@ class PremultipliedLSTM(FastLSTMBase):
         # every step (T^2 work); unbind's backward stacks the T gradients once.
         for XW_t in XW.unbind(0):  # XW_t: (batch_size, 4h)
             Z = torch.addmm(XW_t, H, self.W_h)  # (batch_size, 4h): only the recurrent product is left
-            H, C = _cell_pointwise(Z, C)
+            H, C = cell_pointwise(Z, C)
             outputs.append(H)
         return torch.stack(outputs), H, C
 
@@ -354,7 +355,7 @@ _COMPILED_CELL: Any = None
 def _compiled_cell() -> Any:
     global _COMPILED_CELL
     if _COMPILED_CELL is None:
-        _COMPILED_CELL = torch.compile(_cell_pointwise, dynamic=False)
+        _COMPILED_CELL = torch.compile(cell_pointwise, dynamic=False)
     return _COMPILED_CELL
 
 

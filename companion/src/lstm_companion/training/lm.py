@@ -35,11 +35,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_positive_float, check_positive_int, check_seed, check_tensor
+from .._checks import check_positive_float, check_positive_int, check_seed, check_tensor, exp_or_inf
 from ..data.batching import seq_data_iter_random, seq_data_iter_sequential
 from ..models.state import State
 from ..runtime import get_device, model_device
-from .loop import FitConfig, History, _exp, fit
+from .loop import FitConfig, History, fit
 
 __all__ = ["epochs_before_drop", "train_lm_with_lr_drop", "TrainConfig", "evaluate_perplexity", "train_lm"]
 
@@ -182,7 +182,7 @@ def evaluate_perplexity(
         total += float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.to(dev).reshape(-1), reduction="sum"))
         count += Y.numel()
     model.train(was_training)
-    return _exp(total / count)
+    return exp_or_inf(total / count)
 
 
 def train_lm(

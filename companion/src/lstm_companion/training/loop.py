@@ -42,7 +42,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._checks import check_nonneg_float, check_positive_float, check_positive_int, check_seed
+from .._checks import check_nonneg_float, check_positive_float, check_positive_int, check_seed, exp_or_inf
 from ..models.state import detach_state
 from ..runtime import get_device
 
@@ -138,7 +138,7 @@ class History:
     @property
     def train_ppl(self) -> list[float]:
         """Training perplexity of every epoch, ``exp(train_loss)`` (for cross-entropy losses)."""
-        return [_exp(x) for x in self.train_loss]
+        return [exp_or_inf(x) for x in self.train_loss]
 
     @property
     def val_ppl(self) -> list[float]:
@@ -312,8 +312,3 @@ def fit(
         model.load_state_dict(best.state)
     hist.seconds = time.perf_counter() - start
     return hist
-
-
-def _exp(x: float) -> float:
-    """``exp(x)``, but ``inf`` instead of ``OverflowError`` for a huge mean loss."""
-    return math.exp(x) if x < 709.0 else math.inf

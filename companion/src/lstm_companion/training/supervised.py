@@ -41,7 +41,7 @@ from torch.nn import functional as F
 
 from .._checks import check_positive_float, check_positive_int, check_samples, check_seed, check_tensor
 from ..data.batching import check_padded_samples
-from ..data.polarity import PolaritySplit, _check_split
+from ..data.polarity import PolaritySplit, check_polarity_split
 from ..data.tatoeba import PAD_ID, TranslationData
 from ..models.classifier import SentimentClassifier, sentiment_accuracy
 from ..models.heads import PaddedSequenceModel, Tagger
@@ -314,8 +314,8 @@ def train_classifier(
         raise TypeError(f"model must be a SentimentClassifier, got {type(model).__name__}")
     if not isinstance(config, SentimentConfig):
         raise TypeError(f"config must be a SentimentConfig, got {type(config).__name__}")
-    _check_split("train", train)
-    _check_split("val", val)
+    check_polarity_split("train", train)
+    check_polarity_split("val", val)
     config.check()
     dev = get_device(device)
     gen = torch.Generator().manual_seed(config.seed)
