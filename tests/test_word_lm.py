@@ -237,17 +237,6 @@ def test_corpus_bad_input(shared_data):
         lc.load_word_corpus(max_sentences=3, local_dir=shared_data)
 
 
-def test_batchify():
-    stream = torch.arange(23)
-    rows = lc.batchify(stream, 4)
-    assert rows.shape == (4, 5)
-    assert rows[1].tolist() == [5, 6, 7, 8, 9]
-    with pytest.raises(ValueError, match="too short"):
-        lc.batchify(torch.arange(3), 4)
-    with pytest.raises(TypeError, match="stream must be an integer tensor"):
-        lc.batchify(torch.zeros(8), 2)
-
-
 def test_train_word_lm_is_seeded_and_learns():
     gen = torch.Generator().manual_seed(0)
     pattern = torch.randint(2, 30, (50,), generator=gen)

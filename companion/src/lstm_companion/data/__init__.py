@@ -16,7 +16,7 @@
 - :mod:`~lstm_companion.data.tatoeba` – English-French sentence pairs
   (chapter 7)
 - :mod:`~lstm_companion.data.words` – the English Tatoeba sentences as a
-  word-level language-model corpus, ``batchify`` (chapters 11 and 12)
+  word-level language-model corpus (chapters 11 and 12)
 
 Data modules import no model.
 """

@@ -26,8 +26,10 @@ are not comparable with published Penn Treebank numbers.
 
 - :class:`WordCorpus`: the vocabulary, the three streams and the settings.
 - :func:`load_word_corpus`: read, deduplicate, split, encode.
-- :func:`batchify`: a stream cut into ``batch_size`` contiguous rows (the
-  layout truncated BPTT reads column block by column block).
+
+Cutting a stream into contiguous rows for truncated BPTT is
+:func:`~lstm_companion.seq_data_iter_sequential` (chapter 1's batching) or,
+for several processes, :func:`~lstm_companion.shard_stream` (chapter 12).
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ from typing import Any
 
 import torch
 
-from .._checks import check_positive_int, check_probability, check_seed, check_tensor
+from .._checks import check_positive_int, check_probability, check_seed
 from .tatoeba import preprocess_nmt, read_fra_eng
 from .text import Vocab
 
-__all__ = ["EOS_TOKEN", "WordCorpus", "english_sentences", "build_word_vocab", "load_word_corpus", "batchify"]
+__all__ = ["EOS_TOKEN", "WordCorpus", "english_sentences", "build_word_vocab", "load_word_corpus"]
 
 EOS_TOKEN = "<eos>"  # index 1 of every vocabulary built here (``<unk>`` is 0)
 
@@ -166,20 +168,3 @@ def load_word_corpus(
         "unk_rate": {k: float((t == unk).double().mean()) for k, t in (("train", train), ("val", val), ("test", test))},
     }
     return WordCorpus(vocab, train, val, test, settings, {"train": train_s, "val": val_s, "test": test_s})
-
-
-def batchify(stream: torch.Tensor, batch_size: int) -> torch.Tensor:
-    """Cut a 1-D token stream into ``batch_size`` contiguous rows: ``(batch_size, len(stream) // batch_size)``.
-
-    Row ``b`` holds tokens ``[b * n, (b + 1) * n)``; the last ``len(stream) %
-    batch_size`` tokens are dropped. Reading the columns in blocks of
-    ``num_steps`` gives the minibatches of truncated BPTT, each row continuing
-    the same row of the previous block (as
-    :func:`~lstm_companion.seq_data_iter_sequential` does, from offset 0).
-    """
-    check_tensor("stream", stream, ndim=1, floating=False)
-    check_positive_int("batch_size", batch_size)
-    n = len(stream) // batch_size
-    if n < 1:
-        raise ValueError(f"stream of {len(stream)} tokens is too short for batch_size={batch_size}")
-    return stream[: n * batch_size].reshape(batch_size, n)

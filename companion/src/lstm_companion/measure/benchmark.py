@@ -22,7 +22,7 @@ Chapter 10 writes the same LSTM several ways
   and its load, so the chapters glue the verdict instead of asserting it;
 - :func:`plot_speed_ladder`: each implementation's training step relative to
   ``nn.LSTM``'s, for one shape of the benchmark's results, which
-  :func:`find_speed_results` finds (``results/lstm_speed_cpu.json``), with the
+  :func:`~lstm_companion.find_results` finds (``results/lstm_speed_cpu.json``), with the
   roofline as a line when the results hold one.
 
 ``bench/lstm_speed.py``, the benchmark whose results are committed, uses the
@@ -38,14 +38,12 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
 from .._checks import check_positive_int, check_record_keys, check_tensor
-from ..data.download import find_results
 from ..models.fast_lstm import LADDER
 
 __all__ = [
@@ -56,7 +54,6 @@ __all__ = [
     "op_counts",
     "profile_table",
     "plot_speed_ladder",
-    "find_speed_results",
     "lstm_matmul_flops",
     "matmul_gflops",
     "lstm_matmul_shapes",
@@ -376,11 +373,6 @@ def plot_speed_ladder(results: Mapping[str, Any], *, ax: Any = None, title: str 
     ax.set_title(title if title is not None else shape)
     ax.set_xlim(0, max(m + e for m, e in zip(med, hi)) * 1.25)
     return ax
-
-
-def find_speed_results(name: str = "lstm_speed_cpu.json", start: str | Path | None = None) -> Path:
-    """The benchmark's results file ``results/<name>`` (chapter 10); see :func:`lstm_companion.find_results`."""
-    return find_results(name, start)
 
 
 def compare_ratio(ratio: float, above: str, below: str, within: str, *, tie: float = 0.1) -> str:
