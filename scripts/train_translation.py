@@ -53,7 +53,12 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-minutes", type=float, default=None, help="stop training after this much wall-clock time")
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stop after this much time in updates (development scoring and checkpoints not counted)",
+    )
     p.add_argument(
         "--threads",
         type=int,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import datetime, timezone
@@ -85,7 +86,14 @@ def sweep(configs: list[str], out: Path) -> dict[str, Any]:
     total, done = len(configs) * len(SEEDS), 0
     for name in configs:
         cfg = lc.WORD_LM_REGULARISERS[name]
-        runs: dict[str, list[Any]] = {"val_ppl": [], "test_ppl": [], "best_epoch": [], "seconds": [], "curves": []}
+        runs: dict[str, list[Any]] = {
+            "val_ppl": [],
+            "test_ppl": [],
+            "best_epoch": [],
+            "seconds": [],
+            "threads": [],
+            "curves": [],
+        }
         for seed in SEEDS:
             start = time.perf_counter()
             model, hist = lc.train_word_lm(corpus, cfg, lc.WORD_LM_TRAIN, seed=seed, device="cpu")
@@ -93,13 +101,20 @@ def sweep(configs: list[str], out: Path) -> dict[str, Any]:
             runs["val_ppl"].append(hist.best_val_ppl)
             runs["test_ppl"].append(lc.evaluate_stream_perplexity(model, corpus.test, batch_size=1))
             runs["best_epoch"].append(hist.best_epoch)
+            runs["threads"].append(torch.get_num_threads())  # the count this run kept (never capped: main sets it)
+            if runs["threads"][-1] != THREADS:
+                raise RuntimeError(f"{name} seed {seed} ran with {runs['threads'][-1]} threads, not {THREADS}")
             runs["seconds"].append(seconds)
             runs["curves"].append({"train_ppl": hist.train_ppl, "val_ppl": hist.val_ppl})
             done += 1
             print(f"[{done}/{total}] {name} seed {seed}: val {hist.best_val_ppl:.2f} ({seconds:.0f} s)", flush=True)
         params = sum(p.numel() for p in cfg.build(corpus.vocab_size).parameters())
         table["results"][name] = {**runs, "parameters": params, **lc.summarise_seeds(runs["val_ppl"])}
-        write(table, out)  # after every configuration, so an interrupted sweep keeps what it measured
+        # after every configuration, beside the table, so an interrupted sweep keeps what it measured
+        write(table, out.with_suffix(".partial.json"))
+    write(table, out)
+    for partial in (out.with_suffix(".partial.json"), out.with_suffix(".partial.md")):
+        partial.unlink(missing_ok=True)
     return table
 
 
@@ -155,7 +170,7 @@ def merge(paths: list[Path], out: Path) -> dict[str, Any]:
     table = parts[0]
     table["parts"] = []
     for part in parts:
-        for key in ("seeds", "corpus", "train", "configs", "baselines"):
+        for key in ("seeds", "corpus", "train", "configs", "baselines", "measure"):
             if _without_seconds(part[key]) != _without_seconds(table[key]):
                 raise ValueError(f"{key} differs between the partial files; rerun them with the same settings")
         table["results"].update(part["results"])
@@ -167,7 +182,7 @@ def merge(paths: list[Path], out: Path) -> dict[str, Any]:
     # the header speaks for every part: one code hash and machine where they agree, else a pointer to the parts
     for key in ("companion_code_hash", "machine"):
         values = [p[key] for p in table["parts"]]
-        table[key] = values[0] if all(v == values[0] for v in values) else "differs between parts: see parts"
+        table[key] = values[0] if all(v == values[0] for v in values) else None  # None: see parts
     write(table, out)
     return table
 
@@ -179,6 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "word_lm.json")
     parser.add_argument("--merge", nargs="+", type=Path, help="join these partial files into --out and stop")
     args = parser.parse_args(argv)
+    os.environ[lc.FIXED_THREADS_ENV] = "1"  # get_device must not lower the count recorded in the header
     torch.set_num_threads(THREADS)
     if args.merge:
         merge(args.merge, args.out)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 from statistics import mean
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-seconds", type=float, default=None, help="override LM_SETTINGS['max_seconds'] (tests)")
     parser.add_argument("--cores", nargs="+", default=list(lc.LM_CORES), choices=lc.LM_CORES)
     args = parser.parse_args(argv)
+    os.environ[lc.FIXED_THREADS_ENV] = "1"  # the recorded thread count is the one every run used
     torch.set_num_threads(1)
     settings = dict(lc.LM_SETTINGS)
     if args.max_seconds is not None:

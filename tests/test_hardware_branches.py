@@ -144,6 +144,23 @@ def test_get_device_on_the_cpu_caps_the_threads(monkeypatch: pytest.MonkeyPatch,
     assert torch.get_num_threads() == 1
 
 
+@pytest.mark.parametrize("fixed", [True, False])
+def test_get_device_cap_both_ways_with_a_script_fixing_its_threads(
+    fixed: bool, monkeypatch: pytest.MonkeyPatch, restore_threads: None
+) -> None:
+    """A busy machine lowers the threads, unless a script fixed its count to record it (LSTM_COMPANION_FIXED_THREADS)."""
+    monkeypatch.setattr(runtime, "others_running", lambda: 1)  # one other task: one free core of two
+    monkeypatch.setattr(runtime, "_TORCH_DEFAULT_THREADS", 2)
+    monkeypatch.setattr(runtime.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    if fixed:
+        monkeypatch.setenv(lc.FIXED_THREADS_ENV, "1")
+    else:
+        monkeypatch.delenv(lc.FIXED_THREADS_ENV, raising=False)
+    torch.set_num_threads(2)
+    assert lc.get_device("cpu").type == "cpu"
+    assert torch.get_num_threads() == (2 if fixed else 1)
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, None, "2"])
 def test_fit_threads_bad_input(bad: object) -> None:
     with pytest.raises(ValueError, match="processes must be an int >= 1"):

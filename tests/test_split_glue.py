@@ -16,6 +16,14 @@ the other split.
 
 Identifiers carry the split: ``val``, ``valid``, ``validation`` and
 ``dev`` mark the validation split, ``test`` the test split.
+
+Limits, known: a number computed from *both* splits (a validation score
+minus a test score) passes the sentence rule, because the tracer is coarse
+(a variable that collects both splits' results marks everything computed
+from it, and flagging mixes flagged dozens of honest numbers); such a
+mix is caught only where its glue name carries a split. The tracer does not
+look inside functions: a value returned by a notebook's own function is
+marked by its arguments only.
 """
 
 from __future__ import annotations
@@ -70,9 +78,16 @@ class Tracer(ast.NodeVisitor):
 
     def assign(self, targets: list[ast.expr], value: set[str]) -> None:
         for t in targets:
-            for sub in ast.walk(t):
+            if isinstance(t, (ast.Subscript, ast.Attribute)):  # x[k] = ... or x.a = ...: x gains the markers
+                root = t
+                while isinstance(root, (ast.Subscript, ast.Attribute)):
+                    root = root.value
+                if isinstance(root, ast.Name):
+                    self.deps[root.id] = self.deps.get(root.id, set()) | value
+                continue
+            for sub in ast.walk(t):  # names, tuples of names
                 if isinstance(sub, ast.Name):
-                    self.deps[sub.id] = self.deps.get(sub.id, set()) | value if isinstance(t, ast.Subscript) else value
+                    self.deps[sub.id] = value
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.generic_visit(node)

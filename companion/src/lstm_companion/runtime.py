@@ -64,6 +64,7 @@ __all__ = [
     "mirror_url",
     "DATA_ENV",
     "CACHE_ENV",
+    "FIXED_THREADS_ENV",
     "data_dir",
     "cache_dir",
     "file_hash",
@@ -76,6 +77,7 @@ __all__ = [
     "model_device",
     "machine_summary",
     "cpu_model",
+    "cpu_flags_hash",
     "same_machine",
 ]
 
@@ -116,6 +118,8 @@ DATA_ENV = "LSTM_COMPANION_DATA"
 
 
 CACHE_ENV = "LSTM_COMPANION_CACHE"
+#: Set to "1" by a script that fixes torch's thread count to record it: :func:`get_device` then never lowers it.
+FIXED_THREADS_ENV = "LSTM_COMPANION_FIXED_THREADS"
 
 
 def data_dir() -> Path | None:
@@ -226,12 +230,15 @@ def _cap_threads() -> None:
     """Lower torch's threads to the free cores if it is above that; a lower choice stays.
 
     The free cores: :func:`fit_threads`'s count for one process, less the
-    tasks already running (:func:`others_running`), at least one. Threads that
+    tasks already running (:func:`others_running`), at least one; never with
+    ``LSTM_COMPANION_FIXED_THREADS=1`` (a script that records its count). Threads that
     must wait for a core stall every parallel operation: a chapter beside
     two busy processes on 2 cores ran 10 to 28 times slower with two threads.
     """
     if torch.get_num_threads() <= 1:
         return  # nothing to lower: skip reading the machine's load
+    if os.environ.get(FIXED_THREADS_ENV) == "1":
+        return  # a script recording its thread count (scripts/word_lm.py): the count it set is the count it ran
     threads = _threads_per_process(1)
     busy = others_running()
     if busy:
@@ -306,6 +313,24 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def cpu_flags_hash() -> str:
+    """sha256 (16 hex digits) of the CPU's instruction-set flags (``/proc/cpuinfo``), or ``""`` where unreadable.
+
+    Two processors sold under one model name (a virtual machine's "AMD EPYC")
+    may still differ in their instruction sets, and so in the kernels torch
+    picks: :func:`same_machine` compares this too.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = " ".join(sorted(line.split(":", 1)[1].split()))
+                    return hashlib.sha256(flags.encode()).hexdigest()[:16]
+    except OSError:
+        pass
+    return ""
+
+
 def machine_summary() -> dict[str, object]:
     """Where a committed CPU result was computed: platform, processor, CPU model, Python, torch, threads (scripts/).
 
@@ -316,6 +341,8 @@ def machine_summary() -> dict[str, object]:
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_model": cpu_model(),
+        "cpu_flags": cpu_flags_hash(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the kernels torch dispatches to
         "python": platform.python_version(),
         "torch": torch.__version__,
         "device": "cpu",
@@ -324,14 +351,17 @@ def machine_summary() -> dict[str, object]:
 
 
 def same_machine(record: object) -> bool:
-    """Whether a :func:`machine_summary` ``record`` names this CPU model, this torch and this thread count.
+    """Whether a :func:`machine_summary` ``record`` has this CPU (model name, instruction-set flags, torch's
+    kernel level), this torch and this thread count.
 
-    Where it does, a rerun of a committed CPU computation repeats it bit for
-    bit, so a chapter can assert equality; elsewhere only a tolerance holds.
-    A record without ``cpu_model`` (written before it was recorded) never
+    Where it does, a CPU rerun of a committed computation is expected to
+    repeat it bit for bit, and a chapter asserts equality (a failure there
+    means the code or the data changed); elsewhere only a tolerance holds. A
+    record without these fields (written before they were recorded) never
     matches.
     """
     if not isinstance(record, dict):
         raise TypeError(f"record must be a machine_summary() dict, got {type(record).__name__}")
     here = machine_summary()
-    return all(record.get(k) == here[k] for k in ("cpu_model", "torch", "num_threads"))
+    keys = ("cpu_model", "cpu_flags", "cpu_capability", "torch", "num_threads")
+    return all(record.get(k) == here[k] for k in keys)

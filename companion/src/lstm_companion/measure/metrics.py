@@ -22,8 +22,9 @@
   of the next character (chapter 6);
 - :func:`window_perplexity`: the perplexity of a model that maps a window of
   tokens to next-token scores at every step (no state carried), over a whole
-  corpus read in overlapping windows, so that every scored token has at
-  least ``context`` tokens before it (chapter 14's language models).
+  corpus read in overlapping windows, so that every scored token but the
+  first ``context`` is predicted from more than ``context`` tokens (chapter
+  14's language models).
 
 The functions that run a model evaluate it in eval mode and then restore its
 training mode; a label the model has no output for is an error, not a silent
@@ -194,8 +195,9 @@ def window_perplexity(
     :class:`~lstm_companion.TokenTagger`). Windows of ``window + 1`` tokens
     start every ``window - context`` tokens; the first scores all its
     predictions, every later one only its last ``window - context``, each of
-    which therefore sees ``context`` to ``window - 1`` tokens before it. So
-    every token from the second to the last is predicted exactly once, and
+    which is predicted from ``context + 1`` to ``window`` tokens (only the
+    first ``context`` targets of the corpus see fewer: all that precede
+    them). So every token from the second to the last is predicted exactly once, and
     models that keep state (an RNN) and models that cannot (a Transformer
     with a fixed window) are scored on the same targets with the same
     context.

@@ -33,6 +33,7 @@ rate on validation, trains three seeds and writes ``results/xlstm_lm.json``
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -260,8 +261,9 @@ def train_char_lm(
     repeats the first epochs of a timed run exactly). The epoch with the best
     validation perplexity is kept. Returns the model and ``{"core", "seed",
     "lr", "hidden", "params", "val_ppl": [per epoch], "best_epoch",
-    "best_val_ppl", "train_seconds", "tokens", "tokens_per_second"}``; the
-    test text is not read (:func:`char_lm_test_perplexity`).
+    "best_val_ppl" (``inf`` for a run that diverged or scored nan),
+    "diverged", "train_seconds", "tokens", "tokens_per_second"}``; the test
+    text is not read (:func:`char_lm_test_perplexity`).
     """
     if core not in LM_CORES:
         raise ValueError(f"core must be one of {LM_CORES}, got {core!r}")
@@ -300,6 +302,8 @@ def train_char_lm(
         progress=False,
     )
     tokens = len(hist.step_loss) * batch_size * window
+    # a run that diverged before its first validation, or scored nan, is never the one chosen
+    best = hist.val_score[hist.best_epoch] if hist.val_score and hist.best_epoch >= 0 else math.inf
     return model, {
         "core": core,
         "seed": seed,
@@ -308,7 +312,8 @@ def train_char_lm(
         "params": sum(p.numel() for p in model.parameters()),
         "val_ppl": hist.val_score,
         "best_epoch": hist.best_epoch,
-        "best_val_ppl": hist.val_score[hist.best_epoch],
+        "best_val_ppl": best if math.isfinite(best) else math.inf,
+        "diverged": hist.diverged,
         "train_seconds": hist.train_seconds,
         "tokens": tokens,
         "tokens_per_second": tokens / hist.train_seconds,

@@ -101,6 +101,7 @@ def train_lm_with_lr_drop(
         diverged=second.diverged,
         diverged_step=second.diverged_step + len(first.step_loss) if second.diverged else -1,
         seconds=first.seconds + second.seconds,
+        train_seconds=first.train_seconds + second.train_seconds,
     )
     if second.val_ppl and second.best_val_ppl < first.best_val_ppl and math.isfinite(second.best_val_ppl):
         joined.best_epoch = n_first + second.best_epoch  # train_lm restored this epoch's weights

@@ -394,7 +394,7 @@ def train_seq2seq(
     Each minibatch is cut to its longest source and target. Records every
     update's loss and gradient norm and each epoch's training perplexity
     (``History.train_ppl``). ``max_seconds`` stops at the first update after
-    the time ran out; ``on_epoch(epoch, history)`` is called after each
+    that much time in updates (the ``on_epoch`` work is not counted); ``on_epoch(epoch, history)`` is called after each
     (possibly cut) epoch (the training script saves a checkpoint and scores
     the development sentences there) and stops training by returning ``True``.
     The model trains where its parameters are and is left in eval mode.
