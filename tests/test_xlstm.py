@@ -176,3 +176,8 @@ def test_tagger_shift_reads_the_previous_token():
         lc.TokenTagger("lstm", 2, 2, 4, shift=2)
     h = lc.matched_hidden("mlstm", 12000, 64, 64, embed_size=32, shift=1)
     assert abs(lc.tagger_num_params("mlstm", 64, 64, h, embed_size=32, shift=1) - 12000) < 1200
+
+
+def test_every_core_has_a_label() -> None:
+    assert set(lc.CORE_LABELS) == set(lc.TAGGER_CORES)
+    assert len(set(lc.CORE_LABELS.values())) == len(lc.CORE_LABELS)

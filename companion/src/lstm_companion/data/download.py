@@ -350,6 +350,7 @@ RESULT_FILES: dict[str, str] = {
     "translation/attention.pt": "8e182d9f2732a8c82283c5ebebb225a61c582c7942b393f1564becc12a36f48f",
     "word_lm.json": "0954c120fbd262819e50ae28dc4b926bb0536410802061e31534ff87e653ca3f",
     "xlstm_tasks.json": "82126f68c5cee7cef9b90ae7cf6f53a0c22952508dfedbe6b6b6289cee409775",
+    "xlstm_lm.json": "7ecdf25d324f6bc9b8da91f2d56630295631308a49588a81163ce0ad352aa402",
     "scan_speed_cpu.json": "1b991bc2472f6f98680ca66e719b43fc7522b0d24bd64f392602aa1beecae1fb",
     "forecasting.json": "6bd93d4e9a9f5d197684ac7575faa7eb6b2fbafb201339cda71234946eb0c077",
 }

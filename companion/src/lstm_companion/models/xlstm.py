@@ -57,6 +57,7 @@ from .scan import MinGRU
 __all__ = [
     "MLSTM_FORMS",
     "TAGGER_CORES",
+    "CORE_LABELS",
     "TokenTagger",
     "matched_hidden",
     "tagger_num_params",
@@ -375,6 +376,16 @@ class MLSTMScratch(nn.Module):
 
 #: The cores :class:`TokenTagger` can hold (chapter 14's comparisons): five recurrent ones and a Transformer.
 TAGGER_CORES = ("lstm", "slstm", "mlstm", "mingru", "mingru_neg", "transformer")
+
+#: How the book writes each core of :data:`TAGGER_CORES` in prose and tables.
+CORE_LABELS: dict[str, str] = {
+    "lstm": "LSTM",
+    "slstm": "sLSTM",
+    "mlstm": "mLSTM",
+    "mingru": "minGRU",
+    "mingru_neg": "minGRU (negative eigenvalues)",
+    "transformer": "Transformer",
+}
 
 
 class TokenTagger(nn.Module):
