@@ -115,8 +115,12 @@ book: venv mathjax _build/.exec-inputs.stamp
 # Options live in pytest.ini. The notebooks run once, through the root
 # conftest.py, which stores each executed notebook in the book's execution
 # cache ($(EXEC_CACHE)): `make book` afterwards executes nothing again.
+# Two xdist workers, one per core of the 2-core reference machine, each on one
+# torch thread (conftest.py says why); TEST_WORKERS=0 runs everything in one
+# process, one test after another.
+TEST_WORKERS ?= 2
 test: venv _build/.exec-inputs.stamp
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The inner loop while editing the companion: the package and infrastructure
 # tests only (no notebooks: naming `tests` overrides pytest.ini's testpaths),
