@@ -1,4 +1,4 @@
-"""Chapter 12: sharded sampling, the DDP step, crash-safe training states (lstm_companion.training.distributed).
+"""Chapter 12: sharded sampling, the DDP step, crash-safe training states (training.distributed, training.checkpoint, data.batching).
 
 The in-process tests use a tiny language model defined here; the end-to-end
 tests run ``scripts/train_ddp.py`` on chapter 11's word corpus: 2 processes
@@ -345,9 +345,9 @@ def test_a_damaged_or_mismatched_training_state_changes_nothing(tmp_path: Path) 
     payload = torch.load(good, weights_only=True)
     del payload["sha256"]
     payload["ranks"][0]["rng"]["numpy"]["keys"] = torch.zeros(3, dtype=torch.int64)
-    from lstm_companion.training import distributed
+    from lstm_companion.training import checkpoint
 
-    payload["sha256"] = distributed._payload_sha256(payload)
+    payload["sha256"] = checkpoint._payload_sha256(payload)
     bad_rng = tmp_path / "bad_rng.pt"
     torch.save(payload, bad_rng)
     with pytest.raises(ValueError, match="bad_rng.pt: rank 0's random state: .*numpy"):
@@ -396,7 +396,7 @@ def test_launch_command() -> None:
         lc.launch_command("")
     # the training program as a module of the package: chapter 12 outside a clone
     one = lc.launch_command(lc.DDP_TRAIN_MODULE, ["--steps", "2"], module=True)
-    assert one == [sys.executable, "-m", "lstm_companion.training.train_ddp", "--steps", "2"]
+    assert one == [sys.executable, "-m", "lstm_companion.recipes.train_ddp", "--steps", "2"]
     two = lc.launch_command(lc.DDP_TRAIN_MODULE, nproc_per_node=2, module=True)
     assert two[-2:] == ["-m", lc.DDP_TRAIN_MODULE] and two[1:3] == ["-m", "torch.distributed.run"]
     with pytest.raises(ValueError, match="module name"):
@@ -404,7 +404,7 @@ def test_launch_command() -> None:
 
 
 def test_training_program_runs_as_a_module_of_the_package(tmp_path: Path) -> None:
-    """``python -m lstm_companion.training.train_ddp --help`` works from any folder (no clone needed)."""
+    """``python -m lstm_companion.recipes.train_ddp --help`` works from any folder (no clone needed)."""
     proc = subprocess.run(
         lc.launch_command(lc.DDP_TRAIN_MODULE, ["--help"], module=True),
         cwd=tmp_path,

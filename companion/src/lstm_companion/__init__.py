@@ -81,6 +81,7 @@ from .recipes.char_lm import *  # noqa: F403
 from .recipes.forecasting import *  # noqa: F403
 from .recipes.sentiment import *  # noqa: F403
 from .recipes.translation import *  # noqa: F403
+from .recipes.word_lm import *  # noqa: F403
 from .recipes.xlstm_tasks import *  # noqa: F403
 from .runtime import *  # noqa: F403
 from .training.checkpoint import *  # noqa: F403
@@ -89,7 +90,6 @@ from .training.forecasting import *  # noqa: F403
 from .training.lm import *  # noqa: F403
 from .training.loop import *  # noqa: F403
 from .training.supervised import *  # noqa: F403
-from .training.word_lm import *  # noqa: F403
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in {"PackageNotFoundError", "version"})
 __all__ += ["__version__"]

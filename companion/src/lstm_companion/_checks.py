@@ -5,7 +5,7 @@ expected and what was given, so that a reader's mistake points at itself.
 They cover numbers (:func:`check_positive_int`, :func:`check_probability`,
 ...), strings, tensors (:func:`check_tensor`: rank, shape, dtype; and their
 device, finiteness and index range), sample-first data
-(:func:`check_samples`), the call of a one-layer LSTM
+(:func:`check_samples`), a process's rank (:func:`check_rank`), the call of a one-layer LSTM
 (:func:`check_lstm_input`, the layers of chapters 8 and 10), and the JSON
 records read from ``results/`` (:func:`read_json_record`,
 :func:`check_record_keys`).
@@ -40,6 +40,7 @@ __all__ = [
     "check_lstm_input",
     "check_seed",
     "check_samples",
+    "check_rank",
 ]
 
 
@@ -291,3 +292,13 @@ def check_samples(X: torch.Tensor, y: torch.Tensor) -> None:
     check_tensor("y", y, ndim=1)
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X and y must hold the same number of samples, got {X.shape[0]} and {y.shape[0]}")
+
+
+def check_rank(rank: object, world_size: object) -> tuple[int, int]:
+    """``rank`` an int in ``[0, world_size)`` and ``world_size`` a positive int, both returned (chapter 12)."""
+    world = check_positive_int("world_size", world_size)
+    if isinstance(rank, bool) or not isinstance(rank, int):
+        raise TypeError(f"rank must be an int in [0, world_size), got {type(rank).__name__} {rank!r}")
+    if not 0 <= rank < world:
+        raise ValueError(f"rank must be in [0, world_size={world}), got {rank}")
+    return rank, world

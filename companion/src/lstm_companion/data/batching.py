@@ -26,6 +26,13 @@ padding is not masked:
 Padded samples are **batch-first** by default, ``(batch_size, num_steps,
 num_inputs)``, so that a minibatch is ``X[indices]``; a model turns them
 time-major for its core, as :class:`~lstm_companion.LastStateModel` does.
+
+Chapter 12's data-parallel training gives each of ``world_size`` processes
+its own rows of the stream: :func:`shard_stream` cuts the stream as
+:func:`seq_data_iter_sequential` does for one process with batch
+``world_size * batch_size`` and hands rank ``r`` its ``batch_size`` rows;
+:class:`ShardedStreamSampler` walks them window by window, with a position
+that a training state saves.
 The rest of chapter 5's padding experiment lives by role: the model
 (:class:`~lstm_companion.PaddedSequenceModel`) in
 :mod:`lstm_companion.models.heads`, its training
@@ -39,11 +46,13 @@ The rest of chapter 5's padding experiment lives by role: the model
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import torch
 
-from .._checks import check_positive_int, check_tensor
+from .._checks import check_positive_int, check_rank, check_tensor
 
 __all__ = [
     "check_padded_samples",
@@ -53,6 +62,8 @@ __all__ = [
     "check_lengths",
     "length_mask",
     "last_valid",
+    "shard_stream",
+    "ShardedStreamSampler",
 ]
 
 
@@ -227,3 +238,103 @@ def check_padded_samples(X: torch.Tensor, lengths: torch.Tensor, y: torch.Tensor
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"X and y must hold the same number of samples, got {X.shape[0]} and {y.shape[0]}")
     return check_lengths(lengths, X.shape[0], X.shape[1])
+
+
+def shard_stream(stream: torch.Tensor, batch_size: int, *, rank: int = 0, world_size: int = 1) -> torch.Tensor:
+    """Rank ``rank``'s ``(batch_size, n)`` rows of a 1-D token stream (chapter 12).
+
+    The stream is cut into ``world_size * batch_size`` contiguous rows of
+    ``n = len(stream) // (world_size * batch_size)`` tokens (the tail that
+    does not fill a row is dropped), row ``i`` holding
+    ``stream[i * n:(i + 1) * n]``: the usual batching of a language model.
+    Rank ``r`` gets rows ``r * batch_size`` to ``(r + 1) * batch_size - 1``,
+    one contiguous stretch of text; the ranks' rows are disjoint, and stacked
+    in rank order they are the rows of one process with batch
+    ``world_size * batch_size``.
+    """
+    stream = check_tensor("stream", stream, ndim=1, floating=False)
+    check_positive_int("batch_size", batch_size)
+    rank, world_size = check_rank(rank, world_size)
+    rows = world_size * batch_size
+    n = stream.numel() // rows
+    if n < 2:
+        raise ValueError(
+            f"stream of {stream.numel()} tokens is too short for world_size * batch_size = {rows} rows"
+            " of at least 2 tokens each"
+        )
+    return stream[: rows * n].view(rows, n)[rank * batch_size : (rank + 1) * batch_size]
+
+
+class ShardedStreamSampler:
+    """Consecutive ``(x, y)`` windows of one rank's rows, with a position that can be saved (chapter 12).
+
+    ``next_batch()`` returns ``(x, y, new_pass)``: ``x`` the ``(batch_size,
+    T)`` tokens at the current column, ``y`` the same shifted by one, ``T =
+    bptt`` except for a shorter last window; ``new_pass`` is true for the first
+    window of every pass over the rows, where a carried hidden state must be
+    reset. After the last window the sampler starts the next pass (``epoch``
+    counts them). ``state_dict()`` holds the position and the layout;
+    ``load_state_dict`` refuses a state saved for another layout.
+    """
+
+    def __init__(self, stream: torch.Tensor, batch_size: int, bptt: int, *, rank: int = 0, world_size: int = 1) -> None:
+        self.bptt = check_positive_int("bptt", bptt)
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.rank, self.world_size = check_rank(rank, world_size)
+        self.data = shard_stream(stream, batch_size, rank=rank, world_size=world_size)
+        self.position = 0
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        """Windows in one pass."""
+        return math.ceil((self.data.shape[1] - 1) / self.bptt)
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """The next ``(x, y, new_pass)``; moves the position on."""
+        if self.position >= self.data.shape[1] - 1:
+            self.position = 0
+            self.epoch += 1
+        i = self.position
+        seq = min(self.bptt, self.data.shape[1] - 1 - i)
+        x = self.data[:, i : i + seq]
+        y = self.data[:, i + 1 : i + 1 + seq]
+        self.position = i + seq
+        return x, y, i == 0
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, bool]]:
+        """The windows left in the current pass (from the current position)."""
+        if self.position >= self.data.shape[1] - 1:
+            self.position = 0
+            self.epoch += 1
+        while self.position < self.data.shape[1] - 1:
+            yield self.next_batch()
+
+    def _layout(self) -> dict[str, int]:
+        return {
+            "batch_size": self.batch_size,
+            "bptt": self.bptt,
+            "rank": self.rank,
+            "world_size": self.world_size,
+            "columns": int(self.data.shape[1]),
+        }
+
+    def state_dict(self) -> dict[str, int]:
+        """Position, pass count and layout, as plain ints."""
+        return {"position": self.position, "epoch": self.epoch, **self._layout()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Continue from a saved position; the layout must match."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a mapping from state_dict(), got {type(state).__name__}")
+        missing = {"position", "epoch", *self._layout()} - set(state)
+        if missing:
+            raise ValueError(f"state is missing {sorted(missing)}")
+        for key, value in self._layout().items():
+            if state[key] != value:
+                raise ValueError(f"state was saved with {key}={state[key]}, this sampler has {key}={value}")
+        position, epoch = state["position"], state["epoch"]
+        if not (isinstance(position, int) and 0 <= position < self.data.shape[1]):
+            raise ValueError(f"state position must be an int in [0, {self.data.shape[1]}), got {position!r}")
+        if not (isinstance(epoch, int) and epoch >= 0):
+            raise ValueError(f"state epoch must be an int >= 0, got {epoch!r}")
+        self.position, self.epoch = position, epoch

@@ -3,6 +3,9 @@
 - :data:`LSTMState`: an LSTM's ``(H, C)`` pair, the state type of every LSTM
   layer of the package; :data:`State`: any recurrent state, a tensor, a tuple
   of tensors, or ``None``.
+- :func:`map_state`: apply a function to every tensor of a nested state
+  (detaching it, moving it, casting it: chapter 12 carries and saves states
+  with it).
 - :func:`detach_state`: cut the graph behind a (possibly tuple) state, so
   that the gradient of one minibatch stops at its first step: truncated
   backpropagation through time (chapter 1). :func:`~lstm_companion.fit`
@@ -17,12 +20,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 from torch.nn import functional as F
 
 from .._checks import check_same_device, check_tensor
 
-__all__ = ["one_hot_steps", "LSTMState", "State", "detach_state"]
+__all__ = ["one_hot_steps", "LSTMState", "State", "detach_state", "map_state"]
 
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]
@@ -31,13 +37,22 @@ LSTMState = tuple[torch.Tensor, torch.Tensor]
 State = torch.Tensor | tuple[torch.Tensor, ...] | None
 
 
-def detach_state(state: State) -> State:
-    """Cut the graph behind a (possibly tuple) state: truncated BPTT (chapter 1)."""
+def map_state(state: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
+    """Apply ``fn`` to every tensor of a state: ``None``, a tensor, or nested tuples and lists of them."""
     if state is None:
         return None
+    if isinstance(state, torch.Tensor):
+        return fn(state)
     if isinstance(state, tuple):
-        return tuple(s.detach() for s in state)
-    return state.detach()
+        return tuple(map_state(s, fn) for s in state)
+    if isinstance(state, list):
+        return [map_state(s, fn) for s in state]
+    raise TypeError(f"state must be a tensor or nested tuples/lists of tensors, got {type(state).__name__}")
+
+
+def detach_state(state: State) -> State:
+    """Cut the graph behind a (possibly tuple) state: truncated BPTT (chapter 1)."""
+    return map_state(state, torch.Tensor.detach)  # type: ignore[no-any-return]
 
 
 def one_hot_steps(X: object, vocab_size: int, like: torch.Tensor) -> torch.Tensor:

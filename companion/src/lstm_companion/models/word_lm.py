@@ -37,7 +37,7 @@ time and averaged SGD (NT-ASGD).
 With every rate 0 and ``tie_weights=False`` the model computes exactly what
 ``nn.Embedding`` + ``nn.LSTM(num_layers=...)`` + ``nn.Linear`` compute
 (tested). The data is in :mod:`lstm_companion.data.words`, the training in
-:mod:`lstm_companion.training.word_lm`.
+:mod:`lstm_companion.recipes.word_lm`.
 """
 
 from __future__ import annotations

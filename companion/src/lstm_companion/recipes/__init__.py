@@ -16,4 +16,12 @@ a table is committed, by the script that computes it.
   recurrent cores, two tasks, the results table
 - :mod:`~lstm_companion.recipes.forecasting` – chapter 13's two series laid
   out for rolling-origin evaluation, and its cached LSTM forecasters
+- :mod:`~lstm_companion.recipes.word_lm` – the word-level language model's
+  table settings and seeded, cached training on ``train_lm`` (chapters 11
+  and 12)
+- :mod:`~lstm_companion.recipes.train_ddp` – chapter 12's training program,
+  run as ``python -m lstm_companion.recipes.train_ddp`` under ``torchrun``
+  (never imported by the package)
+- :mod:`~lstm_companion.recipes.xlstm_tasks` – chapter 14's synthetic tasks
+  and character language models at matched parameters
 """

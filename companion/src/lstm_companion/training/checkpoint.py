@@ -1,4 +1,4 @@
-"""Save, load, and "load if trained before, else train" (chapters 1 and 3-9).
+"""Every checkpoint format of the package: trained models, "load if trained before, else train", training states (chapters 1, 3-9 and 12).
 
 A chapter's training cell calls :func:`load_or_train` with every setting that
 shapes the result. The cache key (:func:`cache_key`) hashes those settings,
@@ -15,25 +15,60 @@ The cache is the ``checkpoints`` folder of ``LSTM_COMPANION_CACHE``
 train through it too: the character language models (chapters 3, 4 and 9),
 the sentiment classifiers (chapters 6 and 7) and the ablation's reruns
 (chapter 8).
+
+A **training state** (chapter 12) is everything a run needs to continue as
+if it had never stopped: :func:`save_training_state` writes the model,
+optimiser and scheduler, the step, and every rank's random-number generators
+(:func:`~lstm_companion.capture_rng_state`), sampler position and carried
+hidden state, gathered to rank 0, with a sha256 of the whole payload; the
+file is written atomically (temporary file, ``fsync``, read back and
+checked, rename, ``fsync`` of the folder) and holds only tensors and plain
+containers, so it loads with ``weights_only=True``.
+:func:`load_training_state` checks every part (the sha256, the weights'
+names and shapes, the optimiser's type, the sampler's layout, the random
+states) before it restores anything, and names the file and the part at
+fault. :func:`state_dict_sha256` and :func:`max_abs_difference` compare the
+weights of two runs.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import hashlib
 import json
 import os
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
-from ..runtime import atomic_write, cache_dir, model_device
+from ..data.batching import ShardedStreamSampler
+from ..models.state import map_state
+from ..runtime import atomic_write, cache_dir, capture_rng_state, check_rng_state, model_device, restore_rng_state
+from .distributed import process_group_rank, process_group_size, unwrap_model
 from .loop import History
 
-__all__ = ["code_hash", "cache_key", "save_model", "load_model", "load_or_train"]
+__all__ = [
+    "code_hash",
+    "cache_key",
+    "save_model",
+    "load_model",
+    "load_or_train",
+    "TrainingState",
+    "save_training_state",
+    "load_training_state",
+    "state_dict_sha256",
+    "max_abs_difference",
+]
+
+CHECKPOINT_FORMAT = "lstm-companion-training-state"
+CHECKPOINT_VERSION = 2  # 2: a sha256 of the payload and the optimiser's type are stored and checked
 
 
 def code_hash() -> str:
@@ -133,3 +168,294 @@ def load_or_train(
     save_model(model, weights)
     atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(history.to_dict())))
     return history, False
+
+
+# --------------------------------------------------------------------------- training states
+
+
+@dataclass
+class TrainingState:
+    """What :func:`load_training_state` hands back besides the restored objects."""
+
+    step: int
+    hidden: Any
+    extra: dict[str, Any]
+
+
+def _gather(obj: Any) -> list[Any]:
+    """Every rank's ``obj``, in rank order (a list of one without a process group)."""
+    world = process_group_size()
+    if world == 1:
+        return [obj]
+    out: list[Any] = [None] * world
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not every file system lets a folder be opened
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
+    """Feed ``prefix|dtype|shape|`` and the tensor's bytes to the hash ``h``."""
+    t = tensor.detach().cpu().contiguous()
+    h.update(f"{prefix}|{t.dtype}|{tuple(t.shape)}|".encode())
+    h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+
+
+def _payload_sha256(obj: Any) -> str:
+    """sha256 over a payload's structure and every tensor's bytes (dicts in key order)."""
+    h = hashlib.sha256()
+
+    def walk(x: Any) -> None:
+        if isinstance(x, torch.Tensor):
+            _hash_tensor(h, "T", x)
+        elif isinstance(x, Mapping):
+            h.update(f"D{len(x)}|".encode())
+            for k in sorted(x, key=repr):
+                h.update(f"{k!r}:".encode())
+                walk(x[k])
+        elif isinstance(x, (list, tuple)):
+            h.update(f"L{len(x)}|".encode())
+            for v in x:
+                walk(v)
+        else:
+            h.update(f"V{x!r}|".encode())
+
+    walk(obj)
+    return h.hexdigest()
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _check_plain(name: str, value: Any) -> None:
+    """``value`` must be what ``torch.load(weights_only=True)`` reads back: plain values, tensors, containers."""
+    if isinstance(value, (*_PLAIN, torch.Tensor)):
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_plain(f"{name}[{i}]", v)
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, _PLAIN):
+                raise TypeError(f"{name} keys must be plain values, got {type(k).__name__}")
+            _check_plain(f"{name}[{k!r}]", v)
+        return
+    raise TypeError(
+        f"{name} must hold only str, int, float, bool, None, tensors, lists and dicts "
+        f"(a weights_only checkpoint reads nothing else), got {type(value).__name__}"
+    )
+
+
+def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load and check a training-state file; every failure names it."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no training state at {path}")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as err:  # truncated, not a torch file, or holding code (weights_only refuses it)
+        raise ValueError(f"{path} is damaged or not a training state ({type(err).__name__}: {err})") from err
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is not a training state written by save_training_state")
+    if payload.get("version") != CHECKPOINT_VERSION:
+        raise ValueError(f"{path} has format version {payload.get('version')!r}, expected {CHECKPOINT_VERSION}")
+    missing = {
+        "step",
+        "world_size",
+        "model",
+        "optimizer",
+        "optimizer_type",
+        "scheduler",
+        "ranks",
+        "extra",
+        "sha256",
+    } - set(payload)
+    if missing:
+        raise ValueError(f"{path} is missing {sorted(missing)}")
+    stored = payload.pop("sha256")
+    if _payload_sha256(payload) != stored:
+        raise ValueError(f"{path} is damaged: its contents do not match the sha256 stored with them")
+    return payload
+
+
+def save_training_state(
+    path: str | os.PathLike[str],
+    *,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    step: int,
+    scheduler: Any = None,
+    sampler: ShardedStreamSampler | None = None,
+    hidden: Any = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a full training state atomically; under DDP every rank must call it (chapter 12).
+
+    The file holds the (unwrapped) model's weights, the optimiser's and
+    scheduler's state, the step, ``extra`` (plain values: settings to check on
+    resume), and for every rank its random-number generators, its sampler
+    position and its carried ``hidden`` state (gathered to rank 0, which
+    writes). Written to a temporary file, flushed to disk (``fsync``), read
+    back with ``weights_only=True`` and checked, then renamed over ``path``
+    and the folder flushed: a crash at any moment leaves either the previous
+    file or the new one, never a torn one.
+    """
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise ValueError(f"step must be an int >= 0, got {step!r}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if sampler is not None and not isinstance(sampler, ShardedStreamSampler):
+        raise TypeError(f"sampler must be a ShardedStreamSampler or None, got {type(sampler).__name__}")
+    if extra is not None and not isinstance(extra, Mapping):
+        raise TypeError(f"extra must be a mapping of plain values or None, got {type(extra).__name__}")
+    _check_plain("extra", dict(extra or {}))
+    target = Path(path)
+    mine = {
+        "rng": capture_rng_state(),
+        "sampler": sampler.state_dict() if sampler is not None else None,
+        "hidden": map_state(hidden, lambda t: t.detach().cpu()),
+    }
+    ranks = _gather(mine)
+    if process_group_rank() == 0:
+        payload = {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "step": step,
+            "world_size": len(ranks),
+            "model": unwrap_model(model).state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "optimizer_type": type(optimizer).__name__,
+            "scheduler": scheduler.state_dict() if scheduler is not None else None,
+            "ranks": ranks,
+            "extra": dict(extra or {}),
+        }
+        payload["sha256"] = _payload_sha256(payload)
+
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as f:
+                torch.save(payload, f)
+                f.flush()
+                os.fsync(f.fileno())
+            back = _read(tmp)
+            if back["step"] != step or back["world_size"] != len(ranks):
+                raise OSError(f"{tmp} did not read back as written (step {back['step']} != {step})")
+
+        atomic_write(target, write)
+        _fsync_dir(target.parent)
+    if process_group_size() > 1:
+        dist.barrier()
+    return target
+
+
+def load_training_state(
+    path: str | os.PathLike[str],
+    *,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None = None,
+    scheduler: Any = None,
+    sampler: ShardedStreamSampler | None = None,
+    restore_rng: bool = True,
+) -> TrainingState:
+    """Restore what :func:`save_training_state` wrote, for this rank; returns step, hidden state and ``extra``.
+
+    Loads with ``weights_only=True`` (a checkpoint cannot run code). The model
+    (unwrapped), optimiser, scheduler and sampler are restored in place, and
+    this rank's random-number generators unless ``restore_rng=False``; the
+    hidden state comes back on the model's device. A missing, damaged or
+    foreign file, or one saved by a different number of processes, raises an
+    error naming it and the part at fault. A damaged file (its stored sha256
+    disagrees with its contents), weights of other shapes, another optimiser
+    type or a bad random state is found before anything is restored, so a
+    failed load changes nothing.
+    """
+    file = Path(path)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
+    if sampler is not None and not isinstance(sampler, ShardedStreamSampler):
+        raise TypeError(f"sampler must be a ShardedStreamSampler or None, got {type(sampler).__name__}")
+    payload = _read(file)
+    world, rank = process_group_size(), process_group_rank()
+    if payload["world_size"] != world:
+        raise ValueError(f"{file} was saved by {payload['world_size']} processes, this run has {world}")
+    inner = unwrap_model(model)
+    # check every part first ...
+    own = inner.state_dict()
+    saved = payload["model"]
+    if set(saved) != set(own):
+        raise ValueError(f"{file}: model: its weights' names differ from this model's: {sorted(set(saved) ^ set(own))}")
+    shapes = [n for n in own if tuple(saved[n].shape) != tuple(own[n].shape)]
+    if shapes:
+        n = shapes[0]
+        raise ValueError(
+            f"{file}: model: {n} has shape {tuple(saved[n].shape)} in the file, {tuple(own[n].shape)} in this model"
+        )
+    if optimizer is not None and payload["optimizer_type"] != type(optimizer).__name__:
+        raise ValueError(
+            f"{file}: optimizer: the file holds a {payload['optimizer_type']} state, "
+            f"this run's optimiser is a {type(optimizer).__name__}"
+        )
+    if scheduler is not None and payload["scheduler"] is None:
+        raise ValueError(f"{file}: scheduler: the file holds no scheduler state")
+    mine = payload["ranks"][rank]
+    if sampler is not None:
+        if mine["sampler"] is None:
+            raise ValueError(f"{file}: sampler: the file holds no sampler state")
+        try:
+            copy.copy(sampler).load_state_dict(mine["sampler"])  # checks it, on a copy
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{file}: sampler: {err}") from err
+    if restore_rng:
+        try:
+            check_rng_state(mine["rng"])
+        except ValueError as err:
+            raise ValueError(f"{file}: rank {rank}'s random state: {err}") from err
+    # ... then restore
+    inner.load_state_dict(saved)
+    if optimizer is not None:
+        optimizer.load_state_dict(payload["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(payload["scheduler"])
+    if sampler is not None:
+        sampler.load_state_dict(mine["sampler"])
+    if restore_rng:
+        restore_rng_state(mine["rng"])
+    device = next(inner.parameters()).device
+    hidden = map_state(mine["hidden"], lambda t: t.to(device))
+    return TrainingState(step=int(payload["step"]), hidden=hidden, extra=dict(payload["extra"]))
+
+
+# --------------------------------------------------------------------------- comparing runs
+
+
+def state_dict_sha256(state: Mapping[str, torch.Tensor]) -> str:
+    """sha256 over a state dict's names, dtypes, shapes and bytes: equal only for bit-identical weights."""
+    if not isinstance(state, Mapping):
+        raise TypeError(f"state must be a state dict (a mapping of tensors), got {type(state).__name__}")
+    h = hashlib.sha256()
+    for name in sorted(state):
+        _hash_tensor(h, name, state[name])
+    return h.hexdigest()
+
+
+def max_abs_difference(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor]) -> float:
+    """Largest absolute difference between two state dicts with the same names and shapes."""
+    if not isinstance(a, Mapping) or not isinstance(b, Mapping):
+        raise TypeError("a and b must be state dicts (mappings of tensors)")
+    if set(a) != set(b):
+        raise ValueError(f"a and b must have the same names; differ in {sorted(set(a) ^ set(b))}")
+    worst = 0.0
+    for name in a:
+        if a[name].shape != b[name].shape:
+            raise ValueError(f"{name}: shapes differ, {tuple(a[name].shape)} and {tuple(b[name].shape)}")
+        if a[name].numel():
+            worst = max(worst, float((a[name].double() - b[name].double()).abs().max()))
+    return worst

@@ -1,6 +1,6 @@
 """Chapter 12: train chapter 11's word language model on one or several processes (DDP), crash-safe.
 
-A program, run as ``python -m lstm_companion.training.train_ddp`` (it ships in the
+A program, run as ``python -m lstm_companion.recipes.train_ddp`` (it ships in the
 package, so chapter 12 runs outside a clone of the book too; the book's
 ``scripts/train_ddp.py`` runs the same ``main``); the package itself never
 imports it.
@@ -18,8 +18,8 @@ continues from it, and the result is bit-identical to a run that never stopped.
 Rank 0 writes ``--out`` (JSON): the losses, throughput, validation perplexity
 and the sha256 of the final weights.
 
-    torchrun --standalone --nproc-per-node 2 -m lstm_companion.training.train_ddp --steps 40 --batch-size 8 --out /tmp/ddp2.json
-    python -m lstm_companion.training.train_ddp --steps 40 --batch-size 16 --out /tmp/ddp1.json
+    torchrun --standalone --nproc-per-node 2 -m lstm_companion.recipes.train_ddp --steps 40 --batch-size 8 --out /tmp/ddp2.json
+    python -m lstm_companion.recipes.train_ddp --steps 40 --batch-size 16 --out /tmp/ddp1.json
     python scripts/train_ddp.py --steps 40 --checkpoint /tmp/run.pt --checkpoint-every 10 --resume
 
 Small runs (the defaults: a 2-layer LSTM of 64 units, 40 steps) take a few
@@ -39,19 +39,17 @@ from typing import Any
 import torch
 from torch.nn.parallel import DistributedDataParallel as DDP
 
+from lstm_companion.data.batching import ShardedStreamSampler
 from lstm_companion.data.words import load_word_corpus
 from lstm_companion.models.word_lm import WordLM
 from lstm_companion.runtime import atomic_write, fit_threads, machine_summary, seed_everything
+from lstm_companion.training.checkpoint import load_training_state, save_training_state, state_dict_sha256
 from lstm_companion.training.distributed import (
     DistContext,
-    ShardedStreamSampler,
     cleanup_distributed,
     evaluate_stream_perplexity,
     init_distributed,
     lm_train_step,
-    load_training_state,
-    save_training_state,
-    state_dict_sha256,
     unwrap_model,
 )
 

@@ -39,9 +39,9 @@ from .._checks import check_seed
 from ..data.words import WordCorpus
 from ..models.word_lm import WordLM, WordLMConfig
 from ..runtime import get_device
-from .checkpoint import load_or_train
-from .lm import TrainConfig, train_lm
-from .loop import History
+from ..training.checkpoint import load_or_train
+from ..training.lm import TrainConfig, train_lm
+from ..training.loop import History
 
 __all__ = [
     "WORD_LM_CORPUS",
