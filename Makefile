@@ -3,7 +3,7 @@
 #   make book   install .venv and MathJax (if needed), execute the notebooks, build _build/html
 #   make test   install .venv (if needed), run tests/ and every notebooks/*.ipynb
 #   make unit   the quick inner loop: tests/ without notebooks and without `slow` tests (under a minute)
-#   make lint   ruff check, ruff format --check and mypy (tests/test_lint.py runs the ruff part)
+#   make lint   ruff check, ruff format --check and mypy (tests/repo/test_lint.py runs the ruff part)
 #   make lab    JupyterLab in notebooks/
 #   make clean  remove build outputs (keeps .venv and the download/checkpoint cache)
 #   make distclean  also remove .venv and .cache
@@ -129,7 +129,7 @@ unit: venv
 	$(PY) -m pytest tests -m "not slow"
 
 # ---------------------------------------------------------------- lint
-# The same paths as tests/test_lint.py. Notebooks are checked but not
+# The same paths as tests/repo/test_lint.py. Notebooks are checked but not
 # formatted (ruff.toml excludes them from `ruff format`). mypy's settings and
 # the files it checks live in companion/pyproject.toml ([tool.mypy]).
 LINT_PATHS := companion/src tests scripts bench conftest.py .ci

@@ -1,6 +1,6 @@
 """The documents that _toc.yml (Jupyter Book 1 format) lists, in reading order.
 
-Used by .ci/check_html.py and tests/test_notebooks_clean.py.
+Used by .ci/check_html.py and tests/repo/test_notebooks_clean.py.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ fails a check (name in brackets) when
   viewport (document.documentElement.scrollWidth > innerWidth + 1);
 - [plot-scale] at 1280 px a plot (an <img> in a cell's output) is shown at
   less than 90 % of its drawn width: plots are drawn at 100 dpi with no text
-  under 10 pt (notebooks/matplotlibrc, tests/test_figure_style.py), so at 90 %
+  under 10 pt (notebooks/matplotlibrc, tests/repo/test_figure_style.py), so at 90 %
   or more their smallest text is still 9 pt;
 - [output-width] a cell's text output (its <pre>) scrolls sideways at 1280 px;
 - [table-width] a table is wider than its column (or its box scrolls) at
@@ -157,7 +157,7 @@ MIN_PHONE_TEXT_PX = 9.0
 PLOT_MIN_TEXT_PX = 10 * 100 / 72
 
 # A plot is drawn at 100 dpi with no text under 10 pt (notebooks/matplotlibrc,
-# tests/test_figure_style.py); shown at 90 % of its drawn width or more, its
+# tests/repo/test_figure_style.py); shown at 90 % of its drawn width or more, its
 # smallest text is still 9 pt.
 MIN_PLOT_SCALE = 0.9
 

@@ -1,10 +1,10 @@
 """No hand-typed results: every numeral in the book's prose is glued from a cell, or a declared setting.
 
-tests/prose_numbers.py strips glue roles, math, code, links and citations from
+tests/repo/prose_numbers.py strips glue roles, math, code, links and citations from
 every markdown cell and book page, removes what its general rules account for
 (years, chapter and exercise references, list markers, single digits, powers of
 two and ten) and the phrases of the commented allow-list in
-tests/prose_numbers_allow.py. Any numeral left is a number someone typed: glue
+tests/repo/prose_numbers_allow.py. Any numeral left is a number someone typed: glue
 it from the cell that computes it (and assert it there), or, if it is a setting
 rather than a result, add the phrase to the allow-list with the reason.
 """

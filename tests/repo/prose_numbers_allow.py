@@ -1,7 +1,7 @@
-"""The allow-list of tests/test_prose_numbers.py: numerals in prose that are settings, not results.
+"""The allow-list of tests/repo/test_prose_numbers.py: numerals in prose that are settings, not results.
 
 Each entry maps a file to ``{phrase: why}``. A phrase is a piece of the
-file's prose (after tests/prose_numbers.py has stripped glue, math and code)
+file's prose (after tests/repo/prose_numbers.py has stripped glue, math and code)
 that holds a numeral which is a setting of the experiment (a size, a split
 fraction, a seed), a definition or a fact about a paper, not a measured
 result. Every phrase must still occur in its file (the test fails on a stale
@@ -76,6 +76,6 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "book/notation.md": {},
     "book/running.md": {
-        "48 ablation runs": "checked by tests/test_stated_numbers.py (against results/ablations.json)",
+        "48 ablation runs": "checked by tests/repo/test_stated_numbers.py (against results/ablations.json)",
     },
 }

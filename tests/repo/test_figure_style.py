@@ -30,7 +30,7 @@ from matplotlib.text import Text  # noqa: E402
 
 import lstm_companion as lc  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RC = ROOT / "notebooks" / "matplotlibrc"
 MIN_PT = 10.0
 MAX_WIDTH_IN = 7.5

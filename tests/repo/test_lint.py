@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Keep in step with LINT_PATHS in the Makefile.
 PYTHON_PATHS = ["companion/src", "tests", "scripts", "bench", "conftest.py", ".ci"]
 TIMEOUT_S = 120

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from test_assert_strength import code_cells  # the code cells, magics stripped
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 # calls that read a clock or time something live

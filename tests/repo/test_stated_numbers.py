@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "results"
 README, RUNNING, INTRO = "README.md", "book/running.md", "book/intro.md"
 PAGES = (README, RUNNING, INTRO)
@@ -289,7 +289,7 @@ def test_stated_number_matches_its_source(stated: Stated) -> None:
     matches = list(stated.regex().finditer(_text(stated.path)))
     assert len(matches) == 1, (
         f"{stated}: the text should state this exactly once, found {len(matches)} times; "
-        "if the sentence changed, update STATED in tests/test_stated_numbers.py"
+        "if the sentence changed, update STATED in tests/repo/test_stated_numbers.py"
     )
     numbers = matches[0].groups()
     expected = list(stated.expected())

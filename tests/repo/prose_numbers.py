@@ -1,4 +1,4 @@
-"""Find the numerals in the book's prose that no cell computed (used by tests/test_prose_numbers.py).
+"""Find the numerals in the book's prose that no cell computed (used by tests/repo/test_prose_numbers.py).
 
 The book's promise is that a number in its prose comes from an executed cell
 (a myst-nb ``{glue:text}`` role) and is checked by an assert there. This module
@@ -6,11 +6,11 @@ strips from every markdown cell of ``notebooks/*.ipynb`` and from the pages in
 ``book/`` what may hold numerals legitimately (glue roles, math, code, links,
 citations, labels, directive options) and reports every numeral left that
 neither a general rule (:data:`RULES`) nor the per-file allow-list in
-``tests/prose_numbers_allow.py`` accounts for.
+``tests/repo/prose_numbers_allow.py`` accounts for.
 
 Run it directly to list the offenders with their context:
 
-    python tests/prose_numbers.py [notebooks/05_nn_lstm.ipynb ...]
+    python tests/repo/prose_numbers.py [notebooks/05_nn_lstm.ipynb ...]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("book/intro.md", "book/notation.md", "book/running.md")
 
 # What is removed before looking for numerals: it is computed, typeset or an address.

@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 from test_assert_strength import code_cells
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 VAL_WORDS = {"val", "valid", "validation", "dev"}

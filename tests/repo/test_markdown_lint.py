@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.md"))
 SINGLE_DOLLAR = re.compile(r"(?<![$\\])\$(?!\$)")
 LIST_MARKER = re.compile(r"^\s*[-+*]\s")
