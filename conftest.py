@@ -15,8 +15,8 @@ cached outputs hold the figures the pages show. The terminal summary prints a
 table of seconds per notebook, also written to
 ``_build/ci/notebooks-test.json`` for the CI cost ledger.
 
-``make test`` runs two pytest-xdist workers (``-n 2 --dist loadgroup``, in
-pytest.ini), one per core. Each worker, and each notebook kernel it starts,
+``make test`` runs two pytest-xdist workers (``-n 2 --dist loadgroup``, from
+the Makefile's ``TEST_WORKERS``), one per core. Each worker, and each notebook kernel it starts,
 uses one torch thread (``OMP_NUM_THREADS=1``): the book's small recurrent
 models gain little from a second thread, so two chapters side by side on one
 thread each finish sooner than one after the other on two. Chapters that
