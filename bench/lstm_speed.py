@@ -122,7 +122,7 @@ def peak_train_memory_mib(model: nn.Module, X: torch.Tensor) -> float:
         torch.cuda.synchronize(X.device)
         torch.cuda.reset_peak_memory_stats(X.device)
         base = torch.cuda.memory_allocated(X.device)
-        lc.train_step(model, X)
+        lc.forward_backward(model, X)
         torch.cuda.synchronize(X.device)
         return (torch.cuda.max_memory_allocated(X.device) - base) / 2**20
     for p in model.parameters():  # free last step's gradients before the baseline
@@ -188,7 +188,7 @@ def bench_shape(
     first_call_s = {}
     for impl, model in models.items():
         start = time.perf_counter()
-        lc.train_step(model, X)
+        lc.forward_backward(model, X)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         first_call_s[impl] = time.perf_counter() - start
@@ -213,7 +213,7 @@ def bench_shape(
     )
     log(f"[{name}] timing training steps ({args.warmup} + {args.repeats} rounds)")
     train = lc.time_interleaved(
-        {impl: (lambda m=m: lc.train_step(m, X)) for impl, m in models.items()},
+        {impl: (lambda m=m: lc.forward_backward(m, X)) for impl, m in models.items()},
         repeats=args.repeats,
         warmup=args.warmup,
         device=device,

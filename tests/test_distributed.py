@@ -476,6 +476,16 @@ def _script(args: list[str], shared_data: Path, procs: int = 0, check: bool = Tr
     return proc
 
 
+def test_the_program_stops_with_a_message_when_the_loss_diverges(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The program trains through ``fit``: a non-finite loss stops it with the step and a hint."""
+    args = [*SMALL, "--steps", "6", "--lr", "1e38", "--clip", "1e30", "--max-tokens", "4000"]
+    with pytest.warns(RuntimeWarning, match="training stopped"), pytest.raises(SystemExit, match="diverged.*--lr"):
+        _in_process([*args, "--out", str(tmp_path / "d.json")], shared_data, monkeypatch)
+    assert not (tmp_path / "d.json").exists()
+
+
 def _leaves(state: object) -> list[torch.Tensor]:
     """The tensors of a nested tuple/list state, in order."""
     if isinstance(state, torch.Tensor):

@@ -355,7 +355,7 @@ def test_lstm_matmul_flops_match_what_the_products_do() -> None:
         model(X)
     assert counter.get_total_flops() == f["forward"]
     with FlopCounterMode(display=False) as counter:
-        lc.train_step(model, X)
+        lc.forward_backward(model, X)
     # the first step's previous state (zeros) needs no gradient: one step's product fewer
     assert counter.get_total_flops() == f["train"] - f["recurrence"] // T
 

@@ -178,6 +178,8 @@ def test_seed_repeats_dropout_and_adamw_weight_decay():
         ({"lr": math.nan}, "lr must be"),
         ({"optimizer": "rmsprop"}, "optimizer must be one of"),
         ({"weight_decay": 0.1, "optimizer": "adam"}, "weight_decay needs optimizer='adamw'"),
+        ({"momentum": 0.9, "optimizer": "adam"}, "momentum needs optimizer='sgd'"),
+        ({"momentum": -0.1, "optimizer": "sgd"}, "momentum must be"),
         ({"clip": 0.0}, "clip must be"),
         ({"patience": 0}, "patience must be an int > 0"),
         ({"max_seconds": -1.0}, "max_seconds must be"),
@@ -231,3 +233,52 @@ def test_clip_gradients_nonfinite_norm():
     assert math.isnan(norm)
     assert all(torch.isnan(p.grad).all() for p in model.parameters())  # as clip_grad_norm_ leaves them
     assert all(torch.isnan(p.grad).all() for p in ref.parameters())
+
+
+def test_fit_step_is_the_update_of_fit():
+    """One ``fit_step`` by hand takes the update ``fit`` takes for the same minibatch, bit for bit."""
+    X, y = _regression()
+    idx = torch.arange(16)
+    config = lc.FitConfig(num_epochs=1, lr=0.1, optimizer="sgd", momentum=0.9, clip=0.5)
+    torch.manual_seed(0)
+    a = nn.Linear(3, 1)
+    b = nn.Linear(3, 1)
+    b.load_state_dict(a.state_dict())
+    hist = lc.fit(a, lambda e: [idx, idx], _loss_fn(X, y), config, device="cpu", progress=False)
+    opt = lc.make_optimizer(list(b.parameters()), config)
+    assert isinstance(opt, torch.optim.SGD) and opt.defaults["momentum"] == 0.9
+    norms = [lc.fit_step(b, opt, _loss_fn(X, y)(b, idx, None)[0], 0.5) for _ in range(2)]
+    assert norms == hist.step_grad_norm and norms[0] > 0.5  # the clip acted
+    assert lc.max_abs_difference(a.state_dict(), b.state_dict()) == 0.0
+
+
+def test_on_step_optimizer_and_scheduler():
+    X, y = _regression()
+    model = nn.Linear(3, 1)
+    config = lc.FitConfig(num_epochs=3, lr=0.1, optimizer="sgd")
+    opt = lc.make_optimizer(list(model.parameters()), config)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    seen: list[int] = []
+    hist = lc.fit(
+        model,
+        _batches(64, 16),
+        _loss_fn(X, y),
+        config,
+        on_step=lambda step, h: seen.append(step) or step == 6,
+        optimizer=opt,
+        scheduler=sched,
+        device="cpu",
+        progress=False,
+    )
+    assert seen == [1, 2, 3, 4, 5, 6] and len(hist.step_loss) == 6  # True at step 6 stopped the run
+    assert len(hist.train_loss) == 2  # the second epoch ended there
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**6)  # the scheduler stepped once per update
+    other = lc.make_optimizer(list(nn.Linear(3, 1).parameters()), config)
+    with pytest.raises(ValueError, match="optimizer must hold exactly the model's trainable parameters"):
+        lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, optimizer=other, progress=False)
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer"):
+        lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, optimizer="sgd", progress=False)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="scheduler must have a step"):
+        lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, scheduler=3, progress=False)
+    with pytest.raises(TypeError, match="on_step must be a function"):
+        lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, on_step=3, progress=False)  # type: ignore[arg-type]

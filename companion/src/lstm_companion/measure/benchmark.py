@@ -3,7 +3,7 @@
 Chapter 10 writes the same LSTM several ways
 (:mod:`lstm_companion.models.fast_lstm`) and measures each one:
 
-- :func:`train_step`: one forward and backward pass (the loss is the sum of
+- :func:`forward_backward`: one forward and backward pass (the loss is the sum of
   the outputs), the unit that is timed and profiled;
 - :func:`time_interleaved`: round-robin timing, every case once per round in
   an order rotated each round, so that all of them see the same machine load;
@@ -47,7 +47,7 @@ from .._checks import check_positive_int, check_record_keys, check_tensor
 from ..models.fast_lstm import LADDER
 
 __all__ = [
-    "train_step",
+    "forward_backward",
     "time_interleaved",
     "summarize_times",
     "profile_step",
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 
-def train_step(model: nn.Module, X: torch.Tensor) -> None:
+def forward_backward(model: nn.Module, X: torch.Tensor) -> None:
     """One forward and backward pass of ``model`` on ``X`` (the loss is the sum of the outputs); clears the gradients."""
     for p in model.parameters():
         p.grad = None
@@ -290,7 +290,7 @@ def profile_step(model: nn.Module, X: torch.Tensor, *, train: bool = True, profi
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if X.device.type == "cuda" else [])
     with _native_stderr_silenced(), profile(activities=activities, profile_memory=profile_memory) as prof:
         if train:
-            train_step(model, X)
+            forward_backward(model, X)
         else:
             with torch.no_grad():
                 model(X)

@@ -33,6 +33,7 @@ import json
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +47,15 @@ from lstm_companion.runtime import atomic_write, fit_threads, machine_summary, s
 from lstm_companion.training.checkpoint import load_training_state, save_training_state, state_dict_sha256
 from lstm_companion.training.distributed import (
     DistContext,
+    carry_state,
     cleanup_distributed,
     evaluate_stream_perplexity,
     init_distributed,
-    lm_train_step,
+    lm_loss,
+    mean_over_ranks,
     unwrap_model,
 )
+from lstm_companion.training.loop import FitConfig, History, fit, make_optimizer
 
 # settings that shape the trajectory: a resumed run must use the same ones
 TRAJECTORY = (
@@ -151,52 +155,87 @@ def train(args: argparse.Namespace, ctx: DistContext, threads: int) -> dict[str,
     else:  # on a GPU, DDP is told which one this process owns
         model = DDP(net, device_ids=[ctx.device.index] if ctx.device.type == "cuda" else None)
     seed_everything(args.seed + ctx.rank)  # each rank its own dropout masks
-    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    config = FitConfig(
+        num_epochs=1,  # one call of fit: args.steps windows of the sampler, however many passes they make
+        lr=args.lr,
+        optimizer="sgd",
+        momentum=args.momentum,
+        clip=args.clip,
+        restore_best=False,
+    )
+    opt = make_optimizer([p for p in model.parameters() if p.requires_grad], config)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.steps)
     sampler = ShardedStreamSampler(stream, args.batch_size, args.bptt, rank=ctx.rank, world_size=ctx.world_size)
 
-    step, hidden, resumed_from = 0, None, None
+    step, resumed_from = 0, None
+    carried: dict[str, Any] = {"hidden": None, "tokens": 0}  # the state the next window starts from
     if args.resume and args.checkpoint.is_file():
         st = load_training_state(args.checkpoint, model=model, optimizer=opt, scheduler=sched, sampler=sampler)
         saved = st.extra.get("settings", {})
         if saved != settings:
             diff = {k: (saved.get(k), v) for k, v in settings.items() if saved.get(k) != v}
             raise SystemExit(f"{args.checkpoint} was saved with other settings (saved, now): {diff}")
-        step, hidden, resumed_from = st.step, st.hidden, st.step
-
-    def save() -> None:
-        save_training_state(
-            args.checkpoint,
-            model=model,
-            optimizer=opt,
-            scheduler=sched,
-            sampler=sampler,
-            hidden=hidden,
-            step=step,
-            extra={"settings": settings},
-        )
-
+        step, carried["hidden"], resumed_from = st.step, st.hidden, st.step
     autocast = torch.bfloat16 if args.bf16 else None
+
+    def windows(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor, bool]]:
+        for _ in range(step, args.steps):
+            yield sampler.next_batch()
+
+    def window_loss(
+        model: torch.nn.Module, batch: tuple[torch.Tensor, torch.Tensor, bool], _: Any
+    ) -> tuple[torch.Tensor, int, None]:
+        x, y, new_pass = batch  # a new pass over the stream starts from a zero state
+        loss, state = lm_loss(model, x, y, None if new_pass else carried["hidden"], autocast_dtype=autocast)
+        carried["hidden"], carried["tokens"] = carry_state(state, model), x.numel()
+        return loss, x.numel(), None
+
     losses: list[float] = []
     warmup = 2  # steps left out of the throughput (first calls allocate and warm caches)
     tokens, t_start = 0, None
-    while step < args.steps:
-        if len(losses) == warmup:
-            t_start = time.perf_counter()
-        x, y, new_pass = sampler.next_batch()
-        if new_pass:
-            hidden = None
-        loss, hidden = lm_train_step(model, opt, x, y, hidden, clip=args.clip, scheduler=sched, autocast_dtype=autocast)
-        losses.append(loss)
+
+    def after_step(_: int, hist: History) -> bool:
+        nonlocal step, tokens, t_start
+        losses.append(mean_over_ranks(hist.step_loss[-1]))
         if t_start is not None:
-            tokens += x.numel() * ctx.world_size
+            tokens += carried["tokens"] * ctx.world_size
         step += 1
         if args.checkpoint is not None and (
             step == args.steps or (args.checkpoint_every and step % args.checkpoint_every == 0)
         ):
-            save()
+            save_training_state(
+                args.checkpoint,
+                model=model,
+                optimizer=opt,
+                scheduler=sched,
+                sampler=sampler,
+                hidden=carried["hidden"],
+                step=step,
+                extra={"settings": settings},
+            )
         if args.kill_at_step == step and ctx.is_main:
             os.kill(os.getpid(), signal.SIGKILL)
+        if len(losses) == warmup:
+            t_start = time.perf_counter()
+        return False
+
+    if step < args.steps:
+        hist = fit(
+            model,
+            windows,
+            window_loss,
+            config,
+            on_step=after_step,
+            optimizer=opt,
+            scheduler=sched,
+            device=ctx.device,
+            progress=False,
+        )
+        if hist.diverged:
+            raise SystemExit(
+                f"training diverged: the loss became {hist.step_loss[-1]} at step {step + 1} "
+                "(lower --lr, or check --clip)"
+            )
     seconds = time.perf_counter() - t_start if t_start is not None else None  # None: too few steps to time
 
     val_ppl = None

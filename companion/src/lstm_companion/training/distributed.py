@@ -16,12 +16,15 @@ averaging; this module supplies the rest, shared by the DDP program
   :func:`process_group_rank` 0).
 - :func:`launch_command`: the command line that starts the program on
   ``nproc_per_node`` processes; :func:`unwrap_model`: the model inside DDP.
-- :func:`lm_train_step`: one step of truncated BPTT (forward, token-mean
-  cross-entropy, backward, clipping, optimiser and scheduler step), optionally
-  under bfloat16 autocast (:func:`lm_autocast`, :func:`onednn_bf16_supported`);
-  it returns the loss averaged over the ranks and the detached state to carry
-  (:func:`carry_state`). :func:`evaluate_stream_perplexity` measures a
-  stream's perplexity.
+- :func:`lm_loss`: a language model's token-mean cross-entropy on one
+  window, optionally under bfloat16 autocast (:func:`lm_autocast`,
+  :func:`onednn_bf16_supported`); :func:`carry_state`: the state detached to
+  carry into the next window; :func:`mean_over_ranks`: a loss averaged over
+  the ranks. The DDP program trains through the book's one loop,
+  :func:`~lstm_companion.fit`, with these pieces; :func:`lm_train_step` is
+  one such step alone (:func:`lm_loss`, then
+  :func:`~lstm_companion.fit_step`), for the chapter's experiments.
+  :func:`evaluate_stream_perplexity` measures a stream's perplexity.
 
 The rest of chapter 12 lives by role: each rank's rows of the token stream
 (:func:`~lstm_companion.shard_stream`,
@@ -52,6 +55,7 @@ from torch.nn import functional as F
 from .._checks import check_positive_int, check_rank, check_tensor
 from ..data.batching import shard_stream
 from ..models.state import map_state
+from .loop import fit_step
 
 __all__ = [
     "DDP_TRAIN_MODULE",
@@ -62,7 +66,9 @@ __all__ = [
     "process_group_size",
     "process_group_rank",
     "launch_command",
+    "lm_loss",
     "lm_train_step",
+    "mean_over_ranks",
     "onednn_bf16_supported",
     "carry_state",
     "lm_autocast",
@@ -246,6 +252,44 @@ def _check_tokens(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
+def lm_loss(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    state: Any = None,
+    *,
+    autocast_dtype: torch.dtype | None = None,
+) -> tuple[torch.Tensor, Any]:
+    """A language model's loss on one window: the mean cross-entropy over ``x``'s ``B * T`` tokens (chapter 12).
+
+    ``model(x, state) -> (logits (B, T, V), state)``, run under
+    :func:`lm_autocast` with ``autocast_dtype`` (the loss itself in float32).
+    Returns the loss (a scalar tensor with its graph) and the model's new
+    state, not detached.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    x, y = _check_tokens(x, y)
+    with lm_autocast(x.device, autocast_dtype):
+        logits, new_state = model(x, state)
+    if logits.shape[:2] != x.shape:
+        raise ValueError(
+            f"model must return logits (B, T, V) for x of shape {tuple(x.shape)}, got {tuple(logits.shape)}"
+        )
+    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1)), new_state
+
+
+def mean_over_ranks(value: float) -> float:
+    """``value`` averaged over the process group's ranks (in float32, as the losses are); ``value`` alone."""
+    if process_group_size() == 1:
+        return value
+    t = torch.tensor(value, dtype=torch.float32)
+    if dist.get_backend() == "nccl":
+        t = t.cuda()
+    dist.all_reduce(t)
+    return float(t / process_group_size())
+
+
 def lm_train_step(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -259,49 +303,32 @@ def lm_train_step(
 ) -> tuple[float, Any]:
     """One truncated-BPTT step of a language model, alone or under DDP (chapter 12).
 
-    ``model(x, state) -> (logits (B, T, V), state)``. The loss is the mean
-    cross-entropy over this rank's ``B * T`` tokens; DDP averages the
-    gradients over the ranks during ``backward``, so with equal shards the
-    step is the one a single process takes on the whole batch. Gradients
-    are clipped to total norm ``clip`` (after the average, so every rank
-    clips alike), then the optimiser and ``scheduler`` (if any) step.
-    ``autocast_dtype=torch.bfloat16`` runs the forward pass under autocast
-    (the loss in float32). Returns the loss averaged over the ranks (a
-    float) and the new state, detached, to carry into the next window.
+    :func:`lm_loss` on this rank's window, then the one update of the book,
+    :func:`~lstm_companion.fit_step`: DDP averages the gradients over the
+    ranks during ``backward``, so with equal shards the step is the one a
+    single process takes on the whole batch; the gradients are clipped to
+    global norm ``clip`` (after the average, so every rank clips alike), then
+    the optimiser and ``scheduler`` (if any) step. A non-finite loss raises
+    before anything steps. Returns the loss averaged over the ranks (a float)
+    and the new state, detached, to carry into the next window. The DDP
+    program trains through :func:`~lstm_companion.fit` with the same two
+    pieces; this function is the step alone, for the chapter's experiments.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    x, y = _check_tokens(x, y)
     if clip is not None and not (isinstance(clip, (int, float)) and clip > 0 and math.isfinite(clip)):
         raise ValueError(f"clip must be a finite number > 0 or None, got {clip!r}")
     model.train()
-    optimizer.zero_grad(set_to_none=True)
-    with lm_autocast(x.device, autocast_dtype):
-        logits, new_state = model(x, state)
-    if logits.shape[:2] != x.shape:
-        raise ValueError(
-            f"model must return logits (B, T, V) for x of shape {tuple(x.shape)}, got {tuple(logits.shape)}"
-        )
-    loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1))
+    loss, new_state = lm_loss(model, x, y, state, autocast_dtype=autocast_dtype)
     if not torch.isfinite(loss):
         raise FloatingPointError(
             f"the loss is {float(loss.detach())}: the weights or the state hold inf/NaN (a learning rate too high, "
             "or clipping off?); the optimiser did not step"
         )
-    torch.autograd.backward(loss)  # = loss.backward(), which torch leaves unannotated
-    if clip is not None:
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-    optimizer.step()
-    if scheduler is not None:
-        scheduler.step()
-    value = loss.detach()
-    if process_group_size() > 1:
-        value = value.clone()
-        dist.all_reduce(value)
-        value /= process_group_size()
-    return float(value), carry_state(new_state, model)
+    fit_step(model, optimizer, loss, clip, scheduler)
+    return mean_over_ranks(loss.item()), carry_state(new_state, model)
 
 
 def carry_state(state: Any, model: nn.Module) -> Any:

@@ -1,17 +1,20 @@
-"""The book's one training loop, :func:`fit`, and what it records, :class:`History` (chapters 1-8).
+"""The book's one training loop, :func:`fit`, its update :func:`fit_step`, and what it records, :class:`History`.
 
 Every chapter trains through :func:`fit`: language models with truncated
 backpropagation through time (chapters 1-4, 8), fixed-length and padded
-sequence tasks (chapters 2, 5), taggers and sentence classifiers (chapter 6)
-and encoder-decoders (chapter 7). What differs between them is what a
+sequence tasks (chapters 2, 5), taggers and sentence classifiers (chapter 6),
+encoder-decoders (chapter 7), and chapter 12's data-parallel program
+(:mod:`lstm_companion.recipes.train_ddp`). What differs between them is what a
 minibatch is and how its loss is computed, so :func:`fit` takes those as two
 functions and does the rest once:
 
 - an optimiser (SGD, Adam or AdamW: :data:`OPTIMIZERS`,
   :func:`make_optimizer`) over the trainable parameters;
-- per minibatch: ``zero_grad``, the loss, ``backward``, gradient clipping to
-  a global norm (:func:`clip_gradients`, Pascanu et al. 2013), a step, and
-  the loss and gradient norm (:func:`grad_norm`) recorded;
+- per minibatch, the loss and then :func:`fit_step`: ``zero_grad``,
+  ``backward``, gradient clipping to a global norm (:func:`clip_gradients`,
+  Pascanu et al. 2013), the optimiser's (and a scheduler's) step; the loss
+  and gradient norm (:func:`grad_norm`) are recorded, and an ``on_step``
+  callback may stop the run (chapter 12's program checkpoints there);
 - with ``carry_state=True``, the recurrent state of one minibatch is passed
   to the next and detached at the boundary (truncated BPTT), reset at each
   epoch;
@@ -46,7 +49,7 @@ from .._checks import check_nonneg_float, check_positive_float, check_positive_i
 from ..models.state import detach_state
 from ..runtime import get_device
 
-__all__ = ["OPTIMIZERS", "FitConfig", "History", "fit", "make_optimizer", "grad_norm", "clip_gradients"]
+__all__ = ["OPTIMIZERS", "FitConfig", "History", "fit", "fit_step", "make_optimizer", "grad_norm", "clip_gradients"]
 
 
 def grad_norm(params: Iterable[nn.Parameter]) -> float:
@@ -94,6 +97,7 @@ class FitConfig:
     num_epochs: int = 10  # passes over the data (an "epoch" is whatever ``batches(epoch)`` yields)
     lr: float = 1e-3  # learning rate
     optimizer: str = "adam"  # "sgd", "adam" or "adamw"
+    momentum: float = 0.0  # SGD's momentum (only with optimizer="sgd")
     weight_decay: float = 0.0  # AdamW's decoupled weight decay (only with optimizer="adamw")
     clip: float | None = 1.0  # max global gradient norm; None: no clipping (the norm is still recorded)
     patience: int | None = None  # stop after this many epochs without a better validation score
@@ -108,6 +112,9 @@ class FitConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         check_nonneg_float("weight_decay", self.weight_decay)
+        check_nonneg_float("momentum", self.momentum)
+        if self.momentum and self.optimizer != "sgd":
+            raise ValueError(f"momentum needs optimizer='sgd', got optimizer={self.optimizer!r}")
         if self.weight_decay and self.optimizer != "adamw":
             raise ValueError(f"weight_decay needs optimizer='adamw', got optimizer={self.optimizer!r}")
         if self.clip is not None:
@@ -181,12 +188,38 @@ State = Any
 
 
 def make_optimizer(params: list[nn.Parameter], config: FitConfig) -> torch.optim.Optimizer:
-    """The optimiser ``config.optimizer`` over ``params`` with ``config.lr`` (and weight decay for AdamW)."""
+    """The optimiser ``config.optimizer`` over ``params`` with ``config.lr`` (momentum for SGD, weight decay for AdamW)."""
     if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr)
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum)
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr)
     return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def fit_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss: torch.Tensor,
+    clip: float | None,
+    scheduler: Any = None,
+) -> float:
+    """One update from ``loss``: the book's only backward pass and optimiser step outside the fast-LSTM rungs.
+
+    Clears the gradients, backpropagates ``loss`` (under DDP the gradients are
+    averaged over the ranks here), clips the gradients of ``model``'s trainable
+    parameters to global norm ``clip`` with :func:`clip_gradients` (``None``:
+    no clipping), steps ``optimizer`` and then ``scheduler`` (if any). Returns
+    the gradients' global norm before clipping. :func:`fit` calls it for every
+    minibatch; so does chapter 12's :func:`~lstm_companion.lm_train_step`.
+    """
+    optimizer.zero_grad(set_to_none=True)
+    torch.autograd.backward(loss)  # = loss.backward(), which torch leaves unannotated
+    params = [p for p in model.parameters() if p.requires_grad]
+    norm = clip_gradients(params, clip) if clip is not None else grad_norm(params)
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    return norm
 
 
 class _Best(Generic[Batch]):
@@ -209,6 +242,9 @@ def fit(
     higher_is_better: bool = False,
     carry_state: bool = False,
     on_epoch: Callable[[int, History], bool | None] | None = None,
+    on_step: Callable[[int, History], bool | None] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    scheduler: Any = None,
     device: str | torch.device | None = None,
     progress: bool = True,
     desc: str = "epochs",
@@ -229,6 +265,13 @@ def fit(
     epoch; if it returns ``True``, training stops there (a caller's own
     early stopping, e.g. on a score that is costly to compute). The model is moved to ``device`` (default: the fastest present)
     and left in training mode.
+
+    ``on_step(step, history)`` runs after every update (``step`` counts the
+    updates of this call, from 1); returning ``True`` stops training there
+    (chapter 12's program writes its checkpoints from it). ``optimizer``
+    replaces the one :func:`make_optimizer` would build from ``config`` (one
+    restored from a checkpoint, say); it must hold exactly the model's
+    trainable parameters. ``scheduler`` steps after every update.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -246,13 +289,24 @@ def fit(
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameters (requires_grad=True)")
-    opt = make_optimizer(params, config)
+    if optimizer is None:
+        opt = make_optimizer(params, config)
+    elif not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
+    elif {id(p) for g in optimizer.param_groups for p in g["params"]} != {id(p) for p in params}:
+        raise ValueError("optimizer must hold exactly the model's trainable parameters")
+    else:
+        opt = optimizer
+    if scheduler is not None and not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"scheduler must have a step() method (a torch LR scheduler), got {type(scheduler).__name__}")
+    if on_step is not None and not callable(on_step):
+        raise TypeError(f"on_step must be a function (step, history) -> bool | None, got {on_step!r}")
     hist = History(metric=metric)
     best = _Best[Any](higher_is_better)
     start = time.perf_counter()
     outside = 0.0  # seconds spent validating and in on_epoch: not training time
     step = 0
-    out_of_time = False
+    stop_now = False
     epochs = tqdm(range(config.num_epochs), desc=desc, disable=not progress or config.num_epochs == 1, leave=False)
     for epoch in epochs:
         model.train()
@@ -265,10 +319,7 @@ def fit(
             loss, n, state = loss_fn(model, batch, state)
             if not carry_state:
                 state = None
-            opt.zero_grad(set_to_none=True)
-            torch.autograd.backward(loss)  # = loss.backward(), which torch leaves unannotated
-            norm = clip_gradients(params, config.clip) if config.clip is not None else grad_norm(params)
-            opt.step()
+            norm = fit_step(model, opt, loss, config.clip, scheduler)
             value = loss.item()
             hist.step_loss.append(value)
             hist.step_grad_norm.append(norm)
@@ -284,8 +335,11 @@ def fit(
             total += value * n
             count += n
             step += 1
+            if on_step is not None and on_step(step, hist) is True:
+                stop_now = True  # the caller asked to stop
+                break
             if config.max_seconds is not None and time.perf_counter() - start - outside > config.max_seconds:
-                out_of_time = True
+                stop_now = True
                 break
         if hist.diverged:
             break
@@ -304,7 +358,7 @@ def fit(
         hist.seconds = time.perf_counter() - start
         stop_requested = on_epoch is not None and on_epoch(epoch, hist) is True
         outside = time.perf_counter() - start - hist.train_seconds
-        if stop_requested or out_of_time or (config.patience is not None and best.bad_epochs >= config.patience):
+        if stop_requested or stop_now or (config.patience is not None and best.bad_epochs >= config.patience):
             break
     if hist.diverged:
         hist.train_seconds = time.perf_counter() - start - outside
