@@ -64,7 +64,6 @@ from .models.cpp_lstm import *  # noqa: F403
 from .models.fast_lstm import *  # noqa: F403
 from .models.forecaster import *  # noqa: F403
 from .models.gru import *  # noqa: F403
-from .models.heads import *  # noqa: F403
 from .models.initialization import *  # noqa: F403
 from .models.lm import *  # noqa: F403
 from .models.lstm import *  # noqa: F403
@@ -72,6 +71,7 @@ from .models.rnn import *  # noqa: F403
 from .models.scan import *  # noqa: F403
 from .models.seq2seq import *  # noqa: F403
 from .models.state import *  # noqa: F403
+from .models.task_models import *  # noqa: F403
 from .models.variants import *  # noqa: F403
 from .models.word_lm import *  # noqa: F403
 from .models.xlstm import *  # noqa: F403

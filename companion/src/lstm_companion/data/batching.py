@@ -35,7 +35,7 @@ its own rows of the stream: :func:`shard_stream` cuts the stream as
 that a training state saves.
 The rest of chapter 5's padding experiment lives by role: the model
 (:class:`~lstm_companion.PaddedSequenceModel`) in
-:mod:`lstm_companion.models.heads`, its training
+:mod:`lstm_companion.models.task_models`, its training
 (:func:`~lstm_companion.train_padded`) in
 :mod:`lstm_companion.training.supervised`, its accuracy
 (:func:`~lstm_companion.padded_accuracy`) in

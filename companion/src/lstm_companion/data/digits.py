@@ -11,7 +11,7 @@ download; these images ship with scikit-learn (the ``apps`` extra).
   train/test split, images as ``(num_images, 8, 8)`` float32 tensors in
   ``[0, 1]``: sample-first sequences of ``num_steps = 8`` rows with
   ``num_inputs = 8`` pixels, as :class:`~lstm_companion.LastStateModel`
-  (:mod:`lstm_companion.models.heads`) reads them and
+  (:mod:`lstm_companion.models.task_models`) reads them and
   :func:`~lstm_companion.train_on_task`
   (:mod:`lstm_companion.training.supervised`) trains on them.
 

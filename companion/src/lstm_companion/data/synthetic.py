@@ -32,7 +32,7 @@ Data are stored **sample-first**: ``X`` has shape ``(num_samples, num_steps)``
 that a minibatch is ``X[indices]``; :func:`sign_of_sum_task` returns a list of
 ``(length_i, 1)`` tensors instead, for :func:`~lstm_companion.pad_batch`.
 
-The models that read them are in :mod:`lstm_companion.models.heads`
+The models that read them are in :mod:`lstm_companion.models.task_models`
 (:class:`~lstm_companion.LastStateModel` turns a minibatch into the
 time-major layout ``(num_steps, batch_size, num_inputs)`` that
 ``RNNScratch`` and ``nn.RNN`` read; :class:`~lstm_companion.Tagger`), their

@@ -44,7 +44,7 @@ from .metrics import paired_bootstrap
 
 __all__ = [
     "evaluate_bleu",
-    "Sentence",
+    "Words",
     "ngrams",
     "bleu_stats",
     "corpus_bleu",
@@ -83,10 +83,10 @@ def evaluate_bleu(
     return corpus_bleu(hyps, refs), hyps
 
 
-Sentence = Sequence[str]
+Words = Sequence[str]
 
 
-def ngrams(tokens: Sentence, n: int) -> Counter[tuple[str, ...]]:
+def ngrams(tokens: Words, n: int) -> Counter[tuple[str, ...]]:
     """Counts of the ``n``-grams of ``tokens`` (chapter 7)."""
     check_positive_int("n", n)
     if isinstance(tokens, str) or not isinstance(tokens, Sequence):
@@ -110,7 +110,7 @@ def _as_references(refs: object, i: int) -> list[list[str]]:
 
 
 def bleu_stats(
-    candidates: Sequence[Sentence], references: Sequence[Sentence | Sequence[Sentence]], max_n: int = 4
+    candidates: Sequence[Words], references: Sequence[Words | Sequence[Words]], max_n: int = 4
 ) -> tuple[list[int], list[int], int, int]:
     """Corpus sums ``(matches[n-1], totals[n-1], c, r)`` that BLEU is made of (chapter 7).
 
@@ -141,9 +141,7 @@ def bleu_stats(
     return matches, totals, c_len, r_len
 
 
-def corpus_bleu(
-    candidates: Sequence[Sentence], references: Sequence[Sentence | Sequence[Sentence]], max_n: int = 4
-) -> float:
+def corpus_bleu(candidates: Sequence[Words], references: Sequence[Words | Sequence[Words]], max_n: int = 4) -> float:
     """Corpus BLEU-``max_n`` in ``[0, 1]`` with uniform weights and the brevity penalty (chapter 7)."""
     matches, totals, c, r = bleu_stats(candidates, references, max_n)
     if c == 0 or any(m == 0 for m in matches):
@@ -153,14 +151,14 @@ def corpus_bleu(
     return bp * math.exp(log_p)
 
 
-def sentence_bleu(candidate: Sentence, references: Sentence | Sequence[Sentence], max_n: int = 4) -> float:
+def sentence_bleu(candidate: Words, references: Words | Sequence[Words], max_n: int = 4) -> float:
     """BLEU of one sentence: :func:`corpus_bleu` of a one-sentence corpus (chapter 7)."""
     return corpus_bleu([candidate], [references], max_n)
 
 
 def bleu_by_length(
-    candidates: Sequence[Sentence],
-    references: Sequence[Sentence | Sequence[Sentence]],
+    candidates: Sequence[Words],
+    references: Sequence[Words | Sequence[Words]],
     source_lengths: Sequence[int],
     bins: Sequence[tuple[int, int]],
     max_n: int = 4,
@@ -203,9 +201,9 @@ def _bleu_from_stats(matches: Sequence[float], totals: Sequence[float], c: float
 
 
 def paired_bootstrap_bleu(
-    candidates_a: Sequence[Sentence],
-    candidates_b: Sequence[Sentence],
-    references: Sequence[Sentence | Sequence[Sentence]],
+    candidates_a: Sequence[Words],
+    candidates_b: Sequence[Words],
+    references: Sequence[Words | Sequence[Words]],
     *,
     num_samples: int = 1000,
     confidence: float = 0.95,
@@ -231,7 +229,7 @@ def paired_bootstrap_bleu(
         raise ValueError("candidates_b must be a list of word lists as long as candidates_a")
     check_positive_int("max_n", max_n)
 
-    def sentence_stats(candidates: Sequence[Sentence]) -> np.ndarray:
+    def sentence_stats(candidates: Sequence[Words]) -> np.ndarray:
         rows = []  # per sentence: matches, totals, candidate length, reference length
         for candidate, refs in zip(candidates, references):
             m, t, c, r = bleu_stats([candidate], [refs], max_n)
@@ -257,7 +255,7 @@ def paired_bootstrap_bleu(
 _NO_SPACE_BEFORE = (",", ".")
 
 
-def detokenize(words: Sentence) -> str:
+def detokenize(words: Words) -> str:
     """Undo the word split of :func:`~lstm_companion.tokenize_nmt` for sacreBLEU (chapter 7).
 
     Joins the words with spaces and removes the space the preprocessing put
@@ -273,9 +271,7 @@ def detokenize(words: Sentence) -> str:
     return text
 
 
-def sacre_bleu(
-    candidates: Sequence[Sentence], references: Sequence[Sentence | Sequence[Sentence]]
-) -> tuple[float, str]:
+def sacre_bleu(candidates: Sequence[Words], references: Sequence[Words | Sequence[Words]]) -> tuple[float, str]:
     """sacreBLEU's corpus BLEU of tokenised translations, on the 0-1 scale, and its signature (chapter 7).
 
     Both sides are :func:`detokenize`-d, then scored by ``sacrebleu.BLEU``

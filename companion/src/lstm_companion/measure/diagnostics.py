@@ -18,7 +18,7 @@ For a tanh RNN in the book's row-vector notation,
 Chapter 3 ("The LSTM equations") adds :func:`lstm_state_grad_norms`, the same
 measurement for an LSTM, whose state is the pair ``(H_t, C_t)``.
 
-:data:`StepFn`, :data:`LSTMStepFn` and :data:`LossFn` are the types of the
+:data:`RNNStepFn`, :data:`LSTMStepFn` and :data:`StateLossFn` are the types of the
 functions they take: one step such as ``RNNScratch.step``
 (:mod:`lstm_companion.models.rnn`) or an
 :class:`~lstm_companion.LSTMCellScratch` (:mod:`lstm_companion.models.lstm`),
@@ -35,8 +35,8 @@ import torch
 from .._checks import check_finite_tensor, check_positive_float, check_positive_int, check_seed, check_tensor
 
 __all__ = [
-    "StepFn",
-    "LossFn",
+    "RNNStepFn",
+    "StateLossFn",
     "scaled_orthogonal",
     "spectral_radius",
     "largest_singular_value",
@@ -47,10 +47,10 @@ __all__ = [
 ]
 
 
-StepFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+RNNStepFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-LossFn = Callable[[torch.Tensor], torch.Tensor]
+StateLossFn = Callable[[torch.Tensor], torch.Tensor]
 
 
 def scaled_orthogonal(
@@ -101,10 +101,10 @@ def largest_singular_value(W: torch.Tensor) -> float:
 
 
 def state_grad_norms(
-    step: StepFn,
+    step: RNNStepFn,
     X: torch.Tensor,
     H0: torch.Tensor,
-    loss_fn: LossFn | None = None,
+    loss_fn: StateLossFn | None = None,
 ) -> torch.Tensor:
     """Norms ``||dL/dH_t||`` for ``t = 1, ..., T`` of a recurrence ``H_t = step(X_t, H_{t-1})`` (chapter 2).
 
@@ -193,7 +193,7 @@ def lstm_state_grad_norms(
     cell: LSTMStepFn,
     X: torch.Tensor,
     state0: tuple[torch.Tensor, torch.Tensor],
-    loss_fn: LossFn | None = None,
+    loss_fn: StateLossFn | None = None,
 ) -> dict[str, torch.Tensor]:
     """Norms ``||dL/dH_t||`` and ``||dL/dC_t||`` for every step of an LSTM (chapter 3).
 

@@ -57,8 +57,8 @@ from .._checks import (
     check_tensor,
 )
 from ..data.batching import check_padded_samples
-from ..models.heads import PaddedSequenceModel, Tagger
 from ..models.lm import CharLSTM
+from ..models.task_models import PaddedSequenceModel, Tagger
 from ..runtime import model_device
 
 __all__ = [

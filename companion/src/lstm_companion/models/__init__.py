@@ -23,7 +23,7 @@ training loop.
   decoding, translation (chapter 7)
 - :mod:`~lstm_companion.models.lm` – character language models and
   generation (chapters 1-4, 6, 8 and 9)
-- :mod:`~lstm_companion.models.heads` – models around a recurrent core:
+- :mod:`~lstm_companion.models.task_models` – models around a recurrent core:
   last-state prediction, padded sequences, tagging (chapters 2, 4, 5, 6 and 8)
 - :mod:`~lstm_companion.models.classifier` – the sentence classifier
   (chapters 6 and 7)

@@ -22,7 +22,7 @@ outputs (``2 * num_hiddens`` features).
 Chapter 6's experiments with it live by role: the look-ahead task
 (:func:`~lstm_companion.lookahead_task`) in
 :mod:`lstm_companion.data.synthetic`; the :class:`~lstm_companion.Tagger` in
-:mod:`lstm_companion.models.heads`, and the character language model
+:mod:`lstm_companion.models.task_models`, and the character language model
 :class:`~lstm_companion.CharLSTM` with :func:`~lstm_companion.generate_causal`
 in :mod:`lstm_companion.models.lm`; :func:`~lstm_companion.train_tagger` in
 :mod:`lstm_companion.training.supervised`; and

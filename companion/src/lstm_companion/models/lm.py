@@ -37,7 +37,7 @@ from torch.nn import functional as F
 from .._checks import check_positive_float, check_positive_int, check_same_device, check_seed, check_tensor
 from ..data.text import Vocab
 from ..runtime import model_device
-from .state import State, one_hot_steps
+from .state import RecurrentState, one_hot_steps
 
 __all__ = ["CharLSTM", "generate_causal", "RNNLM", "generate"]
 
@@ -137,7 +137,7 @@ class RNNLM(nn.Module):
         self.num_hiddens = int(num_hiddens)
         self.output = nn.Linear(self.num_hiddens, vocab_size)
 
-    def forward(self, X: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
+    def forward(self, X: torch.Tensor, state: RecurrentState = None) -> tuple[torch.Tensor, RecurrentState]:
         check_tensor("X", X, ndim=2, floating=False)
         check_same_device("X", X, self.output.weight.device)
         if X.min() < 0 or X.max() >= self.vocab_size:

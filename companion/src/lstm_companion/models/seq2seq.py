@@ -4,7 +4,7 @@
   packed so that padding never enters the state. Returns every step's output
   (the keys and values of attention) and the final ``(h_n, c_n)``.
 - Three decoders with one interface, ``decoder(dec_in, memory, state) ->
-  (logits, weights, state)``, where ``memory`` is a :class:`Memory`
+  (logits, weights, state)``, where ``memory`` is a :class:`EncoderMemory`
   ``(outputs, mask, context)``:
 
   * :class:`PlainDecoder` (Sutskever et al., 2014; Cho et al., 2014): the
@@ -58,7 +58,7 @@ from .attention import Attention, lengths_to_mask, make_attention
 from .state import LSTMState
 
 __all__ = [
-    "Memory",
+    "EncoderMemory",
     "Seq2SeqEncoder",
     "PlainDecoder",
     "LuongDecoder",
@@ -72,7 +72,7 @@ __all__ = [
 ]
 
 
-class Memory(NamedTuple):
+class EncoderMemory(NamedTuple):
     """What the encoder hands the decoder."""
 
     outputs: torch.Tensor  # (batch_size, src_steps, num_hiddens): keys and values of attention
@@ -116,7 +116,7 @@ class Seq2SeqEncoder(nn.Module):
             dropout=dropout if num_layers > 1 else 0.0,
         )
 
-    def forward(self, src: torch.Tensor, src_len: torch.Tensor) -> tuple[Memory, LSTMState]:
+    def forward(self, src: torch.Tensor, src_len: torch.Tensor) -> tuple[EncoderMemory, LSTMState]:
         _check_tokens("src", src, self.vocab_size)
         check_tensor("src_len", src_len, ndim=1, floating=False)
         if src_len.shape[0] != src.shape[0]:
@@ -130,7 +130,7 @@ class Seq2SeqEncoder(nn.Module):
         packed = pack_padded_sequence(emb, src_len.cpu(), batch_first=True, enforce_sorted=False)
         out, (h, c) = self.rnn(packed)
         outputs, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])  # (batch_size, src_steps, h)
-        return Memory(outputs, mask, h[-1]), (h, c)
+        return EncoderMemory(outputs, mask, h[-1]), (h, c)
 
 
 class _Decoder(nn.Module):
@@ -158,7 +158,9 @@ class PlainDecoder(_Decoder):
         self.dropout = nn.Dropout(dropout)
         self.dense = nn.Linear(num_hiddens, vocab_size)
 
-    def forward(self, dec_in: torch.Tensor, memory: Memory, state: LSTMState) -> tuple[torch.Tensor, None, LSTMState]:
+    def forward(
+        self, dec_in: torch.Tensor, memory: EncoderMemory, state: LSTMState
+    ) -> tuple[torch.Tensor, None, LSTMState]:
         emb = self.embedding(dec_in)  # (batch_size, tgt_steps, embed_size)
         ctx = memory.context[:, None, :].expand(-1, dec_in.shape[1], -1)  # (batch_size, tgt_steps, num_hiddens)
         out, state = self.rnn(torch.cat([emb, ctx], dim=-1), state)  # (batch_size, tgt_steps, num_hiddens)
@@ -192,7 +194,7 @@ class LuongDecoder(_Decoder):
         self.dense = nn.Linear(num_hiddens, vocab_size)
 
     def forward(
-        self, dec_in: torch.Tensor, memory: Memory, state: LSTMState
+        self, dec_in: torch.Tensor, memory: EncoderMemory, state: LSTMState
     ) -> tuple[torch.Tensor, torch.Tensor, LSTMState]:
         emb = self.embedding(dec_in)  # (batch_size, tgt_steps, embed_size)
         out, state = self.rnn(emb, state)  # (batch_size, tgt_steps, num_hiddens): every query at once
@@ -233,7 +235,7 @@ class BahdanauDecoder(_Decoder):
         self.dense = nn.Linear(num_hiddens, vocab_size)
 
     def forward(
-        self, dec_in: torch.Tensor, memory: Memory, state: LSTMState
+        self, dec_in: torch.Tensor, memory: EncoderMemory, state: LSTMState
     ) -> tuple[torch.Tensor, torch.Tensor, LSTMState]:
         emb = self.embedding(dec_in)  # (batch_size, tgt_steps, embed_size)
         outs, all_weights = [], []

@@ -1,7 +1,7 @@
 """Recurrent state types, cutting the graph behind a state, and one-hot input steps.
 
 - :data:`LSTMState`: an LSTM's ``(H, C)`` pair, the state type of every LSTM
-  layer of the package; :data:`State`: any recurrent state, a tensor, a tuple
+  layer of the package; :data:`RecurrentState`: any recurrent state, a tensor, a tuple
   of tensors, or ``None``.
 - :func:`map_state`: apply a function to every tensor of a nested state
   (detaching it, moving it, casting it: chapter 12 carries and saves states
@@ -15,7 +15,7 @@
   time-major one-hot vectors ``(num_steps, batch_size, vocab_size)``,
   checked; the input of :class:`~lstm_companion.CharLSTM`
   (:mod:`lstm_companion.models.lm`) and :class:`~lstm_companion.Tagger`
-  (:mod:`lstm_companion.models.heads`), both of chapter 6.
+  (:mod:`lstm_companion.models.task_models`), both of chapter 6.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from torch.nn import functional as F
 
 from .._checks import check_same_device, check_tensor
 
-__all__ = ["one_hot_steps", "LSTMState", "State", "detach_state", "map_state"]
+__all__ = ["one_hot_steps", "LSTMState", "RecurrentState", "detach_state", "map_state"]
 
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]
 
 
-State = torch.Tensor | tuple[torch.Tensor, ...] | None
+RecurrentState = torch.Tensor | tuple[torch.Tensor, ...] | None
 
 
 def map_state(state: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
@@ -50,7 +50,7 @@ def map_state(state: Any, fn: Callable[[torch.Tensor], torch.Tensor]) -> Any:
     raise TypeError(f"state must be a tensor or nested tuples/lists of tensors, got {type(state).__name__}")
 
 
-def detach_state(state: State) -> State:
+def detach_state(state: RecurrentState) -> RecurrentState:
     """Cut the graph behind a (possibly tuple) state: truncated BPTT (chapter 1)."""
     return map_state(state, torch.Tensor.detach)  # type: ignore[no-any-return]
 

@@ -41,8 +41,8 @@ from ..data.download import find_results
 from ..data.synthetic import adding_problem
 from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import mean_squared_error
-from ..models.heads import LastStateModel
 from ..models.lm import RNNLM
+from ..models.task_models import LastStateModel
 from ..models.variants import LSTMVariant
 from ..runtime import get_device, seed_everything
 from ..training.checkpoint import load_or_train

@@ -47,7 +47,7 @@ from ..data.download import find_results
 from ..data.synthetic import mqar_task, parity_task
 from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import window_perplexity
-from ..models.state import State
+from ..models.state import RecurrentState
 from ..models.xlstm import TAGGER_CORES, TokenTagger, matched_hidden
 from ..training.loop import FitConfig, History, fit
 
@@ -116,7 +116,7 @@ LM_SETTINGS: dict[str, Any] = {
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-def _tag_loss(model: nn.Module, batch: Batch, state: State) -> tuple[torch.Tensor, int, State]:
+def _tag_loss(model: nn.Module, batch: Batch, state: RecurrentState) -> tuple[torch.Tensor, int, RecurrentState]:
     X, Y = batch
     scores = model(X)
     count = int((Y != -100).sum())
@@ -238,7 +238,7 @@ def _lm_split(s: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     return (*split_corpus(corpus, s["val_fraction"], s["test_fraction"]), len(vocab))
 
 
-def _lm_loss(model: nn.Module, batch: Batch, state: State) -> tuple[torch.Tensor, int, State]:
+def _lm_loss(model: nn.Module, batch: Batch, state: RecurrentState) -> tuple[torch.Tensor, int, RecurrentState]:
     X, Y = batch
     scores = model(X)
     return F.cross_entropy(scores.reshape(-1, scores.shape[-1]), Y.reshape(-1)), Y.numel(), None

@@ -37,7 +37,7 @@ from torch.nn import functional as F
 
 from .._checks import check_positive_float, check_positive_int, check_seed, check_tensor, exp_or_inf
 from ..data.batching import seq_data_iter_random, seq_data_iter_sequential
-from ..models.state import State
+from ..models.state import RecurrentState
 from ..runtime import get_device, model_device
 from .loop import FitConfig, History, fit
 
@@ -176,7 +176,7 @@ def evaluate_perplexity(
     batch_size = max(1, min(batch_size, (len(corpus) - 1) // num_steps))
     was_training = model.training
     model.eval()
-    state: State = None
+    state: RecurrentState = None
     total, count = 0.0, 0
     for X, Y in seq_data_iter_sequential(corpus, batch_size, num_steps, offset=0):
         logits, state = model(X.to(dev), state)
@@ -221,8 +221,8 @@ def train_lm(
         return iterate(train_corpus, config.batch_size, config.num_steps, generator=gen)
 
     def loss_fn(
-        model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], state: State
-    ) -> tuple[torch.Tensor, int, State]:
+        model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor], state: RecurrentState
+    ) -> tuple[torch.Tensor, int, RecurrentState]:
         X, Y = batch[0].to(dev), batch[1].to(dev)
         logits, state = model(X, state)
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1)), Y.numel(), state

@@ -24,7 +24,7 @@ epochs over a permutation drawn anew each epoch (:func:`epoch_batches`: the
 sentence classifier and seq2seq). Every config has ``check()``,
 ``to_dict()`` and ``fit_config()``.
 
-The models are in :mod:`lstm_companion.models` (``heads``, ``classifier``,
+The models are in :mod:`lstm_companion.models` (``task_models``, ``classifier``,
 ``seq2seq``), their scores in :mod:`lstm_companion.measure`, and chapter 6's
 cached sentiment recipe in :mod:`lstm_companion.recipes.sentiment`.
 """
@@ -44,8 +44,8 @@ from ..data.batching import check_padded_samples
 from ..data.polarity import PolaritySplit, check_polarity_split
 from ..data.tatoeba import PAD_ID, TranslationData
 from ..models.classifier import SentimentClassifier, sentiment_accuracy
-from ..models.heads import PaddedSequenceModel, Tagger
 from ..models.seq2seq import Seq2Seq
+from ..models.task_models import PaddedSequenceModel, Tagger
 from ..runtime import get_device, model_device
 from .loop import FitConfig, History, fit
 
