@@ -84,10 +84,10 @@ from .recipes.translation import *  # noqa: F403
 from .recipes.word_lm import *  # noqa: F403
 from .recipes.xlstm_tasks import *  # noqa: F403
 from .runtime import *  # noqa: F403
+from .training.bptt import *  # noqa: F403
 from .training.checkpoint import *  # noqa: F403
 from .training.distributed import *  # noqa: F403
 from .training.forecasting import *  # noqa: F403
-from .training.lm import *  # noqa: F403
 from .training.loop import *  # noqa: F403
 from .training.supervised import *  # noqa: F403
 

@@ -30,7 +30,7 @@ The functions that run a model evaluate it in eval mode and then restore its
 training mode; a label the model has no output for is an error, not a silent
 miss. Other scores live with what they measure: a language model's perplexity
 on a corpus (:func:`~lstm_companion.evaluate_perplexity`) in
-:mod:`lstm_companion.training.lm`, the sentence classifier's
+:mod:`lstm_companion.training.bptt`, the sentence classifier's
 :func:`~lstm_companion.sentiment_accuracy` in
 :mod:`lstm_companion.models.classifier`, BLEU in
 :mod:`lstm_companion.measure.bleu`; the baselines are in

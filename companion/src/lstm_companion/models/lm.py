@@ -16,7 +16,7 @@
 
 Their training (:func:`~lstm_companion.train_lm`,
 :func:`~lstm_companion.evaluate_perplexity`) is in
-:mod:`lstm_companion.training.lm`; the baselines that say what a perplexity
+:mod:`lstm_companion.training.bptt`; the baselines that say what a perplexity
 means (a uniform guess has perplexity equal to the vocabulary size; a unigram
 model, character frequencies without context, does better; anything that
 uses context must do better still) are in

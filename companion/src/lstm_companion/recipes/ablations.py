@@ -45,8 +45,8 @@ from ..models.lm import RNNLM
 from ..models.task_models import LastStateModel
 from ..models.variants import LSTMVariant
 from ..runtime import get_device, seed_everything
+from ..training.bptt import TrainConfig, evaluate_perplexity, train_lm
 from ..training.checkpoint import load_or_train
-from ..training.lm import TrainConfig, evaluate_perplexity, train_lm
 from ..training.loop import History
 from ..training.supervised import TaskConfig, train_on_task
 

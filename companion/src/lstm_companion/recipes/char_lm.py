@@ -11,7 +11,7 @@ the model, its history, the vocabulary and the three parts of the corpus
 
 Training is chapter 1's loop (:func:`~lstm_companion.train_lm`) run twice
 (:func:`~lstm_companion.train_lm_with_lr_drop`, both in
-:mod:`lstm_companion.training.lm`): with Adam at ``lr`` until the validation
+:mod:`lstm_companion.training.bptt`): with Adam at ``lr`` until the validation
 perplexity stops improving for ``patience`` epochs, then, from the best
 weights so far, at the smaller learning rate ``lr * lr_drop`` for at most
 ``lr_drop_epochs`` more epochs: the common "reduce the learning rate on a
@@ -37,8 +37,8 @@ from ..models.lm import RNNLM
 from ..models.lstm import LSTMScratch
 from ..models.rnn import RNNScratch
 from ..runtime import get_device, seed_everything
+from ..training.bptt import TrainConfig, epochs_before_drop, train_lm_with_lr_drop
 from ..training.checkpoint import load_or_train
-from ..training.lm import TrainConfig, epochs_before_drop, train_lm_with_lr_drop
 from ..training.loop import History
 
 __all__ = ["CHAR_LM_KINDS", "CHAR_LM_SETTINGS", "TrainedCharLM", "char_lm_config", "char_lm"]

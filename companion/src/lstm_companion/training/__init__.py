@@ -4,7 +4,7 @@
   loop every chapter trains through, with its
   :class:`~lstm_companion.FitConfig`, :class:`~lstm_companion.History` and
   gradient clipping (chapters 1-8)
-- :mod:`~lstm_companion.training.lm` – language models: truncated BPTT,
+- :mod:`~lstm_companion.training.bptt` – language models: truncated BPTT,
   perplexity, the learning-rate drop (chapters 1-4, 6, 8 and 9)
 - :mod:`~lstm_companion.training.supervised` – sequence tasks, padded
   batches, taggers, sentence classifiers, encoder-decoders (chapters 2 and

@@ -26,7 +26,7 @@ functions and does the rest once:
   training (the updates, not the validation) ran out.
 
 :class:`FitConfig` holds these settings. The wrappers that say what a
-minibatch is are in :mod:`lstm_companion.training.lm` and
+minibatch is are in :mod:`lstm_companion.training.bptt` and
 :mod:`lstm_companion.training.supervised`; the load-or-train cache of the
 resulting :class:`History` is in :mod:`lstm_companion.training.checkpoint`.
 """
