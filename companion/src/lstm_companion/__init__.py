@@ -60,7 +60,6 @@ from .measure.ngram import *  # noqa: F403
 from .models.attention import *  # noqa: F403
 from .models.bilstm import *  # noqa: F403
 from .models.classifier import *  # noqa: F403
-from .models.cpp_lstm import *  # noqa: F403
 from .models.fast_lstm import *  # noqa: F403
 from .models.forecaster import *  # noqa: F403
 from .models.gru import *  # noqa: F403
