@@ -1,4 +1,4 @@
-"""Tests of ``lstm_companion.models.cpp_lstm``: the C++ rung of the speed ladder (chapter 10).
+"""Tests of ``lstm_companion.models.fast_lstm.cpp``: the C++ rung of the speed ladder (chapter 10).
 
 The C++ operators pass ``torch.library.opcheck``; ``CppLSTM`` equals
 ``nn.LSTM`` (outputs, final states and every gradient) and passes
@@ -30,7 +30,7 @@ from torch.func import functional_call
 
 import lstm_companion as lc
 from lstm_companion import CppLSTM, FusedLSTM, cpp_lstm, cpp_lstm_available, torch_layout_grads
-from lstm_companion.models import cpp_lstm as cpp_module
+from lstm_companion.models.fast_lstm import cpp as cpp_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def build_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         mp.setenv("LSTM_COMPANION_CACHE", str(cache))
         mp.delenv(lc.NO_CPP_ENV, raising=False)
         available = cpp_lstm_available()
-    assert available, f"a compiler and ninja are present, but the build failed: {cpp_module._STATE.error}"
+    assert available, f"a compiler and ninja are present, but the build failed: {cpp_module.CPP_BUILD.error}"
     return cache
 
 
@@ -208,11 +208,11 @@ def test_round_trip_to_torch_and_back() -> None:
 
 def test_build_is_cached_under_the_cache_folder(build_cache: Path) -> None:
     (folder,) = (build_cache / "cpp_extensions").iterdir()
-    assert folder.name == cpp_module._build_name(cpp_module._source_text())
+    assert folder.name == lc.cpp_build_name()
     (library,) = folder.glob(f"{folder.name}.*")
     assert library.suffix in (".so", ".pyd", ".dylib")
     # a change of the source or of torch's version names another folder: a rebuild
-    assert cpp_module._build_name(cpp_module._source_text() + "\n") != folder.name
+    assert lc.cpp_build_name(lc.cpp_lstm_source() + "\n") != folder.name
     # a new process finds the library and loads it without compiling
     before = library.stat().st_mtime_ns
     env = {**os.environ, "LSTM_COMPANION_CACHE": str(build_cache)}
@@ -225,14 +225,15 @@ def test_build_is_cached_under_the_cache_folder(build_cache: Path) -> None:
 
 def test_source_ships_as_package_data() -> None:
     config = tomllib.loads((ROOT / "companion" / "pyproject.toml").read_text())
-    assert "models/csrc/*.cpp" in config["tool"]["setuptools"]["package-data"]["lstm_companion"]
-    assert "TORCH_LIBRARY(lstm_companion" in cpp_module._source_text()
+    assert "models/fast_lstm/*.cpp" in config["tool"]["setuptools"]["package-data"]["lstm_companion"]
+    shipped = ROOT / "companion/src/lstm_companion/models/fast_lstm/lstm_cpu.cpp"
+    assert lc.cpp_lstm_source() == shipped.read_text(encoding="utf-8")
+    assert "TORCH_LIBRARY(lstm_companion" in lc.cpp_lstm_source()
 
 
 def test_source_fits_the_page_and_its_functions_can_be_read() -> None:
     """Chapter 10 prints the operators' functions: every line fits 80 columns, each function is found whole."""
     source = lc.cpp_lstm_source()
-    assert source == cpp_module._source_text()
     too_long = [n for n, line in enumerate(source.splitlines(), 1) if len(line) > 80]
     assert not too_long, f"lines over 80 characters (run clang-format): {too_long}"
     for name in ("forward_rows", "backward_rows", "lstm_forward", "lstm_backward"):
@@ -262,7 +263,7 @@ def test_cpp_is_a_rung_of_the_ladder() -> None:
 @pytest.fixture
 def fresh_state(monkeypatch: pytest.MonkeyPatch) -> None:
     """A process that has not tried to build yet (the real state comes back after the test)."""
-    monkeypatch.setattr(cpp_module, "_STATE", cpp_module._BuildState())
+    monkeypatch.setattr(cpp_module, "CPP_BUILD", lc.CppBuildState())
 
 
 def _assert_fallback_equals_nn_lstm() -> None:
@@ -283,7 +284,7 @@ def test_no_cpp_env_falls_back_with_one_warning(fresh_state: None, monkeypatch: 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the second call is silent
         _assert_fallback_equals_nn_lstm()
-    assert cpp_module._STATE.error is None and not cpp_module._STATE.loaded  # nothing was built
+    assert cpp_module.CPP_BUILD.error is None and not cpp_module.CPP_BUILD.loaded  # nothing was built
 
 
 def test_missing_compiler_falls_back_with_one_warning(fresh_state: None, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -303,7 +304,7 @@ def test_failed_build_falls_back(fresh_state: None, monkeypatch: pytest.MonkeyPa
     def fail() -> None:
         raise RuntimeError("Error building extension 'x': simulated")
 
-    monkeypatch.setattr(cpp_module, "_compile", fail)
+    monkeypatch.setattr(cpp_module, "build_cpp_lstm", fail)
     with pytest.warns(RuntimeWarning, match=r"building it failed \(RuntimeError: .*simulated\).*ninja"):
         _assert_fallback_equals_nn_lstm()
 

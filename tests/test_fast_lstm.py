@@ -1,4 +1,4 @@
-"""Tests of ``lstm_companion.fast_lstm`` and ``bench/lstm_speed.py`` (chapter 10).
+"""Tests of ``lstm_companion.models.fast_lstm`` and ``bench/lstm_speed.py`` (chapter 10).
 
 Every implementation equals ``nn.LSTM``: outputs, final states and all
 gradients in float32, and ``gradcheck`` in float64.

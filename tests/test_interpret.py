@@ -1,4 +1,4 @@
-"""Tests of ``lstm_companion.interpret``: signals, activations, correlations, controls, rendering (chapter 9)."""
+"""Tests of chapter 9's measurements: signals, activations, correlations, controls (``lstm_companion.measure``) and the coloured text (``lstm_companion.plots``)."""
 
 from __future__ import annotations
 
@@ -225,7 +225,7 @@ def test_shuffled_control_by_words():
     assert control.shape == (5,) and float(control.max()) < 0.9
     # reordering words keeps every value: the shuffled signal is a permutation of the signal
     gen = torch.Generator().manual_seed(0)
-    shuffled = lc.measure.interpret._shuffle_words(pos, text, gen)
+    shuffled = lc.shuffle_words(pos, text, gen)
     assert sorted(shuffled.tolist()) == sorted(pos.tolist())
     letters = torch.tensor([ch != " " for ch in text])
     masked = lc.shuffled_control(acts, pos, mode="words", text=text, mask=letters, num_controls=5)

@@ -51,7 +51,6 @@ FIGSIZE = re.compile(r"\bfigsize\s*=\s*\(\s*([0-9.]+)\s*,")
 PLOT_CODE = [
     ROOT / "companion/src/lstm_companion/plots.py",
     ROOT / "companion/src/lstm_companion/measure/benchmark.py",
-    ROOT / "companion/src/lstm_companion/measure/interpret.py",
 ]
 
 

@@ -19,8 +19,8 @@ one home, in a layout that follows the data flow of every chapter:
   diagnostics, interpretability, the speed benchmark.
 - :mod:`lstm_companion.recipes` – each chapter's cached experiments: the
   character LMs, sentiment, the pretrained translator, the ablations.
-- :mod:`lstm_companion.plots` – the chapters' general figures (chapters 1-4
-  and 7); a figure tied to one measurement lives with it in ``measure``.
+- :mod:`lstm_companion.plots` – the chapters' general figures (chapters 1-4,
+  7 and 9); a figure tied to one measurement lives with it in ``measure``.
 
 The flat names are exactly the union of the modules' ``__all__`` lists (each
 module below is star-imported; ``tests/test_packaging.py`` checks that no name
@@ -49,6 +49,7 @@ from .data.synthetic import *  # noqa: F403
 from .data.tatoeba import *  # noqa: F403
 from .data.text import *  # noqa: F403
 from .data.words import *  # noqa: F403
+from .measure.activations import *  # noqa: F403
 from .measure.baselines import *  # noqa: F403
 from .measure.benchmark import *  # noqa: F403
 from .measure.bleu import *  # noqa: F403
@@ -57,10 +58,10 @@ from .measure.forecasting import *  # noqa: F403
 from .measure.interpret import *  # noqa: F403
 from .measure.metrics import *  # noqa: F403
 from .measure.ngram import *  # noqa: F403
+from .measure.signals import *  # noqa: F403
 from .models.attention import *  # noqa: F403
 from .models.bilstm import *  # noqa: F403
 from .models.classifier import *  # noqa: F403
-from .models.cpp_lstm import *  # noqa: F403
 from .models.fast_lstm import *  # noqa: F403
 from .models.forecaster import *  # noqa: F403
 from .models.gru import *  # noqa: F403

@@ -3,8 +3,9 @@
 Every check raises an error whose message names the argument, what was
 expected and what was given, so that a reader's mistake points at itself.
 They cover numbers (:func:`check_positive_int`, :func:`check_probability`,
-...), strings, tensors (:func:`check_tensor`: rank, shape, dtype; and their
-device, finiteness and index range), sample-first data
+...), strings and texts, per-step signals (:func:`check_signal`), tensors
+(:func:`check_tensor`: rank, shape, dtype; and their device, finiteness and
+index range), sample-first data
 (:func:`check_samples`), a process's rank (:func:`check_rank`), the call of a one-layer LSTM
 (:func:`check_lstm_input`, the layers of chapters 8 and 10), and the JSON
 records read from ``results/`` (:func:`read_json_record`,
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 __all__ = [
@@ -30,6 +32,8 @@ __all__ = [
     "check_nonneg_float",
     "check_probability",
     "check_str",
+    "check_text",
+    "check_signal",
     "check_finite_tensor",
     "check_index_range",
     "check_same_dtype",
@@ -115,6 +119,35 @@ def check_str(name: str, value: object, *, nonempty: bool = True) -> str:
         raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r}")
     if nonempty and not value:
         raise ValueError(f"{name} must be a non-empty str, got {value!r}")
+    return value
+
+
+def check_text(name: str, value: object) -> str:
+    """Return ``value`` if it is a non-empty ``str``, a text read character by character (chapter 9); else raise."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def check_signal(name: str, value: object, n: int | None = None, *, of: str = "the activations' rows") -> torch.Tensor:
+    """``value``, one number per step (a tensor, numpy array or list), as a finite 1-D float64 tensor (chapter 9).
+
+    With ``n``, its length must be ``n``, the number of steps of ``of`` (named in the error).
+    """
+    if isinstance(value, np.ndarray):
+        value = torch.from_numpy(value)
+    elif isinstance(value, (list, tuple)):
+        value = torch.tensor(value, dtype=torch.float64)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a tensor, a numpy array or a list of numbers, got {type(value).__name__}")
+    check_tensor(name, value, ndim=1)
+    if n is not None and len(value) != n:
+        raise ValueError(f"{name} must have one value per step: length {n} ({of}), got {len(value)}")
+    value = value.double()
+    if not torch.isfinite(value).all():
+        raise ValueError(f"{name} must be finite everywhere")
     return value
 
 

@@ -1,4 +1,4 @@
-"""The chapters' figures (matplotlib); each returns the ``Axes`` it drew on (chapters 1-4 and 7).
+"""The chapters' figures (matplotlib); each returns the ``Axes`` it drew on (chapters 1-4, 7 and 9).
 
 - :func:`plot_history`: training and held-out perplexity per epoch, best epoch
   marked (chapters 1 and 4);
@@ -9,17 +9,20 @@
 - :func:`plot_accuracy_vs_distance`: held-out accuracy against the distance to
   remember, one dot per seed (chapters 2 and 4);
 - :func:`plot_attention`: one sentence pair's attention weights as a heatmap
-  (chapter 7).
+  (chapter 7);
+- :func:`plot_colored_text` and its HTML form :func:`colored_text_html`: a
+  unit's activation as the background colour of each character of a text, as
+  in Karpathy et al.'s figures (chapter 9; the activations and the statistics
+  are in :mod:`lstm_companion.measure`).
 
-A figure tied to one measurement lives with it:
-:func:`~lstm_companion.plot_colored_text` in
-:mod:`lstm_companion.measure.interpret` (chapter 9) and
-:func:`~lstm_companion.plot_speed_ladder` in
+:func:`~lstm_companion.plot_speed_ladder` lives with its measurement in
 :mod:`lstm_companion.measure.benchmark` (chapter 10).
 """
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,11 +30,29 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
 
-from ._checks import check_positive_float, check_probability, check_tensor
+from ._checks import (
+    check_positive_float,
+    check_positive_int,
+    check_probability,
+    check_signal,
+    check_str,
+    check_tensor,
+    check_text,
+)
+from .measure.signals import ArrayLike
 from .training.loop import History
 
-__all__ = ["plot_history", "plot_perplexities", "plot_step_series", "plot_accuracy_vs_distance", "plot_attention"]
+__all__ = [
+    "plot_history",
+    "plot_perplexities",
+    "plot_step_series",
+    "plot_accuracy_vs_distance",
+    "plot_attention",
+    "colored_text_html",
+    "plot_colored_text",
+]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 3.5)) -> Axes:
@@ -171,4 +192,98 @@ def plot_attention(
     ax.set_ylabel("output (French)")
     if title:
         ax.set_title(title)
+    return ax
+
+
+def _check_values(text: str, values: ArrayLike) -> np.ndarray:
+    check_text("text", text)
+    v = check_signal("values", values, len(text), of="the text's characters").numpy()
+    return v
+
+
+def _check_range(vmin: float, vmax: float) -> None:
+    for name, v in (("vmin", vmin), ("vmax", vmax)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ValueError(f"{name} must be a finite number, got {v!r}")
+    if not vmin < vmax:
+        raise ValueError(f"vmin must be less than vmax, got vmin={vmin}, vmax={vmax}")
+
+
+def _text_colors(values: np.ndarray, vmin: float, vmax: float, cmap: str, strength: float) -> np.ndarray:
+    """RGB colours ``(N, 3)`` in ``[0, 1]``: ``cmap`` between ``vmin`` and ``vmax``, mixed with white."""
+    _check_range(vmin, vmax)
+    check_str("cmap", cmap)
+    if cmap not in plt.colormaps():
+        raise ValueError(f"cmap must be the name of a matplotlib colormap such as 'RdBu_r', got {cmap!r}")
+    strength = check_positive_float("strength", strength)
+    if strength > 1.0:
+        raise ValueError(f"strength must be in (0, 1], got {strength}")
+    rgb: np.ndarray = plt.get_cmap(cmap)(Normalize(vmin, vmax, clip=True)(values))[:, :3]  # (N, 3)
+    return 1.0 - strength * (1.0 - rgb)  # lighter, so that black text stays readable
+
+
+def colored_text_html(
+    text: str,
+    values: ArrayLike,
+    *,
+    vmin: float = -1.0,
+    vmax: float = 1.0,
+    cmap: str = "RdBu_r",
+    strength: float = 0.8,
+    title: str | None = None,
+) -> str:
+    """``text`` as HTML, each character on a background coloured by its value (chapter 9).
+
+    ``values`` has one number per character (shape ``(len(text),)``), mapped
+    through ``cmap`` between ``vmin`` and ``vmax`` (clipped): with the default
+    ``RdBu_r``, blue is low, white the middle and red high (Karpathy et al.
+    colour their text the same way); ``strength`` < 1 mixes the colours with white, so that the
+    black characters stay readable. Show it with ``IPython.display.HTML``.
+    """
+    v = _check_values(text, values)
+    colors = _text_colors(v, vmin, vmax, cmap, strength)  # (N, 3)
+    spans = []
+    for ch, (r, g, b) in zip(text, colors):
+        shown = "&nbsp;" if ch == " " else html.escape(ch)
+        spans.append(f'<span style="background-color: rgb({r * 255:.0f}, {g * 255:.0f}, {b * 255:.0f})">{shown}</span>')
+    head = f"<div><b>{html.escape(title)}</b></div>" if title else ""
+    body = "<wbr>".join(spans)  # lines may break between any two characters
+    return (
+        f'<div style="font-family: monospace; font-size: 13px; line-height: 1.5; color: black; '
+        f'background: white; padding: 4px">{head}{body}</div>'
+    )
+
+
+def plot_colored_text(
+    text: str,
+    values: ArrayLike,
+    *,
+    width: int = 56,
+    vmin: float = -1.0,
+    vmax: float = 1.0,
+    cmap: str = "RdBu_r",
+    strength: float = 0.8,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Matplotlib version of :func:`colored_text_html`: ``width`` characters per row (chapter 9).
+
+    Characters are 10 pt, in cells 0.13 in wide: the default 56 per row make
+    a figure 7.3 in wide, which the book shows at its drawn size.
+    """
+    v = _check_values(text, values)
+    colors = _text_colors(v, vmin, vmax, cmap, strength)  # (N, 3)
+    check_positive_int("width", width)
+    rows = math.ceil(len(text) / width)
+    grid = np.ones((rows * width, 3))  # white after the last character
+    grid[: len(v)] = colors
+    if ax is None:
+        _, ax = plt.subplots(figsize=(width * 0.13, rows * 0.25 + 0.4))
+    ax.imshow(grid.reshape(rows, width, 3), aspect="auto", interpolation="nearest")
+    for t, ch in enumerate(text):
+        ax.text(t % width, t // width, ch, ha="center", va="center", family="monospace", fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, loc="left")
     return ax

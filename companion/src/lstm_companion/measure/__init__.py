@@ -9,8 +9,13 @@
   their decay rate (chapters 2 and 3)
 - :mod:`~lstm_companion.measure.bleu` – BLEU written out, and the BLEU of a
   translation model (chapter 7)
-- :mod:`~lstm_companion.measure.interpret` – what the cells of a trained LSTM
-  track (chapter 9)
+- :mod:`~lstm_companion.measure.signals` – text signals, one number per
+  character (chapter 9)
+- :mod:`~lstm_companion.measure.activations` – every unit of a trained LSTM at
+  every step: gates, cell, hidden state (chapter 9)
+- :mod:`~lstm_companion.measure.interpret` – what the cells track: correlations
+  with the signals, shuffled controls, the current character's ceiling, gate
+  statistics (chapter 9; the coloured text is in :mod:`lstm_companion.plots`)
 - :mod:`~lstm_companion.measure.benchmark` – timing and profiling the LSTM
   implementations (chapter 10)
 - :mod:`~lstm_companion.measure.ngram` – the interpolated Kneser-Ney n-gram

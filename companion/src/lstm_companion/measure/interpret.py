@@ -1,293 +1,56 @@
-"""What the cells of a trained LSTM track, after Karpathy, Johnson and Fei-Fei (2015) (chapter 9).
+"""What the cells of a trained LSTM track, after Karpathy, Johnson and Fei-Fei (2015): the statistics (chapter 9).
 
-Chapter 9 runs the character model of chapter 4 over held-out text, records
-every unit's cell ``C_t``, hidden state ``H_t`` and gates at every step
-(:func:`cell_activations`), and asks which units follow an interpretable
-quantity of the text read so far. The pieces:
+Chapter 9 records every unit of the character model of chapter 4 over
+held-out text (:func:`~lstm_companion.cell_activations`) and asks which
+units follow an interpretable quantity of the text read so far, a *signal*
+(:func:`~lstm_companion.position_in_word`, ...). This module holds the
+statistics that answer:
 
-- *signals*: one number per character of a text, e.g. :func:`position_in_word`
-  (1, 2, 3, ... along a word, 0 on spaces) or :func:`is_vowel`; each returns a
-  float tensor of shape ``(len(text),)`` aligned with the activations (the
-  value at step ``t`` describes the character the model has just read);
 - :func:`correlate_units`: the Pearson correlation of every unit with a
   signal; :func:`best_units`: the units with the largest ones;
 - :func:`shuffled_control`: the same *maximum over units* for signals that no
   longer line up with the text (circularly shifted, or with the words put in
-  another order), so that a best correlation is compared with what the
-  maximum over hundreds of units reaches by chance;
+  another order by :func:`shuffle_words`), so that a best correlation is
+  compared with what the maximum over hundreds of units reaches by chance;
 - :func:`char_only_ceiling`: the largest correlation any function of the
   current character alone can reach; a unit above it must use what it read
   before;
-- :func:`colored_text_html` and :func:`plot_colored_text`: a unit's activation
-  as the background colour of each character, as in the paper's figures;
-- :func:`position_classes` and :func:`gate_statistics`: gate values grouped by
-  where the character sits in its word.
+- :func:`gate_statistics`: gate values grouped by where the character sits in
+  its word (:func:`~lstm_companion.position_classes`).
 
-The model comes from :func:`~lstm_companion.char_lm`
-(:mod:`lstm_companion.recipes.char_lm`); the gates are read with
-:meth:`~lstm_companion.LSTMScratch.gate_trace`
-(:mod:`lstm_companion.models.lstm`).
+Neighbours: the signals are in :mod:`lstm_companion.measure.signals`, the
+recording of the activations in :mod:`lstm_companion.measure.activations`,
+and a unit's activation drawn as the background colour of each character
+(:func:`~lstm_companion.colored_text_html`,
+:func:`~lstm_companion.plot_colored_text`) in :mod:`lstm_companion.plots`.
 """
 
 from __future__ import annotations
 
-import copy
-import html
 import math
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.axes import Axes
-from matplotlib.colors import Normalize
-from torch import nn
-from torch.nn import functional as F
 
 from .._checks import (
     check_finite_tensor,
     check_nonneg_float,
-    check_positive_float,
     check_positive_int,
-    check_str,
+    check_signal,
     check_tensor,
+    check_text,
 )
-from ..models.lm import RNNLM
-from ..models.lstm import LSTMScratch
-from ..runtime import get_device
+from .signals import ArrayLike, word_spans
 
 __all__ = [
-    "TRACE_KEYS",
-    "POSITION_CLASSES",
-    "ArrayLike",
-    "word_spans",
-    "position_in_word",
-    "steps_to_word_end",
-    "char_indicator",
-    "is_vowel",
-    "is_word_start",
-    "in_word",
-    "position_classes",
-    "cell_activations",
     "correlate_units",
+    "shuffle_words",
     "shuffled_control",
     "best_units",
     "char_only_ceiling",
-    "colored_text_html",
-    "plot_colored_text",
     "gate_statistics",
 ]
-
-
-#: What :func:`cell_activations` returns: the input, forget and output gates, the candidate, the cell, the hidden state.
-TRACE_KEYS = ("i", "f", "o", "c", "C", "H")
-
-
-#: The classes of :func:`position_classes`: a space, the first letter of a word, a later letter, anything else.
-POSITION_CLASSES = ("space", "first letter", "later letter", "other")
-
-
-ArrayLike = torch.Tensor | np.ndarray | Sequence[float]
-
-
-def _check_text(text: object, name: str = "text") -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"{name} must be a str, got {type(text).__name__}")
-    if not text:
-        raise ValueError(f"{name} must not be empty")
-    return text
-
-
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of every word (a maximal run of letters, ``str.isalpha``), ``text[start:end]`` (chapter 9)."""
-    _check_text(text)
-    spans, start = [], None
-    for t, ch in enumerate(text):
-        if ch.isalpha():
-            if start is None:
-                start = t
-        elif start is not None:
-            spans.append((start, t))
-            start = None
-    if start is not None:
-        spans.append((start, len(text)))
-    return spans
-
-
-def position_in_word(text: str) -> torch.Tensor:
-    """1, 2, 3, ... along each word, 0 on every other character; shape ``(len(text),)`` (chapter 9).
-
-    ``position_in_word("the cat")`` is ``[1, 2, 3, 0, 1, 2, 3]``: what a
-    reader who counts letters since the last space knows after each character.
-    """
-    out = torch.zeros(len(_check_text(text)))
-    for start, end in word_spans(text):
-        out[start:end] = torch.arange(1, end - start + 1, dtype=out.dtype)
-    return out
-
-
-def steps_to_word_end(text: str) -> torch.Tensor:
-    """How many more characters until the word ends, ``(len(text),)`` (chapter 9).
-
-    At letter ``k`` (1-based) of a word of ``L`` letters: ``L - k + 1``, the
-    number of steps until a non-letter is read; 0 on non-letters.
-    ``steps_to_word_end("the cat")`` is ``[3, 2, 1, 0, 3, 2, 1]``. Unlike
-    :func:`position_in_word` this depends on characters not read yet: a model
-    can only *predict* it.
-    """
-    out = torch.zeros(len(_check_text(text)))
-    for start, end in word_spans(text):
-        out[start:end] = torch.arange(end - start, 0, -1, dtype=out.dtype)
-    return out
-
-
-def char_indicator(text: str, chars: str) -> torch.Tensor:
-    """1.0 where the character is one of ``chars``, else 0.0; shape ``(len(text),)`` (chapter 9)."""
-    _check_text(text)
-    _check_text(chars, "chars")
-    wanted = set(chars)
-    return torch.tensor([float(ch in wanted) for ch in text])
-
-
-def is_vowel(text: str) -> torch.Tensor:
-    """1.0 on the vowels ``a e i o u`` (either case), else 0.0; shape ``(len(text),)`` (chapter 9)."""
-    return char_indicator(text, "aeiouAEIOU")
-
-
-def is_word_start(text: str) -> torch.Tensor:
-    """1.0 on the first letter of every word, else 0.0; shape ``(len(text),)`` (chapter 9)."""
-    out = torch.zeros(len(_check_text(text)))
-    for start, _ in word_spans(text):
-        out[start] = 1.0
-    return out
-
-
-def in_word(text: str, word: str) -> torch.Tensor:
-    """1.0 on every letter of each whole-word occurrence of ``word``, else 0.0 (chapter 9).
-
-    ``in_word("the other the", "the")`` marks the first and the last "the",
-    not the "the" inside "other". Shape ``(len(text),)``.
-    """
-    _check_text(text)
-    if not isinstance(word, str) or not word.isalpha():
-        raise ValueError(f"word must be a non-empty string of letters, got {word!r}")
-    out = torch.zeros(len(text))
-    for start, end in word_spans(text):
-        if text[start:end] == word:
-            out[start:end] = 1.0
-    return out
-
-
-def position_classes(text: str) -> list[str]:
-    """The class of every character in :data:`POSITION_CLASSES` (chapter 9).
-
-    ``"space"`` for ``" "``, ``"first letter"`` for a word's first letter,
-    ``"later letter"`` for its other letters and ``"other"`` for anything
-    else (nothing, in the preprocessed *Time Machine*).
-    """
-    _check_text(text)
-    starts = is_word_start(text)
-    out = []
-    for t, ch in enumerate(text):
-        if ch == " ":
-            out.append("space")
-        elif ch.isalpha():
-            out.append("first letter" if starts[t] else "later letter")
-        else:
-            out.append("other")
-    return out
-
-
-@torch.no_grad()
-def cell_activations(
-    model: RNNLM | LSTMScratch,
-    indices: torch.Tensor,
-    *,
-    num_streams: int = 1,
-    warmup: int = 0,
-    layer: int = 0,
-    device: torch.device | str | None = None,
-) -> dict[str, torch.Tensor]:
-    """Run an LSTM language model over a long stretch of tokens and record every unit at every step (chapter 9).
-
-    ``model`` is an :class:`~lstm_companion.RNNLM` whose core is an
-    :class:`~lstm_companion.LSTMScratch` (or an ``nn.LSTM``, converted
-    with ``LSTMScratch.from_torch``), or the core itself; its layer ``layer``
-    is read with :meth:`~lstm_companion.LSTMScratch.gate_trace`.
-    ``indices`` (shape ``(N,)``) are the tokens, read from a zero state. The
-    model runs on ``device`` (default: where its parameters are; a model
-    elsewhere is copied there, never moved).
-
-    To go faster, ``num_streams > 1`` cuts the stretch into that many equal
-    consecutive pieces, run side by side as one minibatch. Each piece after
-    the first starts reading ``warmup`` tokens before its first recorded
-    step, so that its state has seen context; with ``warmup >= N`` the result
-    equals ``num_streams=1`` up to float rounding.
-
-    Returns ``{"i", "f", "o", "c", "C", "H"}`` (:data:`TRACE_KEYS`), each of
-    shape ``(N, num_hiddens)``, float32 on the CPU: row ``t`` is the state
-    after reading ``indices[t]``.
-    """
-    if isinstance(model, RNNLM):
-        core, vocab_size = model.core, model.vocab_size
-    elif isinstance(model, (LSTMScratch, nn.LSTM)):
-        core, vocab_size = model, None
-    else:
-        raise TypeError(f"model must be an RNNLM, an LSTMScratch or an nn.LSTM, got {type(model).__name__}")
-    if isinstance(core, nn.LSTM):
-        core = LSTMScratch.from_torch(core)
-    if not isinstance(core, LSTMScratch):
-        raise TypeError(f"model's core must be an LSTMScratch or an nn.LSTM, got {type(core).__name__}")
-    vocab_size = vocab_size or core.num_inputs
-    check_tensor("indices", indices, ndim=1, floating=False)
-    if indices.min() < 0 or indices.max() >= vocab_size:
-        raise ValueError(
-            f"indices must hold token indices in [0, {vocab_size}), got values in "
-            f"[{int(indices.min())}, {int(indices.max())}]"
-        )
-    check_positive_int("num_streams", num_streams)
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
-    n = len(indices)
-    if num_streams > n:
-        raise ValueError(f"num_streams must be at most len(indices) = {n}, got {num_streams}")
-    weight = core.cell(0).W_hi
-    dev = weight.device if device is None else get_device(device)
-    if dev.type != weight.device.type:
-        core = copy.deepcopy(core).to(dev)  # leave the caller's model where it is
-    length = math.ceil(n / num_streams)  # steps recorded per stream
-    starts = [max(0, s * length - warmup) for s in range(num_streams)]
-    offsets = [s * length - start for s, start in enumerate(starts)]  # steps read before recording
-    num_steps = length + max(offsets)
-    padded = torch.cat([indices.cpu(), torch.zeros(num_steps + n, dtype=indices.dtype)])  # the tail is never kept
-    tokens = torch.stack([padded[start : start + num_steps] for start in starts], dim=1)  # (num_steps, num_streams)
-    X = F.one_hot(tokens, vocab_size).to(device=dev, dtype=weight.dtype)  # (num_steps, num_streams, vocab_size)
-    trace = core.gate_trace(X, layer=layer)  # each (num_steps, num_streams, num_hiddens)
-    steps = torch.tensor(offsets)[:, None] + torch.arange(length)[None, :]  # (num_streams, length)
-    streams = torch.arange(num_streams)[:, None].expand_as(steps)
-    out = {}
-    for key in TRACE_KEYS:
-        recorded = trace[key].cpu()[steps, streams]  # (num_streams, length, num_hiddens)
-        out[key] = recorded.reshape(num_streams * length, -1)[:n].float().contiguous()  # (N, num_hiddens)
-    return out
-
-
-def _as_signal(
-    signal: object, n: int | None = None, name: str = "signal", of: str = "the activations' rows"
-) -> torch.Tensor:
-    if isinstance(signal, np.ndarray):
-        signal = torch.from_numpy(signal)
-    elif isinstance(signal, (list, tuple)):
-        signal = torch.tensor(signal, dtype=torch.float64)
-    if not isinstance(signal, torch.Tensor):
-        raise TypeError(f"{name} must be a tensor, a numpy array or a list of numbers, got {type(signal).__name__}")
-    check_tensor(name, signal, ndim=1)
-    if n is not None and len(signal) != n:
-        raise ValueError(f"{name} must have one value per step: length {n} ({of}), got {len(signal)}")
-    signal = signal.double()
-    if not torch.isfinite(signal).all():
-        raise ValueError(f"{name} must be finite everywhere")
-    return signal
 
 
 def _as_activations(activations: object) -> torch.Tensor:
@@ -335,7 +98,7 @@ def correlate_units(activations: torch.Tensor, signal: ArrayLike, *, mask: torch
     changes gets 0. A constant signal is an error: it correlates with nothing.
     """
     acts = _as_activations(activations).double()
-    s = _as_signal(signal, acts.shape[0])
+    s = check_signal("signal", signal, acts.shape[0])
     m = _as_mask(mask, acts.shape[0])
     if m is not None:
         acts, s = acts[m], s[m]
@@ -343,12 +106,23 @@ def correlate_units(activations: torch.Tensor, signal: ArrayLike, *, mask: torch
     return _correlations(acts, s[None, :])[0]
 
 
-def _shuffle_words(signal: torch.Tensor, text: str, gen: torch.Generator) -> torch.Tensor:
-    """The signal cut into pieces (leading non-letters, then each word with the non-letters after it), reordered."""
+def shuffle_words(signal: ArrayLike, text: str, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``signal`` with the words of ``text`` in a random order: the control of ``mode="words"`` (chapter 9).
+
+    ``signal`` has one value per character of ``text``. It is cut into
+    pieces (the non-letters before the first word, then each word with the
+    non-letters after it) and the pieces are put in an order drawn from
+    ``generator`` (default: torch's global generator). Returns the same
+    values, permuted, as float64 ``(len(text),)``.
+    """
+    check_text("text", text)
+    s = check_signal("signal", signal, len(text), of="the text's characters")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
     spans = word_spans(text)
     cuts = sorted({0, *(start for start, _ in spans), len(text)})
-    pieces = [signal[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
-    order = torch.randperm(len(pieces), generator=gen).tolist()
+    pieces = [s[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+    order = torch.randperm(len(pieces), generator=generator).tolist()
     return torch.cat([pieces[k] for k in order])
 
 
@@ -377,7 +151,7 @@ def shuffled_control(
     Returns ``(num_controls,)`` float64.
     """
     acts = _as_activations(activations).double()
-    s = _as_signal(signal, acts.shape[0])
+    s = check_signal("signal", signal, acts.shape[0])
     m = _as_mask(mask, acts.shape[0])
     full_length = len(s)
     if m is not None:
@@ -399,10 +173,10 @@ def shuffled_control(
     else:
         if text is None:
             raise ValueError("mode='words' needs the text the activations were computed on (text=...)")
-        _check_text(text)
+        check_text("text", text)
         if len(text) != full_length:
             raise ValueError(f"text must have one character per step: length {full_length}, got {len(text)}")
-        controls = [_shuffle_words(s, text, gen) for _ in range(num_controls)]
+        controls = [shuffle_words(s, text, gen) for _ in range(num_controls)]
         if m is not None:
             controls = [c[m] for c in controls]
     r = _correlations(acts, torch.stack(controls))  # (num_controls, num_units)
@@ -431,8 +205,8 @@ def char_only_ceiling(text: str, signal: ArrayLike, *, mask: torch.Tensor | None
     :func:`is_vowel`). ``mask`` (bool ``(len(text),)``) keeps only some
     steps, as in :func:`correlate_units`.
     """
-    _check_text(text)
-    s = _as_signal(signal, len(text), of="the text's characters")
+    check_text("text", text)
+    s = check_signal("signal", signal, len(text), of="the text's characters")
     m = _as_mask(mask, len(text))
     if m is not None:
         s = s[m]
@@ -446,100 +220,6 @@ def char_only_ceiling(text: str, signal: ArrayLike, *, mask: torch.Tensor | None
     counts = torch.bincount(codes, minlength=len(chars)).double()
     cond_mean = (sums / counts)[codes]  # (N,)  E[s | current character]
     return float(min(1.0, math.sqrt(float(cond_mean.var(unbiased=False)) / var)))
-
-
-def _check_values(text: str, values: ArrayLike) -> np.ndarray:
-    _check_text(text)
-    v = _as_signal(values, len(text), name="values", of="the text's characters").numpy()
-    return v
-
-
-def _check_range(vmin: float, vmax: float) -> None:
-    for name, v in (("vmin", vmin), ("vmax", vmax)):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"{name} must be a finite number, got {v!r}")
-    if not vmin < vmax:
-        raise ValueError(f"vmin must be less than vmax, got vmin={vmin}, vmax={vmax}")
-
-
-def _text_colors(values: np.ndarray, vmin: float, vmax: float, cmap: str, strength: float) -> np.ndarray:
-    """RGB colours ``(N, 3)`` in ``[0, 1]``: ``cmap`` between ``vmin`` and ``vmax``, mixed with white."""
-    _check_range(vmin, vmax)
-    check_str("cmap", cmap)
-    if cmap not in plt.colormaps():
-        raise ValueError(f"cmap must be the name of a matplotlib colormap such as 'RdBu_r', got {cmap!r}")
-    strength = check_positive_float("strength", strength)
-    if strength > 1.0:
-        raise ValueError(f"strength must be in (0, 1], got {strength}")
-    rgb: np.ndarray = plt.get_cmap(cmap)(Normalize(vmin, vmax, clip=True)(values))[:, :3]  # (N, 3)
-    return 1.0 - strength * (1.0 - rgb)  # lighter, so that black text stays readable
-
-
-def colored_text_html(
-    text: str,
-    values: ArrayLike,
-    *,
-    vmin: float = -1.0,
-    vmax: float = 1.0,
-    cmap: str = "RdBu_r",
-    strength: float = 0.8,
-    title: str | None = None,
-) -> str:
-    """``text`` as HTML, each character on a background coloured by its value (chapter 9).
-
-    ``values`` has one number per character (shape ``(len(text),)``), mapped
-    through ``cmap`` between ``vmin`` and ``vmax`` (clipped): with the default
-    ``RdBu_r``, blue is low, white the middle and red high (Karpathy et al.
-    colour their text the same way); ``strength`` < 1 mixes the colours with white, so that the
-    black characters stay readable. Show it with ``IPython.display.HTML``.
-    """
-    v = _check_values(text, values)
-    colors = _text_colors(v, vmin, vmax, cmap, strength)  # (N, 3)
-    spans = []
-    for ch, (r, g, b) in zip(text, colors):
-        shown = "&nbsp;" if ch == " " else html.escape(ch)
-        spans.append(f'<span style="background-color: rgb({r * 255:.0f}, {g * 255:.0f}, {b * 255:.0f})">{shown}</span>')
-    head = f"<div><b>{html.escape(title)}</b></div>" if title else ""
-    body = "<wbr>".join(spans)  # lines may break between any two characters
-    return (
-        f'<div style="font-family: monospace; font-size: 13px; line-height: 1.5; color: black; '
-        f'background: white; padding: 4px">{head}{body}</div>'
-    )
-
-
-def plot_colored_text(
-    text: str,
-    values: ArrayLike,
-    *,
-    width: int = 56,
-    vmin: float = -1.0,
-    vmax: float = 1.0,
-    cmap: str = "RdBu_r",
-    strength: float = 0.8,
-    ax: Axes | None = None,
-    title: str | None = None,
-) -> Axes:
-    """Matplotlib version of :func:`colored_text_html`: ``width`` characters per row (chapter 9).
-
-    Characters are 10 pt, in cells 0.13 in wide: the default 56 per row make
-    a figure 7.3 in wide, which the book shows at its drawn size.
-    """
-    v = _check_values(text, values)
-    colors = _text_colors(v, vmin, vmax, cmap, strength)  # (N, 3)
-    check_positive_int("width", width)
-    rows = math.ceil(len(text) / width)
-    grid = np.ones((rows * width, 3))  # white after the last character
-    grid[: len(v)] = colors
-    if ax is None:
-        _, ax = plt.subplots(figsize=(width * 0.13, rows * 0.25 + 0.4))
-    ax.imshow(grid.reshape(rows, width, 3), aspect="auto", interpolation="nearest")
-    for t, ch in enumerate(text):
-        ax.text(t % width, t // width, ch, ha="center", va="center", family="monospace", fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, loc="left")
-    return ax
 
 
 def gate_statistics(

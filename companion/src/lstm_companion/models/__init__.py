@@ -15,8 +15,8 @@ training loop.
 - :mod:`~lstm_companion.models.gru` – ``GRUScratch`` = ``nn.GRU`` (chapter 8)
 - :mod:`~lstm_companion.models.variants` – one LSTM layer with a gate removed
   or coupled (chapter 8)
-- :mod:`~lstm_companion.models.fast_lstm` – the same LSTM five ways, each
-  equal to ``nn.LSTM`` (chapter 10)
+- :mod:`~lstm_companion.models.fast_lstm` – a package: the same LSTM seven
+  ways, each equal to ``nn.LSTM``, and the ladder that names them (chapter 10)
 - :mod:`~lstm_companion.models.attention` – masked additive, general and
   dot-product attention (chapter 7)
 - :mod:`~lstm_companion.models.seq2seq` – LSTM encoder-decoders, greedy

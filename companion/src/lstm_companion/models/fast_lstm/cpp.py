@@ -2,7 +2,7 @@
 
 The forward pass and the hand-written backpropagation through time of
 :class:`~lstm_companion.LSTMFunction`, written in C++
-(``models/csrc/lstm_cpu.cpp``, shipped with the package) and registered with
+(``lstm_cpu.cpp``, beside this module, shipped with the package) and registered with
 ``torch.library`` as the operators ``torch.ops.lstm_companion.lstm_forward``
 and ``lstm_backward``; their fake (meta) implementations and the autograd
 formula that joins them are registered here, so that
@@ -22,21 +22,32 @@ The C++ source is compiled on first use (seconds to a minute, with the
 system's C++ compiler and ninja, by ``torch.utils.cpp_extension.load``) into the
 companion's cache folder (:func:`~lstm_companion.cache_dir`, under
 ``cpp_extensions/``), in a folder named after a hash of the source, the torch
-version and the compiler flags: a change of any of them rebuilds, and every
-later process loads the built library in well under a second.
+version and the compiler flags (:func:`cpp_build_name`): a change of any of
+them rebuilds, and every later process loads the built library in well under
+a second. :func:`build_cpp_lstm` builds and loads, raising the compiler's
+error; :data:`CPP_BUILD` records whether this process has loaded the
+operators or why it could not.
 
 What it does not do, and what happens then:
 
 - only float32 and float64 on the CPU, one layer, one direction; the
   functional :func:`cpp_lstm` raises a clear error for anything else, and
   :class:`CppLSTM` runs its Python fallback (the loop of
-  :class:`~lstm_companion.FusedLSTM`, same results) instead;
+  :class:`~lstm_companion.FusedLSTM`, :func:`~lstm_companion.fused_lstm`,
+  same results) instead;
 - no C++ compiler (or ninja), a failed build, or ``LSTM_COMPANION_NO_CPP=1``
   (:data:`NO_CPP_ENV`) in the environment: both fall back to the Python
   fused loop, with a one-time ``RuntimeWarning`` that says why and what to
   install; :func:`cpp_lstm_available` tells beforehand;
 - no CUDA kernel, and no double backward (the backward pass is itself not
   differentiable).
+
+Neighbours, in the package :mod:`lstm_companion.models.fast_lstm`: the same
+two passes in Python in :mod:`~lstm_companion.models.fast_lstm.function`, the
+fallback loop in :mod:`~lstm_companion.models.fast_lstm.python_rungs`, the
+ladder (:func:`~lstm_companion.make_lstm`) in the package itself. One module
+past the usual 400 lines: the build, the operators' registration and their
+two callers (:func:`cpp_lstm`, :class:`CppLSTM`) share the one build state.
 """
 
 from __future__ import annotations
@@ -55,13 +66,18 @@ from typing import Any
 
 import torch
 
-from .._checks import check_tensor
-from ..runtime import atomic_write, cache_dir
-from .fast_lstm import FastLSTMBase, cell_pointwise
+from ..._checks import check_tensor
+from ...runtime import atomic_write, cache_dir
+from .base import FastLSTMBase
+from .python_rungs import fused_lstm
 
 __all__ = [
     "NO_CPP_ENV",
     "CPP_DTYPES",
+    "CppBuildState",
+    "CPP_BUILD",
+    "cpp_build_name",
+    "build_cpp_lstm",
     "cpp_lstm_available",
     "cpp_lstm_source",
     "cpp_lstm",
@@ -75,7 +91,7 @@ NO_CPP_ENV = "LSTM_COMPANION_NO_CPP"  # set to 1 to never compile, always run th
 CPP_DTYPES = (torch.float32, torch.float64)
 
 _NAMESPACE = "lstm_companion"
-_SOURCE = ("csrc", "lstm_cpu.cpp")  # inside this package (lstm_companion.models), shipped as package data
+_SOURCE = "lstm_cpu.cpp"  # beside this module (in lstm_companion.models.fast_lstm), shipped as package data
 _INSTALL_HINT = (
     "install a C++ compiler (Linux: g++, e.g. `apt install g++`; macOS: `xcode-select --install`) "
     "and ninja (`pip install ninja`)"
@@ -96,27 +112,34 @@ def _compiler_flags() -> tuple[list[str], list[str]]:
 
 
 @dataclass
-class _BuildState:
-    """Whether this process has loaded the operators, or why it could not (kept, so a failure is tried once)."""
+class CppBuildState:
+    """Whether a process has loaded the C++ operators, or why it could not (chapter 10).
+
+    ``loaded`` is true once they are built and loaded; ``error`` is the
+    reason the build or load failed (kept, so that a failure is tried once
+    per process); ``warned`` holds the reasons the fallback has already
+    warned about (each warns once).
+    """
 
     loaded: bool = False
     error: str | None = None
     warned: set[str] = field(default_factory=set)
 
 
-_STATE = _BuildState()
+#: This process's :class:`CppBuildState` (a test replaces it with a fresh one to try the build again).
+CPP_BUILD = CppBuildState()
 _REGISTERED = False  # the fake implementations and the autograd formula, registered once per process
 
 
 def _source_text() -> str:
-    return resources.files(__package__).joinpath(_SOURCE[0]).joinpath(_SOURCE[1]).read_text(encoding="utf-8")
+    return resources.files(__package__).joinpath(_SOURCE).read_text(encoding="utf-8")
 
 
 def cpp_lstm_source(function: str | None = None) -> str:
     """The C++ source of the operators (chapter 10): the whole file, or one function with its comments.
 
     ``function`` names a function defined at the top level of
-    ``models/csrc/lstm_cpu.cpp``: ``"forward_rows"`` and ``"backward_rows"``
+    ``lstm_cpu.cpp``: ``"forward_rows"`` and ``"backward_rows"``
     (one step's pointwise work, forward and backward) or ``"lstm_forward"``
     and ``"lstm_backward"`` (the operators: the products and the loop over
     time); the text returned runs from the comment above its definition to
@@ -127,7 +150,7 @@ def cpp_lstm_source(function: str | None = None) -> str:
         return source
     if not isinstance(function, str) or not function.isidentifier():  # a name, not a pattern
         raise ValueError(
-            f"function must name a function defined in {_SOURCE[1]} (for example 'forward_rows'), got {function!r}"
+            f"function must name a function defined in {_SOURCE} (for example 'forward_rows'), got {function!r}"
         )
     lines = source.splitlines()
     pattern = re.compile(rf"^\S.*\b{re.escape(function)}\(")
@@ -141,7 +164,7 @@ def cpp_lstm_source(function: str | None = None) -> str:
     )
     if start is None:
         raise ValueError(
-            f"function must name a function defined in {_SOURCE[1]} (for example 'forward_rows', "
+            f"function must name a function defined in {_SOURCE} (for example 'forward_rows', "
             f"'backward_rows', 'lstm_forward', 'lstm_backward'), got {function!r}"
         )
     end = next(i for i in range(start, len(lines)) if lines[i] == "}")
@@ -150,8 +173,17 @@ def cpp_lstm_source(function: str | None = None) -> str:
     return "\n".join(lines[start : end + 1]) + "\n"
 
 
-def _build_name(source: str) -> str:
-    """The extension's name: a hash of the source, torch's version, the flags, Python and the platform."""
+def cpp_build_name(source: str | None = None) -> str:
+    """The C++ extension's name, also its folder under ``cache_dir() / "cpp_extensions"`` (chapter 10).
+
+    A hash of the C++ source (``source``, by default the shipped
+    :func:`cpp_lstm_source`), torch's version, the compiler flags, Python
+    and the platform: a change of any of them names another folder, a rebuild.
+    """
+    if source is None:
+        source = _source_text()
+    elif not isinstance(source, str):
+        raise TypeError(f"source must be the C++ source text (a str) or None, got {type(source).__name__}")
     cflags, ldflags = _compiler_flags()
     key = "\n".join(
         [source, torch.__version__, " ".join(cflags), " ".join(ldflags), sys.implementation.cache_tag, sys.platform]
@@ -159,8 +191,12 @@ def _build_name(source: str) -> str:
     return f"lstm_companion_cpu_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
-def _compile() -> None:
-    """Build (or find already built) and load the C++ operators; raise with the reason when that fails."""
+def build_cpp_lstm() -> None:
+    """Build (or find already built) and load the C++ operators; raise with the reason when that fails (chapter 10).
+
+    :func:`cpp_lstm_available` calls it once per process and keeps the
+    error instead; call it directly to see the compiler's whole message.
+    """
     logger = logging.getLogger("torch.utils.cpp_extension")
     level = logger.level
     logger.setLevel(logging.ERROR)  # its import logs a warning when no CUDA toolkit is found: we build no CUDA
@@ -175,9 +211,9 @@ def _compile() -> None:
     if not cpp_extension.is_ninja_available():
         raise RuntimeError("ninja, which torch.utils.cpp_extension builds with, was not found")
     source = _source_text()
-    name = _build_name(source)
+    name = cpp_build_name(source)
     build = cache_dir() / "cpp_extensions" / name
-    src = build / _SOURCE[1]
+    src = build / _SOURCE
     if not src.is_file() or src.read_text(encoding="utf-8") != source:
         atomic_write(src, lambda tmp: Path(tmp).write_text(source, encoding="utf-8"))
     cflags, ldflags = _compiler_flags()
@@ -274,18 +310,19 @@ def cpp_lstm_available() -> bool:
     """
     if _disabled():
         return False
-    if not _STATE.loaded and _STATE.error is None:
+    if not CPP_BUILD.loaded and CPP_BUILD.error is None:
         try:
-            _compile()
+            build_cpp_lstm()
             _register()
-            _STATE.loaded = True
+            CPP_BUILD.loaded = True
         except Exception as err:  # a missing compiler, a failed build or load: all mean "use the fallback"
             message = " ".join(str(err).split())
-            _STATE.error = f"{type(err).__name__}: {message[:1500]}"
-    return _STATE.loaded
+            CPP_BUILD.error = f"{type(err).__name__}: {message[:1500]}"
+    return CPP_BUILD.loaded
 
 
-_INTERNAL_DIRS = (str(Path(__file__).resolve().parents[1]), str(Path(torch.__file__).resolve().parent))
+# this package (lstm_companion) and torch: a warning skips their frames
+_INTERNAL_DIRS = (str(Path(__file__).resolve().parents[2]), str(Path(torch.__file__).resolve().parent))
 
 
 def _caller_stacklevel() -> int:
@@ -300,9 +337,9 @@ def _use_cpp() -> bool:
     """:func:`cpp_lstm_available`, warning once per reason when it is not."""
     if cpp_lstm_available():
         return True
-    reason = f"{NO_CPP_ENV} is set" if _disabled() else f"building it failed ({_STATE.error})"
-    if reason not in _STATE.warned:
-        _STATE.warned.add(reason)
+    reason = f"{NO_CPP_ENV} is set" if _disabled() else f"building it failed ({CPP_BUILD.error})"
+    if reason not in CPP_BUILD.warned:
+        CPP_BUILD.warned.add(reason)
         advice = f"unset {NO_CPP_ENV}" if _disabled() else _INSTALL_HINT
         warnings.warn(
             f"lstm_companion: the C++ LSTM is not used because {reason}; running the Python fused loop "
@@ -311,19 +348,6 @@ def _use_cpp() -> bool:
             stacklevel=_caller_stacklevel(),
         )
     return False
-
-
-def _fused_run(
-    X: torch.Tensor, H0: torch.Tensor, C0: torch.Tensor, W_x: torch.Tensor, W_h: torch.Tensor, b: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The fallback: the loop of :class:`~lstm_companion.FusedLSTM`, one product per step on ``[X_t, H_{t-1}]``."""
-    W = torch.cat([W_x, W_h])  # (d + h, 4h)
-    H, C = H0, C0
-    outputs = []
-    for X_t in X:
-        H, C = cell_pointwise(torch.addmm(b, torch.cat([X_t, H], dim=1), W), C)
-        outputs.append(H)
-    return torch.stack(outputs), H, C
 
 
 def _check_functional(
@@ -376,7 +400,7 @@ def cpp_lstm(
     """
     X, H0, C0, W_x, W_h, b = _check_functional(X, H0, C0, W_x, W_h, b)
     if not _use_cpp():
-        return _fused_run(X, H0, C0, W_x, W_h, b)
+        return fused_lstm(X, H0, C0, W_x, W_h, b)
     Hs, H_n, C_n, *_ = torch.ops.lstm_companion.lstm_forward(X, H0, C0, W_x, W_h, b)
     return Hs, H_n, C_n
 
@@ -392,7 +416,8 @@ class CppLSTM(FastLSTMBase):
     operators do not support (a dtype other than float32 and float64, a GPU)
     and when they cannot be built (no compiler, ``LSTM_COMPANION_NO_CPP=1``;
     a one-time warning says so) it runs the Python loop of
-    :class:`~lstm_companion.FusedLSTM` instead, with the same results.
+    :class:`~lstm_companion.FusedLSTM` (:func:`~lstm_companion.fused_lstm`)
+    instead, with the same results.
     """
 
     def run(
@@ -401,4 +426,4 @@ class CppLSTM(FastLSTMBase):
         if X.device.type == "cpu" and X.dtype in CPP_DTYPES and _use_cpp():
             Hs, H_n, C_n, *_ = torch.ops.lstm_companion.lstm_forward(X, H0, C0, self.W_x, self.W_h, self.b)
             return Hs, H_n, C_n
-        return _fused_run(X, H0, C0, self.W_x, self.W_h, self.b)
+        return fused_lstm(X, H0, C0, self.W_x, self.W_h, self.b)

@@ -2,14 +2,15 @@
 // through time (chapter 10).
 //
 // Registered as two PyTorch operators in the namespace `lstm_companion`
-// (TORCH_LIBRARY); the Python side (lstm_companion/models/cpp_lstm.py) compiles
-// this file on first use, registers their fake (meta) implementations and joins
+// (TORCH_LIBRARY); the Python side (cpp.py, beside this file) compiles this
+// file on first use, registers their fake (meta) implementations and joins
 // them with torch.library.register_autograd.
 //
-// Layout, as the companion's fused LSTMs (models/fast_lstm.py): time-major X
-// (T, B, d); 2-D states H0, C0 (B, h); W_x = weight_ih_l0^T (d, 4h), W_h =
-// weight_hh_l0^T (h, 4h), b = bias_ih_l0 + bias_hh_l0 (4h); the four column
-// blocks in nn.LSTM's gate order (i, f, g, o), g being the candidate cell.
+// Layout, as the companion's fused LSTMs (base.py, beside this file):
+// time-major X (T, B, d); 2-D states H0, C0 (B, h); W_x = weight_ih_l0^T
+// (d, 4h), W_h = weight_hh_l0^T (h, 4h), b = bias_ih_l0 + bias_hh_l0 (4h); the
+// four column blocks in nn.LSTM's gate order (i, f, g, o), g being the
+// candidate cell.
 //
 //   lstm_forward(X, H0, C0, W_x, W_h, b) -> (Hs, H_n, C_n, gates, cells,
 //   tanh_cells)
