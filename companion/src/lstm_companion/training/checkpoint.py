@@ -21,8 +21,8 @@ if it had never stopped: :func:`save_training_state` writes the model,
 optimiser and scheduler, the step, and every rank's random-number generators
 (:func:`~lstm_companion.capture_rng_state`), sampler position and carried
 hidden state, gathered to rank 0, with a sha256 of the whole payload; the
-file is written atomically (temporary file, ``fsync``, read back and
-checked, rename, ``fsync`` of the folder) and holds only tensors and plain
+file is written atomically (temporary file, read back and checked,
+``fsync``, rename, ``fsync`` of the folder: :func:`~lstm_companion.atomic_write`) and holds only tensors and plain
 containers, so it loads with ``weights_only=True``.
 :func:`load_training_state` checks every part (the sha256, the weights'
 names and shapes, the optimiser's type, the sampler's layout, the random
@@ -33,7 +33,6 @@ weights of two runs.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import json
@@ -50,7 +49,8 @@ from torch import nn
 
 from ..data.batching import ShardedStreamSampler
 from ..models.state import map_state
-from ..runtime import atomic_write, cache_dir, capture_rng_state, check_rng_state, model_device, restore_rng_state
+from ..rng import capture_rng_state, check_rng_state, restore_rng_state
+from ..runtime import atomic_write, cache_dir, model_device
 from .distributed import process_group_rank, process_group_size, unwrap_model
 from .loop import History
 
@@ -192,15 +192,6 @@ def _gather(obj: Any) -> list[Any]:
     return out
 
 
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a folder be opened
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
     """Feed ``prefix|dtype|shape|`` and the tensor's bytes to the hash ``h``."""
     t = tensor.detach().cpu().contiguous()
@@ -302,9 +293,9 @@ def save_training_state(
     scheduler's state, the step, ``extra`` (plain values: settings to check on
     resume), and for every rank its random-number generators, its sampler
     position and its carried ``hidden`` state (gathered to rank 0, which
-    writes). Written to a temporary file, flushed to disk (``fsync``), read
-    back with ``weights_only=True`` and checked, then renamed over ``path``
-    and the folder flushed: a crash at any moment leaves either the previous
+    writes). Written to a temporary file, read back with
+    ``weights_only=True`` and checked, flushed to disk (``fsync``), then
+    renamed over ``path`` and the folder flushed: a crash at any moment leaves either the previous
     file or the new one, never a torn one.
     """
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
@@ -339,16 +330,12 @@ def save_training_state(
         payload["sha256"] = _payload_sha256(payload)
 
         def write(tmp: Path) -> None:
-            with open(tmp, "wb") as f:
-                torch.save(payload, f)
-                f.flush()
-                os.fsync(f.fileno())
+            torch.save(payload, tmp)
             back = _read(tmp)
             if back["step"] != step or back["world_size"] != len(ranks):
                 raise OSError(f"{tmp} did not read back as written (step {back['step']} != {step})")
 
-        atomic_write(target, write)
-        _fsync_dir(target.parent)
+        atomic_write(target, write)  # flushed to the disk before and after the rename
     if process_group_size() > 1:
         dist.barrier()
     return target
