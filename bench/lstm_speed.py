@@ -404,9 +404,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         text = json.dumps(report, indent=1) + "\n"
         json.loads(text)  # verify before it replaces anything
-        # temporary files renamed into place: an interrupted run never leaves half a table
-        lc.atomic_write(args.out, lambda tmp: tmp.write_text(text))
-        lc.atomic_write(args.out.with_suffix(".md"), lambda tmp: tmp.write_text(table + "\n"))
+        # both written before either is renamed into place: an interrupted run never leaves half a table
+        lc.atomic_write_many(
+            {
+                args.out: lambda tmp: tmp.write_text(text),
+                args.out.with_suffix(".md"): lambda tmp: tmp.write_text(table + "\n"),
+            }
+        )
         print(f"wrote {args.out} and {args.out.with_suffix('.md')}", file=sys.stderr)
     return 0
 

@@ -35,7 +35,7 @@ import torch
 from .._checks import check_record_keys, check_str, read_json_record
 from ..data.tatoeba import TranslationConfig, TranslationData, load_translation
 from ..models.seq2seq import Seq2Seq, Seq2SeqConfig, build_seq2seq
-from ..runtime import file_hash, get_device
+from ..runtime import atomic_write_many, file_hash, get_device
 
 __all__ = ["save_pretrained", "load_pretrained"]
 
@@ -133,29 +133,28 @@ def save_pretrained(
     if not isinstance(record, dict):
         raise TypeError(f"record must be a dict holding 'data' and 'model', got {type(record).__name__}")
     _configs(record, "record")  # before anything is written
-    folder.mkdir(parents=True, exist_ok=True)
     weights = folder / f"{name}.pt"
     state = {
         k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu())
         for k, v in model.state_dict().items()
     }
-    tmp = weights.with_suffix(".pt.part")
-    tmp_json = folder / f".{name}.json.part"
-    try:
+    written: dict[str, Any] = {}
+
+    def write_weights(tmp: Path) -> None:
         torch.save(state, tmp)
-        out = dict(record, checkpoint=weights.name, sha256=file_hash(tmp), bytes=tmp.stat().st_size)
+        written["weights"] = tmp
+        written["record"] = dict(record, checkpoint=weights.name, sha256=file_hash(tmp), bytes=tmp.stat().st_size)
+
+    def write_record(tmp: Path) -> None:
         try:
-            text = json.dumps(out, indent=2, sort_keys=True) + "\n"
+            text = json.dumps(written["record"], indent=2, sort_keys=True) + "\n"
         except (TypeError, ValueError) as err:
             raise TypeError(f"record must hold only JSON values (str, numbers, lists, dicts, None): {err}") from err
-        tmp_json.write_text(text)
-        _read_back(tmp, tmp_json, model)
-        os.replace(tmp, weights)
-        os.replace(tmp_json, folder / f"{name}.json")
-    finally:
-        for t in (tmp, tmp_json):
-            if t.exists():
-                t.unlink()
+        tmp.write_text(text)
+        _read_back(written["weights"], tmp, model)
+
+    atomic_write_many({weights: write_weights, folder / f"{name}.json": write_record})  # both checked, then renamed
+    out: dict[str, Any] = written["record"]
     return out
 
 
