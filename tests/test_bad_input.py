@@ -1056,7 +1056,7 @@ CASES = [
         "load_pretrained-checkpoint-truncated",
         load_with(truncate_checkpoint),
         ValueError,
-        r"m\.pt is not a readable checkpoint",
+        r"m\.pt is damaged or not a state dict of weights \(named by m\.json\)",
     ),
     case(
         "load_pretrained-model-mismatch",

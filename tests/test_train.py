@@ -420,7 +420,7 @@ def test_cache_key(monkeypatch):
     assert k == cache_key("model_1-a", {"h": 8, "lr": 0.1})  # order of settings does not matter
     assert k != cache_key("model_1-a", {"lr": 0.2, "h": 8})
     assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8}, device="cuda")
-    monkeypatch.setattr(lc.training.checkpoint, "code_hash", lambda: "0" * 64)  # a change to the package's code
+    monkeypatch.setattr(lc.training.cache, "code_hash", lambda: "0" * 64)  # a change to the package's code
     assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8})
 
 

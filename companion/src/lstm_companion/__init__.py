@@ -85,6 +85,7 @@ from .recipes.word_lm import *  # noqa: F403
 from .recipes.xlstm_tasks import *  # noqa: F403
 from .rng import *  # noqa: F403
 from .runtime import *  # noqa: F403
+from .training.cache import *  # noqa: F403
 from .training.checkpoint import *  # noqa: F403
 from .training.distributed import *  # noqa: F403
 from .training.forecasting import *  # noqa: F403

@@ -45,7 +45,7 @@ from ..models.heads import LastStateModel
 from ..models.lm import RNNLM
 from ..models.variants import LSTMVariant
 from ..runtime import get_device, seed_everything
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.lm import TrainConfig, evaluate_perplexity, train_lm
 from ..training.loop import History
 from ..training.supervised import TaskConfig, train_on_task

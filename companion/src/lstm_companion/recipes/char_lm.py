@@ -37,7 +37,7 @@ from ..models.lm import RNNLM
 from ..models.lstm import LSTMScratch
 from ..models.rnn import RNNScratch
 from ..runtime import get_device, seed_everything
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.lm import TrainConfig, epochs_before_drop, train_lm_with_lr_drop
 from ..training.loop import History
 

@@ -39,7 +39,7 @@ from .._checks import check_seed
 from ..data.words import WordCorpus
 from ..models.word_lm import WordLM, WordLMConfig
 from ..runtime import get_device
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.lm import TrainConfig, train_lm
 from ..training.loop import History
 
