@@ -35,6 +35,7 @@ from lstm_companion import (
     read_fra_eng,
     save_pretrained,
     save_training_state,
+    save_with_record,
     tokenize_nmt,
 )
 
@@ -184,10 +185,16 @@ def test_a_training_state_given_as_a_translator_is_named(tmp_path: Path) -> None
         load_training_state(tmp_path / "t" / "m.pt", model=model)
 
 
-def test_the_committed_translator_loads_bit_for_bit() -> None:
+def test_the_committed_translator_loads_bit_for_bit(tmp_path: Path) -> None:
     folder = REPO / "results" / "translation"
     record, state, weights = load_with_record(folder, "attention", required=("data", "model"))
     assert weights == folder / "attention.pt" and record["sha256"] == file_hash(weights)
     raw = torch.load(weights, map_location="cpu", weights_only=True)
     assert list(state) == list(raw) and all(torch.equal(state[k], raw[k]) for k in raw)
     assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
+    if record["machine"]["torch"] != torch.__version__:
+        pytest.skip(f"the files were written by torch {record['machine']['torch']}, this is {torch.__version__}")
+    own = {k: v for k, v in record.items() if k not in ("checkpoint", "sha256", "bytes")}
+    save_with_record(tmp_path, "attention", state, own)  # written again: the same bytes, both files
+    for file in ("attention.pt", "attention.json"):
+        assert (tmp_path / file).read_bytes() == (folder / file).read_bytes(), file

@@ -170,7 +170,7 @@ def atomic_write_many(files: Mapping[Path, Callable[[Path], object]]) -> None:
     """Write several files together: ``write(tmp)`` for each target, then rename every temporary file into place.
 
     Each ``write`` is called, in the mapping's order, with a temporary file
-    of a unique name in its target's folder; it writes the file (and may read
+    of a unique name in its target's folder (``<name>.part-<random>``); it writes the file (and may read
     it back to check it, raising on any fault). Only when every file is
     written and flushed to the disk (``fsync``) are they renamed over their
     targets, and the folders flushed. A failure while writing leaves none of
@@ -189,7 +189,9 @@ def atomic_write_many(files: Mapping[Path, Callable[[Path], object]]) -> None:
     try:
         for path, write in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            # name.part-<random>: torch names the archive inside a .pt file after the file it writes, less its last
+            # suffix, so the saved bytes are those of writing `path` itself (reproducible sha256s)
+            fd, tmp_name = tempfile.mkstemp(prefix=f"{path.name}.part-", dir=path.parent)
             os.close(fd)
             temps[path] = Path(tmp_name)
             write(temps[path])

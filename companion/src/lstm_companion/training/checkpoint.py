@@ -240,8 +240,8 @@ def save_training_state(
     position and its carried ``hidden`` state (gathered to rank 0, which
     writes). Written to a temporary file, read back with
     ``weights_only=True`` and checked, flushed to disk (``fsync``), then
-    renamed over ``path`` and the folder flushed: a crash at any moment leaves either the previous
-    file or the new one, never a torn one.
+    renamed over ``path`` and the folder flushed: a crash at any moment
+    leaves either the previous file or the new one, never a torn one.
     """
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise ValueError(f"step must be an int >= 0, got {step!r}")
@@ -368,6 +368,15 @@ def load_training_state(
 # --------------------------------------------------------------------------- weights with a record
 
 
+def _check_pair(folder: object, name: object) -> tuple[Path, str]:
+    """``folder`` as a Path and ``name``, a plain file name (the files are name.pt and name.json); else raise."""
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}")
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        raise ValueError(f"name must be a plain file name without a folder (name.pt, name.json), got {name!r}")
+    return Path(folder), name
+
+
 def _read_with_record(record_path: Path, weights: Path | None, what: str, required: tuple[str, ...]) -> Any:
     """The record at ``record_path`` and the state dict it names (``weights`` in its place: a file being written)."""
     record = read_json_record(record_path, what=what, required=("checkpoint", "sha256", *required))
@@ -388,7 +397,7 @@ def _read_with_record(record_path: Path, weights: Path | None, what: str, requir
 
 
 def save_with_record(
-    folder: Path,
+    folder: str | os.PathLike[str],
     name: str,
     state: Mapping[str, torch.Tensor],
     record: Mapping[str, Any],
@@ -405,6 +414,13 @@ def save_with_record(
     before either is renamed into place (:func:`~lstm_companion.atomic_write_many`).
     Returns the record written.
     """
+    folder, name = _check_pair(folder, name)
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise TypeError(f"state must be a state dict (a mapping of tensors), got {type(state).__name__}")
+    if not isinstance(record, Mapping):
+        raise TypeError(f"record must be a mapping of JSON values, got {type(record).__name__}")
+    if check is not None and not callable(check):
+        raise TypeError(f"check must be callable or None, got {type(check).__name__}")
     weights = folder / f"{name}.pt"
     written: dict[str, Any] = {}  # the temporary weights file and the record, for the record's writer
 
@@ -429,7 +445,7 @@ def save_with_record(
 
 
 def load_with_record(
-    folder: Path, name: str, *, what: str = "record", required: tuple[str, ...] = ()
+    folder: str | os.PathLike[str], name: str, *, what: str = "record", required: tuple[str, ...] = ()
 ) -> tuple[dict[str, Any], dict[str, torch.Tensor], Path]:
     """Read ``name.json`` and the weights it names, written by :func:`save_with_record`: ``(record, state, weights_path)``.
 
@@ -439,6 +455,7 @@ def load_with_record(
     truncated or wrong-kind file raises an error naming it and the part at
     fault.
     """
+    folder, name = _check_pair(folder, name)
     out: tuple[dict[str, Any], dict[str, torch.Tensor], Path] = _read_with_record(
         folder / f"{name}.json", None, what, required
     )
