@@ -34,7 +34,7 @@ from typing import Any
 
 import torch
 
-from .._checks import check_record_keys, check_str
+from .._checks import check_folder_and_name, check_record_keys
 from ..data.tatoeba import TranslationConfig, TranslationData, load_translation
 from ..models.seq2seq import Seq2Seq, Seq2SeqConfig, build_seq2seq
 from ..runtime import get_device
@@ -44,22 +44,6 @@ __all__ = ["save_pretrained", "load_pretrained"]
 
 
 _WHAT = "translation record (written by save_pretrained)"
-
-
-def _check_name(name: object) -> str:
-    check_str("name", name)
-    assert isinstance(name, str)
-    if Path(name).name != name or name in (".", ".."):
-        raise ValueError(
-            f"name must be a plain file name without a folder (the files are name.pt and name.json), got {name!r}"
-        )
-    return name
-
-
-def _check_folder(folder: object) -> Path:
-    if not isinstance(folder, (str, os.PathLike)):
-        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}")
-    return Path(folder)
 
 
 def _configs(record: dict[str, Any], where: str) -> tuple[TranslationConfig, Seq2SeqConfig]:
@@ -119,8 +103,7 @@ def save_pretrained(
     """
     if not isinstance(model, Seq2Seq):
         raise TypeError(f"model must be a Seq2Seq, got {type(model).__name__}")
-    folder = _check_folder(folder)
-    name = _check_name(name)
+    folder, name = check_folder_and_name(folder, name)
     if not isinstance(record, dict):
         raise TypeError(f"record must be a dict holding 'data' and 'model', got {type(record).__name__}")
     _configs(record, "record")  # before anything is written
@@ -154,8 +137,7 @@ def load_pretrained(
     sha256 differs from the record is an error naming both hashes; a missing,
     damaged or incomplete record or checkpoint is an error naming the file.
     """
-    folder = _check_folder(folder)
-    name = _check_name(name)
+    folder, name = check_folder_and_name(folder, name)
     if data is not None and not isinstance(data, TranslationData):
         raise TypeError(f"data must be a TranslationData or None, got {type(data).__name__}")
     dev = None if device is None else get_device(device)

@@ -45,7 +45,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .._checks import read_json_record
+from .._checks import check_folder_and_name, check_plain, read_json_record
 from ..data.batching import ShardedStreamSampler
 from ..models.state import map_state
 from ..rng import capture_rng_state, check_rng_state, restore_rng_state
@@ -172,29 +172,6 @@ def _payload_sha256(obj: Any) -> str:
     return h.hexdigest()
 
 
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def _check_plain(name: str, value: Any) -> None:
-    """``value`` must be what ``torch.load(weights_only=True)`` reads back: plain values, tensors, containers."""
-    if isinstance(value, (*_PLAIN, torch.Tensor)):
-        return
-    if isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _check_plain(f"{name}[{i}]", v)
-        return
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if not isinstance(k, _PLAIN):
-                raise TypeError(f"{name} keys must be plain values, got {type(k).__name__}")
-            _check_plain(f"{name}[{k!r}]", v)
-        return
-    raise TypeError(
-        f"{name} must hold only str, int, float, bool, None, tensors, lists and dicts "
-        f"(a weights_only checkpoint reads nothing else), got {type(value).__name__}"
-    )
-
-
 def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Load and check a training-state file; every failure names it."""
     payload = _load_checked(path, "training state", map_location)
@@ -251,7 +228,7 @@ def save_training_state(
         raise TypeError(f"sampler must be a ShardedStreamSampler or None, got {type(sampler).__name__}")
     if extra is not None and not isinstance(extra, Mapping):
         raise TypeError(f"extra must be a mapping of plain values or None, got {type(extra).__name__}")
-    _check_plain("extra", dict(extra or {}))
+    check_plain("extra", dict(extra or {}))
     target = Path(path)
     mine = {
         "rng": capture_rng_state(),
@@ -368,15 +345,6 @@ def load_training_state(
 # --------------------------------------------------------------------------- weights with a record
 
 
-def _check_pair(folder: object, name: object) -> tuple[Path, str]:
-    """``folder`` as a Path and ``name``, a plain file name (the files are name.pt and name.json); else raise."""
-    if not isinstance(folder, (str, os.PathLike)):
-        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}")
-    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
-        raise ValueError(f"name must be a plain file name without a folder (name.pt, name.json), got {name!r}")
-    return Path(folder), name
-
-
 def _read_with_record(record_path: Path, weights: Path | None, what: str, required: tuple[str, ...]) -> Any:
     """The record at ``record_path`` and the state dict it names (``weights`` in its place: a file being written)."""
     record = read_json_record(record_path, what=what, required=("checkpoint", "sha256", *required))
@@ -414,7 +382,7 @@ def save_with_record(
     before either is renamed into place (:func:`~lstm_companion.atomic_write_many`).
     Returns the record written.
     """
-    folder, name = _check_pair(folder, name)
+    folder, name = check_folder_and_name(folder, name)
     if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise TypeError(f"state must be a state dict (a mapping of tensors), got {type(state).__name__}")
     if not isinstance(record, Mapping):
@@ -455,7 +423,7 @@ def load_with_record(
     truncated or wrong-kind file raises an error naming it and the part at
     fault.
     """
-    folder, name = _check_pair(folder, name)
+    folder, name = check_folder_and_name(folder, name)
     out: tuple[dict[str, Any], dict[str, torch.Tensor], Path] = _read_with_record(
         folder / f"{name}.json", None, what, required
     )
