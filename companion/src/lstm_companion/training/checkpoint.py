@@ -50,7 +50,7 @@ from ..data.batching import ShardedStreamSampler
 from ..models.state import map_state
 from ..rng import capture_rng_state, check_rng_state, restore_rng_state
 from ..runtime import atomic_write, atomic_write_many, file_hash, model_device
-from .distributed import process_group_rank, process_group_size, unwrap_model
+from .distributed import gather_objects, process_group_rank, process_group_size, unwrap_model
 
 __all__ = [
     "save_model",
@@ -60,6 +60,7 @@ __all__ = [
     "TrainingState",
     "save_training_state",
     "load_training_state",
+    "payload_sha256",
     "state_dict_sha256",
     "max_abs_difference",
 ]
@@ -132,16 +133,6 @@ class TrainingState:
     extra: dict[str, Any]
 
 
-def _gather(obj: Any) -> list[Any]:
-    """Every rank's ``obj``, in rank order (a list of one without a process group)."""
-    world = process_group_size()
-    if world == 1:
-        return [obj]
-    out: list[Any] = [None] * world
-    dist.all_gather_object(out, obj)
-    return out
-
-
 def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
     """Feed ``prefix|dtype|shape|`` and the tensor's bytes to the hash ``h``."""
     t = tensor.detach().cpu().contiguous()
@@ -149,7 +140,7 @@ def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
     h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
 
 
-def _payload_sha256(obj: Any) -> str:
+def payload_sha256(obj: Any) -> str:
     """sha256 over a payload's structure and every tensor's bytes (dicts in key order)."""
     h = hashlib.sha256()
 
@@ -193,7 +184,7 @@ def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any
     if missing:
         raise ValueError(f"{path} is missing {sorted(missing)}")
     stored = payload.pop("sha256")
-    if _payload_sha256(payload) != stored:
+    if payload_sha256(payload) != stored:
         raise ValueError(f"{path} is damaged: its contents do not match the sha256 stored with them")
     return payload
 
@@ -235,7 +226,7 @@ def save_training_state(
         "sampler": sampler.state_dict() if sampler is not None else None,
         "hidden": map_state(hidden, lambda t: t.detach().cpu()),
     }
-    ranks = _gather(mine)
+    ranks = gather_objects(mine)
     if process_group_rank() == 0:
         payload = {
             "format": CHECKPOINT_FORMAT,
@@ -249,7 +240,7 @@ def save_training_state(
             "ranks": ranks,
             "extra": dict(extra or {}),
         }
-        payload["sha256"] = _payload_sha256(payload)
+        payload["sha256"] = payload_sha256(payload)
 
         def write(tmp: Path) -> None:
             torch.save(payload, tmp)
