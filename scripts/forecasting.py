@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -56,12 +55,7 @@ def main() -> None:
         rows = [r for r in runs if (r["data"], r["transform"], r["kind"]) == (name, transform, kind)]
         for metric in ("mase", "smape"):
             values = [r[metric] for r in rows]
-            summary[f"{name}/{transform}/{kind}/{metric}"] = {
-                "mean": statistics.mean(values),
-                "min": min(values),
-                "max": max(values),
-                "stdev": statistics.stdev(values) if len(values) > 1 else 0.0,
-            }
+            summary[f"{name}/{transform}/{kind}/{metric}"] = lc.summarise_seeds(values)
     result = {
         "description": "Chapter 13: test MASE and sMAPE of the LSTM forecasters over seeds; see scripts/forecasting.py",
         "settings": {"taylor": lc.TAYLOR_SETUP, "airpassengers": lc.AIR_SETUP, "forecasters": lc.FORECASTERS},

@@ -18,7 +18,6 @@ import argparse
 import datetime
 import json
 import os
-import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -81,12 +80,7 @@ def main() -> None:
     summary = {}
     for name in ("bag-of-bigrams LR", "LSTM", "BiLSTM"):
         accs = [r["test_acc"] for r in runs if r["model"] == name]
-        summary[name] = {
-            "mean": statistics.mean(accs),
-            "min": min(accs),
-            "max": max(accs),
-            "stdev": statistics.stdev(accs) if len(accs) > 1 else 0.0,
-        }
+        summary[name] = lc.summarise_seeds(accs)
     result = {
         "description": "Chapter 6: test accuracy on the sentence polarity data (Pang and Lee, 2005), "
         "80/10/10 split fixed by the seed; see scripts/sentiment_seeds.py",
