@@ -65,11 +65,11 @@ from .models.classifier import *  # noqa: F403
 from .models.fast_lstm import *  # noqa: F403
 from .models.forecaster import *  # noqa: F403
 from .models.gru import *  # noqa: F403
-from .models.initialization import *  # noqa: F403
 from .models.lm import *  # noqa: F403
 from .models.lstm import *  # noqa: F403
 from .models.rnn import *  # noqa: F403
 from .models.scan import *  # noqa: F403
+from .models.scratch_base import *  # noqa: F403
 from .models.seq2seq import *  # noqa: F403
 from .models.state import *  # noqa: F403
 from .models.task_models import *  # noqa: F403

@@ -3,9 +3,10 @@
 Models never import training code: every model can be used without the
 training loop.
 
-- :mod:`~lstm_companion.models.initialization`,
-  :mod:`~lstm_companion.models.state` – what the scratch layers share: sizes
-  and PyTorch's initialisation; the state types, ``detach_state``
+- :mod:`~lstm_companion.models.scratch_base`,
+  :mod:`~lstm_companion.models.state` – what the scratch layers share: their
+  base classes (sizes, PyTorch's initialisation, one cell per layer); the
+  state types, ``detach_state``
 - :mod:`~lstm_companion.models.rnn` – ``RNNScratch`` = ``nn.RNN``, and BPTT by
   hand (chapter 1)
 - :mod:`~lstm_companion.models.lstm` – ``LSTMScratch`` = ``nn.LSTM``, gate by
