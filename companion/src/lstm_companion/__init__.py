@@ -58,6 +58,7 @@ from .measure.forecasting import *  # noqa: F403
 from .measure.interpret import *  # noqa: F403
 from .measure.metrics import *  # noqa: F403
 from .measure.ngram import *  # noqa: F403
+from .measure.roofline import *  # noqa: F403
 from .measure.signals import *  # noqa: F403
 from .models.attention import *  # noqa: F403
 from .models.bilstm import *  # noqa: F403
@@ -67,15 +68,16 @@ from .models.forecaster import *  # noqa: F403
 from .models.gru import *  # noqa: F403
 from .models.lm import *  # noqa: F403
 from .models.lstm import *  # noqa: F403
+from .models.mlstm import *  # noqa: F403
 from .models.rnn import *  # noqa: F403
 from .models.scan import *  # noqa: F403
 from .models.scratch_base import *  # noqa: F403
 from .models.seq2seq import *  # noqa: F403
+from .models.slstm import *  # noqa: F403
 from .models.state import *  # noqa: F403
 from .models.task_models import *  # noqa: F403
 from .models.variants import *  # noqa: F403
 from .models.word_lm import *  # noqa: F403
-from .models.xlstm import *  # noqa: F403
 from .plots import *  # noqa: F403
 from .recipes.ablations import *  # noqa: F403
 from .recipes.char_lm import *  # noqa: F403
