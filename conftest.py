@@ -67,6 +67,8 @@ def _xdist_workers() -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers this mark; a run without it (-p no:xdist) must know it too
+    config.addinivalue_line("markers", "xdist_group(name): run in the same worker as the other tests of name")
     if _xdist_workers() > 1:
         # one thread per worker, and per kernel it starts (inherited through the environment)
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):

@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -89,21 +88,16 @@ def parse_shape(text: str) -> tuple[str, tuple[int, int, int, int]]:
 
 
 def describe_machine(device: torch.device) -> dict[str, Any]:
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
+    """lc.machine_summary() and what this benchmark's table also needs (the keys chapter 10 reads included)."""
     info: dict[str, Any] = {
+        **lc.machine_summary(),
         "device": device.type,
         # whether the "cpp" rung ran its C++ operators (False: its Python fallback, and a warning said why)
         "cpp_lstm": lc.cpp_lstm_available() if device.type == "cpu" else False,
         "cpu": lc.cpu_model(),
         "cpu_count": os.cpu_count(),
-        "usable_cores": usable,
+        "usable_cores": lc.usable_cores(),
         "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
         "blas": "mkl" if torch.backends.mkl.is_available() else "other",
         "onednn": torch.backends.mkldnn.is_available(),
         "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
@@ -404,9 +398,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         text = json.dumps(report, indent=1) + "\n"
         json.loads(text)  # verify before it replaces anything
-        # temporary files renamed into place: an interrupted run never leaves half a table
-        lc.atomic_write(args.out, lambda tmp: tmp.write_text(text))
-        lc.atomic_write(args.out.with_suffix(".md"), lambda tmp: tmp.write_text(table + "\n"))
+        # both written before either is renamed into place: an interrupted run never leaves half a table
+        lc.atomic_write_many(
+            {
+                args.out: lambda tmp: tmp.write_text(text),
+                args.out.with_suffix(".md"): lambda tmp: tmp.write_text(table + "\n"),
+            }
+        )
         print(f"wrote {args.out} and {args.out.with_suffix('.md')}", file=sys.stderr)
     return 0
 

@@ -58,7 +58,6 @@ def main() -> None:
         "rows": rows,
         "machine": lc.machine_summary(),
     }
-    lc.atomic_write(out, lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"))
     md = [
         "# Linear scan forward+backward seconds (bench/scan_speed.py)",
         "",
@@ -67,7 +66,12 @@ def main() -> None:
     ]
     md += [f"| {r['T']} | {r['loop']:.4f} | {r['log']:.4f} | {r['blelloch']:.4f} |" for r in rows]
     md += ["", f"Machine: {table['machine']}", ""]
-    lc.atomic_write(out.with_suffix(".md"), lambda tmp: tmp.write_text("\n".join(md)))
+    lc.atomic_write_many(
+        {
+            out: lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"),
+            out.with_suffix(".md"): lambda tmp: tmp.write_text("\n".join(md)),
+        }
+    )
 
 
 if __name__ == "__main__":

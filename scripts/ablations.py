@@ -82,17 +82,22 @@ def sweep(tasks: list[str], ablations: list[str], out: Path) -> dict[str, Any]:
 
 
 def write(table: dict[str, Any], out: Path) -> None:
-    lc.atomic_write(out, lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"))
     rows = [
         (task, ab, seed, score)
         for task, res in table["results"].items()
         for ab, r in res.items()
         for seed, score in zip(table["seeds"], r["scores"])
     ]
-    with out.with_suffix(".csv").open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["task", "ablation", "seed", "score"])
-        writer.writerows(rows)
+
+    def write_csv(tmp: Path) -> None:
+        with tmp.open("w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["task", "ablation", "seed", "score"])
+            writer.writerows(rows)
+
+    lc.atomic_write_many(
+        {out: lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"), out.with_suffix(".csv"): write_csv}
+    )
 
 
 def merge(paths: list[Path], out: Path) -> dict[str, Any]:

@@ -87,8 +87,12 @@ def main() -> None:
             f"| {name} | {transform} | {kind} | {m['mean']:.3f} | {m['min']:.3f} | {m['max']:.3f} | {s['mean']:.2f} |"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    lc.atomic_write(args.out, lambda tmp: tmp.write_text(json.dumps(result, indent=2) + "\n"))
-    lc.atomic_write(args.out.with_suffix(".md"), lambda tmp: tmp.write_text("\n".join(lines) + "\n"))
+    lc.atomic_write_many(
+        {
+            args.out: lambda tmp: tmp.write_text(json.dumps(result, indent=2) + "\n"),
+            args.out.with_suffix(".md"): lambda tmp: tmp.write_text("\n".join(lines) + "\n"),
+        }
+    )
     print("\n".join(lines))
 
 

@@ -157,8 +157,8 @@ def write(table: dict[str, Any], out: Path) -> None:
     if table["results"]:
         select(table)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for path, text in ((out, json.dumps(table, indent=1) + "\n"), (out.with_suffix(".md"), markdown(table))):
-        lc.atomic_write(path, lambda tmp, text=text: tmp.write_text(text))
+    texts = {out: json.dumps(table, indent=1) + "\n", out.with_suffix(".md"): markdown(table)}
+    lc.atomic_write_many({path: lambda tmp, text=text: tmp.write_text(text) for path, text in texts.items()})
 
 
 def _without_seconds(value: Any) -> Any:

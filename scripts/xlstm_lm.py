@@ -92,9 +92,12 @@ def main(argv: list[str] | None = None) -> None:
         "machine": lc.machine_summary(),
         "seconds": time.perf_counter() - start,
     }
-    lc.atomic_write(args.out, lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"))
-    md = args.out.with_suffix(".md")
-    lc.atomic_write(md, lambda tmp: tmp.write_text(markdown(table)))
+    lc.atomic_write_many(
+        {
+            args.out: lambda tmp: tmp.write_text(json.dumps(table, indent=1) + "\n"),
+            args.out.with_suffix(".md"): lambda tmp: tmp.write_text(markdown(table)),
+        }
+    )
     print(markdown(table))
 
 

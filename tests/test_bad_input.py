@@ -1007,7 +1007,7 @@ CASES = [
         "save_pretrained-weights-not-record",
         in_tmp(lambda folder: lc.save_pretrained(seq2seq(), folder, "m", {"data": {}, "model": {"num_hiddens": 16}})),
         ValueError,
-        r"m\.pt\.part does not fit the model described by the record's 'model' settings",
+        r"m\.pt\.part-\w+ does not fit the model described by the record's 'model' settings",
     ),
     case("load_pretrained-folder-None", lambda: lc.load_pretrained(None, "m"), TypeError, r"\bfolder\b.*NoneType"),
     case(
@@ -1056,13 +1056,48 @@ CASES = [
         "load_pretrained-checkpoint-truncated",
         load_with(truncate_checkpoint),
         ValueError,
-        r"m\.pt is not a readable checkpoint",
+        r"m\.pt is damaged or not a state dict of weights \(named by m\.json\)",
     ),
     case(
         "load_pretrained-model-mismatch",
         load_with(lambda folder: edit_record(folder, model={**SEQ2SEQ_CONFIG.to_dict(), "num_hiddens": 16})),
         ValueError,
         r"m\.pt does not fit the model described by .*m\.json",
+    ),
+    # ------------------------------------------------------------ checkpoints: weights with a record, atomic writes
+    case("save_with_record-folder-None", lambda: lc.save_with_record(None, "m", {}, {}), TypeError, r"\bfolder\b"),
+    case(
+        "save_with_record-name-path",
+        in_tmp(lambda folder: lc.save_with_record(folder, "a/b", {}, {})),
+        ValueError,
+        r"\bname\b.*'a/b'",
+    ),
+    case(
+        "save_with_record-state-not-tensors",
+        in_tmp(lambda folder: lc.save_with_record(folder, "m", {"w": 1.0}, {})),
+        TypeError,
+        r"\bstate\b must be a state dict",
+    ),
+    case(
+        "save_with_record-record-list",
+        in_tmp(lambda folder: lc.save_with_record(folder, "m", {}, [])),
+        TypeError,
+        r"\brecord\b must be a mapping",
+    ),
+    case(
+        "load_with_record-no-record",
+        in_tmp(lambda folder: lc.load_with_record(folder, "m")),
+        FileNotFoundError,
+        r"m\.json was not found",
+    ),
+    case(
+        "atomic_write_many-list", lambda: lc.atomic_write_many([Path("x")]), TypeError, r"\bfiles\b must be a mapping"
+    ),
+    case(
+        "atomic_write_many-path-str",
+        lambda: lc.atomic_write_many({"x": lambda tmp: None}),
+        TypeError,
+        r"\bpath\b must be a pathlib\.Path",
     ),
     # ------------------------------------------------------------ recipes: ablations and character LMs
     case(

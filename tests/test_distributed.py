@@ -345,9 +345,8 @@ def test_a_damaged_or_mismatched_training_state_changes_nothing(tmp_path: Path) 
     payload = torch.load(good, weights_only=True)
     del payload["sha256"]
     payload["ranks"][0]["rng"]["numpy"]["keys"] = torch.zeros(3, dtype=torch.int64)
-    from lstm_companion.training import checkpoint
 
-    payload["sha256"] = checkpoint._payload_sha256(payload)
+    payload["sha256"] = lc.payload_sha256(payload)
     bad_rng = tmp_path / "bad_rng.pt"
     torch.save(payload, bad_rng)
     with pytest.raises(ValueError, match="bad_rng.pt: rank 0's random state: .*numpy"):

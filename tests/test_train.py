@@ -279,6 +279,44 @@ def test_save_and_load_model(tmp_path):
     assert_same_params(a, b)
 
 
+def test_atomic_write_flushes_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    synced: list[str] = []
+    real_fsync = lc.runtime.os.fsync
+    monkeypatch.setattr(lc.runtime.os, "fsync", lambda fd: synced.append(str(fd)) or real_fsync(fd))
+    target = tmp_path / "a.txt"
+    lc.atomic_write(target, lambda tmp: tmp.write_text("new"))
+    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    assert len(synced) == 2  # the file before the rename, its folder after it
+
+    def refuse(tmp):
+        tmp.write_text("half")
+        raise OSError("read back wrong")
+
+    with pytest.raises(OSError, match="read back wrong"):
+        lc.atomic_write(target, refuse)
+    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    with pytest.raises(TypeError, match="path must be a pathlib.Path"):
+        lc.atomic_write(str(target), lambda tmp: None)
+    with pytest.raises(TypeError, match="write must be callable"):
+        lc.atomic_write(target, "text")
+
+
+def test_atomic_write_many_changes_no_target_when_one_write_fails(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "sub" / "b.txt"
+    lc.atomic_write_many({a: lambda tmp: tmp.write_text("a1"), b: lambda tmp: tmp.write_text("b1")})
+    assert (a.read_text(), b.read_text()) == ("a1", "b1")
+
+    def fail(tmp):
+        raise ValueError("second file refused")
+
+    with pytest.raises(ValueError, match="second file refused"):
+        lc.atomic_write_many({a: lambda tmp: tmp.write_text("a2"), b: fail})
+    assert (a.read_text(), b.read_text()) == ("a1", "b1")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "b.txt", "sub"]
+    with pytest.raises(TypeError, match="files must be a mapping"):
+        lc.atomic_write_many([a])
+
+
 class _Recorder:
     calls: list[str] = []
 
@@ -382,7 +420,7 @@ def test_cache_key(monkeypatch):
     assert k == cache_key("model_1-a", {"h": 8, "lr": 0.1})  # order of settings does not matter
     assert k != cache_key("model_1-a", {"lr": 0.2, "h": 8})
     assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8}, device="cuda")
-    monkeypatch.setattr(lc.training.checkpoint, "code_hash", lambda: "0" * 64)  # a change to the package's code
+    monkeypatch.setattr(lc.training.cache, "code_hash", lambda: "0" * 64)  # a change to the package's code
     assert k != cache_key("model_1-a", {"lr": 0.1, "h": 8})
 
 

@@ -1,7 +1,9 @@
-"""English-French data (chapter 7): d2l's preprocessing, encoding, the grouped held-out split."""
+"""English-French data and the translator's checkpoint files (chapter 7): d2l's preprocessing, encoding, the grouped
+held-out split; a damaged, truncated or wrong-kind checkpoint named; the committed one read bit for bit."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,12 +19,23 @@ from lstm_companion import (
     PAD_ID as PAD,
 )
 from lstm_companion import (
+    Seq2SeqConfig,
     TranslationConfig,
+    TranslationData,
+    build_seq2seq,
     decode_ids,
     encode_batch,
+    file_hash,
+    load_model,
+    load_pretrained,
+    load_training_state,
     load_translation,
+    load_with_record,
     preprocess_nmt,
     read_fra_eng,
+    save_pretrained,
+    save_training_state,
+    save_with_record,
     tokenize_nmt,
 )
 
@@ -113,3 +126,75 @@ def test_real_file(shared_data: Path) -> None:
     assert len(text.split("\n")) == 167131  # 167130 pairs and a final empty line
     src, tgt = tokenize_nmt(preprocess_nmt(text))
     assert len(src) == 167130 and src[0] == ["go", "."] and tgt[0] == ["va", "!"]
+
+
+# ---------------------------------------------------------------- the translator's checkpoint files
+
+REPO = Path(__file__).resolve().parents[1]
+PAIRS = "\n".join(f"{a} {b}\t{b} {a}" for a in "abcdef" for b in "ghijkl")
+
+
+def _saved_translator(folder: Path) -> TranslationData:
+    """A tiny translator saved as ``folder/m.pt`` and ``folder/m.json``; returns its data."""
+    data = load_translation(TranslationConfig(max_words=2, min_freq=1, num_test=3), text=PAIRS)
+    cfg = Seq2SeqConfig(8, 8, 1, 0.0, "luong", "general")
+    model = build_seq2seq(cfg, len(data.src_vocab), len(data.tgt_vocab))
+    save_pretrained(model, folder, "m", {"data": data.config.to_dict(), "model": cfg.to_dict()})
+    return data
+
+
+def _rehash(folder: Path) -> None:
+    """Store the damaged weights' own sha256 in the record, so that the loader reads past the hash check."""
+    rec = json.loads((folder / "m.json").read_text())
+    rec["sha256"] = file_hash(folder / "m.pt")
+    (folder / "m.json").write_text(json.dumps(rec))
+
+
+def test_a_truncated_translator_file_is_named(tmp_path: Path) -> None:
+    data = _saved_translator(tmp_path)
+    weights = tmp_path / "m.pt"
+    weights.write_bytes(weights.read_bytes()[:-100])
+    with pytest.raises(ValueError, match=r"m\.pt has the wrong sha256: the record says"):
+        load_pretrained(tmp_path, "m", data=data)
+    _rehash(tmp_path)  # a record that agrees with the truncated file: the checked loader finds the damage
+    with pytest.raises(ValueError, match=r"m\.pt is damaged or not a state dict of weights \(named by m\.json\)"):
+        load_pretrained(tmp_path, "m", data=data)
+
+
+def test_a_flipped_byte_in_a_translator_file_is_named(tmp_path: Path) -> None:
+    data = _saved_translator(tmp_path)
+    weights = tmp_path / "m.pt"
+    raw = bytearray(weights.read_bytes())
+    raw[len(raw) // 2] ^= 0x01  # one bit of one weight: torch.load would read it without complaint
+    weights.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"m\.pt has the wrong sha256: the record says [0-9a-f]{64}"):
+        load_pretrained(tmp_path, "m", data=data)
+
+
+def test_a_training_state_given_as_a_translator_is_named(tmp_path: Path) -> None:
+    data = _saved_translator(tmp_path)
+    model = torch.nn.Linear(2, 2)
+    save_training_state(tmp_path / "m.pt", model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), step=1)
+    _rehash(tmp_path)
+    with pytest.raises(ValueError, match=r"m\.pt is a training state \(written by save_training_state\), not a state"):
+        load_pretrained(tmp_path, "m", data=data)
+    with pytest.raises(ValueError, match=r"m\.pt is a training state \(written by save_training_state\)"):
+        load_model(model, tmp_path / "m.pt")
+    _saved_translator(tmp_path / "t")  # and the other way round
+    with pytest.raises(ValueError, match=r"t[/\\]m\.pt is not a training state written by save_training_state"):
+        load_training_state(tmp_path / "t" / "m.pt", model=model)
+
+
+def test_the_committed_translator_loads_bit_for_bit(tmp_path: Path) -> None:
+    folder = REPO / "results" / "translation"
+    record, state, weights = load_with_record(folder, "attention", required=("data", "model"))
+    assert weights == folder / "attention.pt" and record["sha256"] == file_hash(weights)
+    raw = torch.load(weights, map_location="cpu", weights_only=True)
+    assert list(state) == list(raw) and all(torch.equal(state[k], raw[k]) for k in raw)
+    assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
+    if record["machine"]["torch"] != torch.__version__:
+        pytest.skip(f"the files were written by torch {record['machine']['torch']}, this is {torch.__version__}")
+    own = {k: v for k, v in record.items() if k not in ("checkpoint", "sha256", "bytes")}
+    save_with_record(tmp_path, "attention", state, own)  # written again: the same bytes, both files
+    for file in ("attention.pt", "attention.json"):
+        assert (tmp_path / file).read_bytes() == (folder / file).read_bytes(), file

@@ -6,7 +6,7 @@ one home, in a layout that follows the data flow of every chapter:
 
 - :mod:`lstm_companion.runtime` – device, seeding, environment variables,
   folders and addresses, atomic writes, file hashes: what every other module
-  may use.
+  may use; :mod:`lstm_companion.rng` – the random generators' states.
 - :mod:`lstm_companion.data` – checked downloads of the data files and the
   committed results, vocabularies and batching, each data set's loader, the
   synthetic tasks.
@@ -86,8 +86,10 @@ from .recipes.sentiment import *  # noqa: F403
 from .recipes.translation import *  # noqa: F403
 from .recipes.word_lm import *  # noqa: F403
 from .recipes.xlstm_tasks import *  # noqa: F403
+from .rng import *  # noqa: F403
 from .runtime import *  # noqa: F403
 from .training.bptt import *  # noqa: F403
+from .training.cache import *  # noqa: F403
 from .training.checkpoint import *  # noqa: F403
 from .training.distributed import *  # noqa: F403
 from .training.forecasting import *  # noqa: F403

@@ -9,7 +9,9 @@ index range), sample-first data
 (:func:`check_samples`), a process's rank (:func:`check_rank`), the call of a one-layer LSTM
 (:func:`check_lstm_input`, the layers of chapters 8 and 10), and the JSON
 records read from ``results/`` (:func:`read_json_record`,
-:func:`check_record_keys`).
+:func:`check_record_keys`), a checkpoint's folder and file name
+(:func:`check_folder_and_name`) and what a ``weights_only`` checkpoint may
+hold (:func:`check_plain`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,8 @@ __all__ = [
     "check_same_dtype",
     "read_json_record",
     "check_record_keys",
+    "check_folder_and_name",
+    "check_plain",
     "check_tensor",
     "check_same_device",
     "check_lstm_input",
@@ -227,6 +231,42 @@ def check_record_keys(record: object, required: Iterable[str], *, where: str, wh
     if missing:
         raise ValueError(f"{where} is not a complete {what}: it lacks the key(s) {missing}")
     return record
+
+
+def check_folder_and_name(folder: object, name: object) -> tuple[Path, str]:
+    """``folder`` as a Path and ``name``, a plain file name without a folder (a checkpoint's name.pt, name.json)."""
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}")
+    check_str("name", name)
+    assert isinstance(name, str)
+    if Path(name).name != name or name in (".", ".."):
+        raise ValueError(
+            f"name must be a plain file name without a folder (the files are name.pt and name.json), got {name!r}"
+        )
+    return Path(folder), name
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def check_plain(name: str, value: Any) -> None:
+    """``value`` must be what ``torch.load(weights_only=True)`` reads back: plain values, tensors, containers."""
+    if isinstance(value, (*_PLAIN, torch.Tensor)):
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            check_plain(f"{name}[{i}]", v)
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, _PLAIN):
+                raise TypeError(f"{name} keys must be plain values, got {type(k).__name__}")
+            check_plain(f"{name}[{k!r}]", v)
+        return
+    raise TypeError(
+        f"{name} must hold only str, int, float, bool, None, tensors, lists and dicts "
+        f"(a weights_only checkpoint reads nothing else), got {type(value).__name__}"
+    )
 
 
 def check_tensor(

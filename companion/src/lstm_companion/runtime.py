@@ -12,9 +12,8 @@ lc.get_device()``:
   threads at the free cores, those not busy with other tasks, keeping a lower
   count);
 - :func:`seed_everything`: seeds Python, NumPy and PyTorch, so that a run
-  repeats; :func:`capture_rng_state` and :func:`restore_rng_state` save and
-  put back those generators' states, so that a resumed run continues the
-  same random draws (chapter 12's training states).
+  repeats (saving and restoring those generators' states is
+  :mod:`lstm_companion.rng`).
 
 Environment variables say where the package reads and writes:
 
@@ -37,13 +36,16 @@ committed results themselves (:func:`~lstm_companion.fetch`,
 :func:`~lstm_companion.find_results`) are in
 :mod:`lstm_companion.data.download`.
 
-:func:`atomic_write` writes a file under a temporary name and renames it into
-place, so that an interrupted run never leaves it half-written;
+:func:`atomic_write` writes a file under a temporary name, flushes it to the
+disk and renames it into place, so that an interrupted run never leaves it
+half-written (:func:`atomic_write_many`: several files, all written before
+any is renamed);
 :func:`file_hash` is a file's sha256 (or another of hashlib's digests).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
@@ -51,7 +53,6 @@ import random
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -72,6 +73,7 @@ __all__ = [
     "cache_dir",
     "file_hash",
     "atomic_write",
+    "atomic_write_many",
     "get_device",
     "usable_cores",
     "fit_threads",
@@ -82,9 +84,6 @@ __all__ = [
     "cpu_model",
     "cpu_flags_hash",
     "same_machine",
-    "capture_rng_state",
-    "check_rng_state",
-    "restore_rng_state",
 ]
 
 
@@ -153,22 +152,69 @@ def file_hash(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
     return h.hexdigest()
 
 
+def _fsync(path: Path) -> None:
+    """Flush a written file to the disk, or a folder's entries (the renames into it) where the OS allows it."""
+    if not path.is_dir():
+        with open(path, "rb+") as f:
+            os.fsync(f.fileno())
+        return
+    with contextlib.suppress(OSError):  # Windows cannot os.open a folder, nor flush one: nothing to do there
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_many(files: Mapping[Path, Callable[[Path], object]]) -> None:
+    """Write several files together: ``write(tmp)`` for each target, then rename every temporary file into place.
+
+    Each ``write`` is called, in the mapping's order, with a temporary file
+    of a unique name in its target's folder (``<name>.part-<random>``); it writes the file (and may read
+    it back to check it, raising on any fault). Only when every file is
+    written and flushed to the disk (``fsync``) are they renamed over their
+    targets, and the folders flushed. A failure while writing leaves none of
+    the targets changed and no temporary file behind. The renames are
+    separate steps, not one atomic step: a crash between two of them leaves
+    some targets new and the others old (each file whole).
+    """
+    if not isinstance(files, Mapping):
+        raise TypeError(f"files must be a mapping from Path to write(tmp_path), got {type(files).__name__}")
+    for path, write in files.items():
+        if not isinstance(path, Path):
+            raise TypeError(f"path must be a pathlib.Path, got {type(path).__name__}")
+        if not callable(write):
+            raise TypeError(f"write must be callable as write(tmp_path), got {type(write).__name__}")
+    temps: dict[Path, Path] = {}
+    try:
+        for path, write in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # name.part-<random>: torch names the archive inside a .pt file after the file it writes, less its last
+            # suffix, so the saved bytes are those of writing `path` itself (reproducible sha256s)
+            fd, tmp_name = tempfile.mkstemp(prefix=f"{path.name}.part-", dir=path.parent)
+            os.close(fd)
+            temps[path] = Path(tmp_name)
+            write(temps[path])
+            _fsync(temps[path])
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+        for folder in {path.parent for path in temps}:
+            _fsync(folder)
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+
+
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path`` (never half-written)."""
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it to ``path`` (never half-written).
+
+    :func:`atomic_write_many` for one file: ``write`` may read the file back
+    and raise to refuse it; the file is flushed to the disk before the rename
+    and the folder after it, so a crash leaves the old file or the new one.
+    """
     if not isinstance(path, Path):
         raise TypeError(f"path must be a pathlib.Path, got {type(path).__name__}")
-    if not callable(write):
-        raise TypeError(f"write must be callable as write(tmp_path), got {type(write).__name__}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write_many({path: write})
 
 
 # torch's own choice when the package was imported (the physical cores it found)
@@ -371,79 +417,3 @@ def same_machine(record: object) -> bool:
     here = machine_summary()
     keys = ("cpu_model", "cpu_flags", "cpu_capability", "torch", "num_threads")
     return all(record.get(k) == here[k] for k in keys)
-
-
-# --------------------------------------------------------------------------- random states
-
-
-def capture_rng_state() -> dict[str, Any]:
-    """This process's random-number generators as tensors and plain values (loadable with ``weights_only=True``).
-
-    Holds torch's CPU generator (and every CUDA device's, when present),
-    NumPy's global ``RandomState`` and Python's ``random``.
-    """
-    np_name, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state(legacy=True)
-    py_version, py_internal, py_gauss = random.getstate()
-    out: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "numpy": {
-            "name": str(np_name),
-            "keys": torch.from_numpy(np.asarray(np_keys, dtype=np.int64)),
-            "pos": int(np_pos),
-            "has_gauss": int(np_has_gauss),
-            "cached_gaussian": float(np_gauss),
-        },
-        "python": {
-            "version": int(py_version),
-            "internal": torch.tensor(py_internal, dtype=torch.int64),
-            "gauss_next": py_gauss,
-        },
-    }
-    if torch.cuda.is_available():
-        out["cuda"] = [s.cpu() for s in torch.cuda.get_rng_state_all()]
-    return out
-
-
-def check_rng_state(state: object) -> None:
-    """Raise ValueError unless ``state`` has the shape :func:`capture_rng_state` gives (nothing is restored)."""
-    if not isinstance(state, Mapping) or not {"torch", "numpy", "python"} <= set(state):
-        raise ValueError("state must be a mapping from capture_rng_state() with keys 'torch', 'numpy', 'python'")
-    if not (isinstance(state["torch"], torch.Tensor) and state["torch"].dtype == torch.uint8):
-        raise ValueError("state['torch'] must be torch's generator state, a uint8 tensor")
-    npst, pyst = state["numpy"], state["python"]
-    if not (
-        isinstance(npst, Mapping)
-        and {"name", "keys", "pos", "has_gauss", "cached_gaussian"} <= set(npst)
-        and isinstance(npst["keys"], torch.Tensor)
-        and npst["keys"].numel() == 624
-    ):
-        raise ValueError(
-            "state['numpy'] must be NumPy's MT19937 state (name, 624 keys, pos, has_gauss, cached_gaussian)"
-        )
-    if not (
-        isinstance(pyst, Mapping)
-        and {"version", "internal", "gauss_next"} <= set(pyst)
-        and isinstance(pyst["internal"], torch.Tensor)
-        and pyst["internal"].numel() == 625
-    ):
-        raise ValueError("state['python'] must be Python's random state (version, 625 internal words, gauss_next)")
-
-
-def restore_rng_state(state: Mapping[str, Any]) -> None:
-    """Put back the generators saved by :func:`capture_rng_state` (checked first: a bad state changes nothing)."""
-    check_rng_state(state)
-    torch.set_rng_state(state["torch"].cpu())
-    npst = state["numpy"]
-    np.random.set_state(
-        (
-            npst["name"],
-            npst["keys"].numpy().astype(np.uint32),
-            npst["pos"],
-            npst["has_gauss"],
-            npst["cached_gaussian"],
-        )
-    )
-    pyst = state["python"]
-    random.setstate((pyst["version"], tuple(int(v) for v in pyst["internal"].tolist()), pyst["gauss_next"]))
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])

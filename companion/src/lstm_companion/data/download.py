@@ -299,6 +299,8 @@ def _to_utf8(raw: bytes) -> bytes:
 def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: float) -> None:
     """Download the tar.gz at ``url``, extract ``spec.member`` (and its siblings), check, rename."""
     siblings = [f for f in DATA_FILES.values() if f.member is not None and f.url == spec.url and f is not spec]
+    # the archive is scratch space, never renamed into place (its checked members are, by atomic_write): a
+    # unique temporary file of its own, removed however this ends
     fd, tmp_name = tempfile.mkstemp(prefix=f".{Path(url).name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     archive = Path(tmp_name)
@@ -334,8 +336,7 @@ def _download_from_archive(url: str, target: Path, spec: DataFile, timeout: floa
                 continue  # a damaged sibling is simply not cached; fetching it raises then
             atomic_write(path, functools.partial(Path.write_bytes, data=text))
     finally:
-        if archive.exists():
-            archive.unlink()
+        archive.unlink(missing_ok=True)
 
 
 #: The committed results of the book's scripts that chapters load (chapters 6-11), with

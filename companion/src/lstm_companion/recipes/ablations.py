@@ -46,7 +46,7 @@ from ..models.task_models import LastStateModel
 from ..models.variants import LSTMVariant
 from ..runtime import get_device, seed_everything
 from ..training.bptt import TrainConfig, evaluate_perplexity, train_lm
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.loop import History
 from ..training.supervised import TaskConfig, train_on_task
 

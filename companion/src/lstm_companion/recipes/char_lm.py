@@ -38,7 +38,7 @@ from ..models.lstm import LSTMScratch
 from ..models.rnn import RNNScratch
 from ..runtime import get_device, seed_everything
 from ..training.bptt import TrainConfig, epochs_before_drop, train_lm_with_lr_drop
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.loop import History
 
 __all__ = ["CHAR_LM_KINDS", "CHAR_LM_SETTINGS", "TrainedCharLM", "char_lm_config", "char_lm"]

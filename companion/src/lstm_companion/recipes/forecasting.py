@@ -52,7 +52,7 @@ from ..measure.forecasting import (
 )
 from ..models.forecaster import LSTMForecaster
 from ..runtime import get_device, model_device, seed_everything
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.forecasting import ForecastConfig, predict_forecaster, train_forecaster
 from ..training.loop import History
 

@@ -29,7 +29,7 @@ from .._checks import check_seed
 from ..data.polarity import PolarityData
 from ..models.classifier import SentimentClassifier
 from ..runtime import get_device
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.loop import History
 from ..training.supervised import SentimentConfig, train_classifier
 

@@ -10,7 +10,11 @@ the result under ``results/translation/``, and chapter 7 loads it:
   :class:`~lstm_companion.Seq2SeqConfig`), the caller's entries (such as the
   held-out BLEU) and the checkpoint's sha256. Both files are read back before
   they are renamed into place, so a record that cannot be loaded is never
-  written.
+  written. The pair of files is the format of
+  :func:`~lstm_companion.save_with_record` and
+  :func:`~lstm_companion.load_with_record`, in
+  :mod:`lstm_companion.training.checkpoint` with the package's other
+  checkpoint formats, read through the same checked loader.
 - :func:`load_pretrained` checks the sha256, rebuilds the data set from the
   record (unless it is given), builds the model and returns ``(model, data,
   record)``, the model in float32 and in eval mode. A missing, damaged or
@@ -23,41 +27,23 @@ The models are in :mod:`lstm_companion.models.seq2seq`, their training in
 
 from __future__ import annotations
 
-import json
 import os
-import pickle
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .._checks import check_record_keys, check_str, read_json_record
+from .._checks import check_folder_and_name, check_record_keys
 from ..data.tatoeba import TranslationConfig, TranslationData, load_translation
 from ..models.seq2seq import Seq2Seq, Seq2SeqConfig, build_seq2seq
-from ..runtime import file_hash, get_device
+from ..runtime import get_device
+from ..training.checkpoint import load_with_record, save_with_record
 
 __all__ = ["save_pretrained", "load_pretrained"]
 
 
-#: The keys every record written by :func:`save_pretrained` holds (besides the caller's own).
-_RECORD_KEYS = ("checkpoint", "sha256", "data", "model")
-
-
-def _check_name(name: object) -> str:
-    check_str("name", name)
-    assert isinstance(name, str)
-    if Path(name).name != name or name in (".", ".."):
-        raise ValueError(
-            f"name must be a plain file name without a folder (the files are name.pt and name.json), got {name!r}"
-        )
-    return name
-
-
-def _check_folder(folder: object) -> Path:
-    if not isinstance(folder, (str, os.PathLike)):
-        raise TypeError(f"folder must be a str or os.PathLike, got {type(folder).__name__}")
-    return Path(folder)
+_WHAT = "translation record (written by save_pretrained)"
 
 
 def _configs(record: dict[str, Any], where: str) -> tuple[TranslationConfig, Seq2SeqConfig]:
@@ -77,17 +63,6 @@ def _configs(record: dict[str, Any], where: str) -> tuple[TranslationConfig, Seq
             raise ValueError(f"{where}: [{key!r}] is not a valid {cls.__name__}: {err}") from err
         out.append(config)
     return out[0], out[1]
-
-
-def _load_state(weights: Path) -> dict[str, torch.Tensor]:
-    """The state dict saved in ``weights``; a damaged or foreign file raises naming it."""
-    try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, ValueError, OSError, pickle.UnpicklingError) as err:
-        raise ValueError(f"{weights} is not a readable checkpoint (damaged or truncated?): {err}") from err
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"{weights} is not a state dict of tensors (got {type(state).__name__})")
-    return state
 
 
 def _check_state_fits(state: dict[str, torch.Tensor], model: Seq2Seq, weights: Path, where: str) -> None:
@@ -128,47 +103,23 @@ def save_pretrained(
     """
     if not isinstance(model, Seq2Seq):
         raise TypeError(f"model must be a Seq2Seq, got {type(model).__name__}")
-    folder = _check_folder(folder)
-    name = _check_name(name)
+    folder, name = check_folder_and_name(folder, name)
     if not isinstance(record, dict):
         raise TypeError(f"record must be a dict holding 'data' and 'model', got {type(record).__name__}")
     _configs(record, "record")  # before anything is written
-    folder.mkdir(parents=True, exist_ok=True)
-    weights = folder / f"{name}.pt"
     state = {
         k: (v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu())
         for k, v in model.state_dict().items()
     }
-    tmp = weights.with_suffix(".pt.part")
-    tmp_json = folder / f".{name}.json.part"
-    try:
-        torch.save(state, tmp)
-        out = dict(record, checkpoint=weights.name, sha256=file_hash(tmp), bytes=tmp.stat().st_size)
-        try:
-            text = json.dumps(out, indent=2, sort_keys=True) + "\n"
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"record must hold only JSON values (str, numbers, lists, dicts, None): {err}") from err
-        tmp_json.write_text(text)
-        _read_back(tmp, tmp_json, model)
-        os.replace(tmp, weights)
-        os.replace(tmp_json, folder / f"{name}.json")
-    finally:
-        for t in (tmp, tmp_json):
-            if t.exists():
-                t.unlink()
-    return out
 
+    def fits(state: dict[str, torch.Tensor], written: dict[str, Any], weights: Path, record_path: Path) -> None:
+        """What :func:`load_pretrained` will check, short of rebuilding the data set."""
+        _, model_config = _configs(written, str(record_path))
+        with torch.random.fork_rng(devices=[]), torch.device("meta"):  # no memory, no draw from the global generator
+            described = build_seq2seq(model_config, model.encoder.vocab_size, model.decoder.vocab_size)
+        _check_state_fits(state, described, weights, f"the record's 'model' settings {model_config}")
 
-def _read_back(weights: Path, record_path: Path, model: Seq2Seq) -> None:
-    """What :func:`load_pretrained` will do with the files, short of rebuilding the data set."""
-    record = read_json_record(record_path, what="translation record", required=_RECORD_KEYS)
-    if record["sha256"] != file_hash(weights):
-        raise ValueError(f"{weights} changed while it was being saved: its sha256 differs from the record's")
-    _, model_config = _configs(record, str(record_path))
-    state = _load_state(weights)
-    with torch.random.fork_rng(devices=[]), torch.device("meta"):  # no memory, no draw from the global generator
-        described = build_seq2seq(model_config, model.encoder.vocab_size, model.decoder.vocab_size)
-    _check_state_fits(state, described, weights, f"the record's 'model' settings {model_config}")
+    return save_with_record(folder, name, state, record, fits, what=_WHAT)
 
 
 def load_pretrained(
@@ -186,34 +137,18 @@ def load_pretrained(
     sha256 differs from the record is an error naming both hashes; a missing,
     damaged or incomplete record or checkpoint is an error naming the file.
     """
-    folder = _check_folder(folder)
-    name = _check_name(name)
+    folder, name = check_folder_and_name(folder, name)
     if data is not None and not isinstance(data, TranslationData):
         raise TypeError(f"data must be a TranslationData or None, got {type(data).__name__}")
     dev = None if device is None else get_device(device)
-    record_path = folder / f"{name}.json"
-    where = str(record_path)
-    record = read_json_record(
-        record_path, what="translation record (written by save_pretrained)", required=_RECORD_KEYS
-    )
-    checkpoint, sha256 = record["checkpoint"], record["sha256"]
-    if not isinstance(checkpoint, str) or not checkpoint or Path(checkpoint).name != checkpoint:
-        raise ValueError(f"{where}: ['checkpoint'] must be the file name of the weights next to it, got {checkpoint!r}")
-    if not isinstance(sha256, str):
-        raise ValueError(f"{where}: ['sha256'] must be a hex digest (str), got {type(sha256).__name__}")
-    weights = folder / checkpoint
-    if not weights.is_file():
-        raise FileNotFoundError(f"{weights} was not found (the checkpoint named by {where})")
-    got = file_hash(weights)
-    if got != sha256:
-        raise ValueError(f"{weights} has the wrong sha256: the record says {sha256}, the file hashes to {got}")
+    record, state, weights = load_with_record(folder, name, what=_WHAT, required=("data", "model"))
+    where = str(folder / f"{name}.json")
     config, model_config = _configs(record, where)
     if data is None:
         data = load_translation(config)
     elif data.config != config:
         raise ValueError(f"data was built with {data.config}, but the checkpoint needs {config}")
     model = build_seq2seq(model_config, len(data.src_vocab), len(data.tgt_vocab))
-    state = _load_state(weights)
     _check_state_fits(state, model, weights, f"{where} and its data")
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     if dev is not None:

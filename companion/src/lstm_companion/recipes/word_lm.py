@@ -40,7 +40,7 @@ from ..data.words import WordCorpus
 from ..models.word_lm import WordLM, WordLMConfig
 from ..runtime import get_device
 from ..training.bptt import TrainConfig, train_lm
-from ..training.checkpoint import load_or_train
+from ..training.cache import load_or_train
 from ..training.loop import History
 
 __all__ = [

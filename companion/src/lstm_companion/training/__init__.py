@@ -9,10 +9,12 @@
 - :mod:`~lstm_companion.training.supervised` – sequence tasks, padded
   batches, taggers, sentence classifiers, encoder-decoders (chapters 2 and
   4-8)
-- :mod:`~lstm_companion.training.checkpoint` – every checkpoint format: save
-  and load weights, :func:`~lstm_companion.load_or_train` (the cache keyed by
-  settings and code, chapters 1 and 3-9), and the crash-safe training states
-  that let a killed run resume exactly (chapter 12)
+- :mod:`~lstm_companion.training.cache` – :func:`~lstm_companion.load_or_train`,
+  the cache keyed by settings and code (chapters 1 and 3-9)
+- :mod:`~lstm_companion.training.checkpoint` – every checkpoint format, read
+  through one checked loader: weights, weights with a JSON record (the
+  committed translator, chapter 7), and the crash-safe training states that
+  let a killed run resume exactly (chapter 12)
 - :mod:`~lstm_companion.training.distributed` – several processes:
   process-group setup, the DDP train step, bfloat16 autocast (chapter 12)
 """

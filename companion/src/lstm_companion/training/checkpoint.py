@@ -1,44 +1,41 @@
-"""Every checkpoint format of the package: trained models, "load if trained before, else train", training states (chapters 1, 3-9 and 12).
+"""Every checkpoint format of the package, read through one checked loader (chapters 1, 3-9, 7 and 12).
 
-A chapter's training cell calls :func:`load_or_train` with every setting that
-shapes the result. The cache key (:func:`cache_key`) hashes those settings,
-the package's own source code (:func:`code_hash`), the PyTorch version and the
-device type, so a change to any of them trains again; otherwise the weights
-and the training history are loaded (with ``weights_only=True``: a checkpoint
-cannot run code). Files are written to a temporary name and renamed, so an
-interrupted run leaves nothing broken. :func:`save_model` and
-:func:`load_model` save and load one state dict the same way (chapter 4).
+Every file is written atomically (:func:`~lstm_companion.atomic_write`:
+temporary file, read back and checked, ``fsync``, rename, ``fsync`` of the
+folder) and read with ``torch.load(..., weights_only=True)``, so a
+checkpoint cannot run code; a missing, damaged, truncated or wrong-kind file
+raises an error naming it and the part at fault. The formats:
 
-The cache is the ``checkpoints`` folder of ``LSTM_COMPANION_CACHE``
-(:func:`~lstm_companion.cache_dir`). Chapters 1 and 5-7 call
-:func:`load_or_train` directly; the recipes (:mod:`lstm_companion.recipes`)
-train through it too: the character language models (chapters 3, 4 and 9),
-the sentiment classifiers (chapters 6 and 7) and the ablation's reruns
-(chapter 8).
+- **weights**: :func:`save_model` and :func:`load_model` save and load one
+  state dict (chapter 4, and the load-or-train cache of
+  :mod:`lstm_companion.training.cache`);
+- **weights with a record** (chapter 7's committed translator):
+  :func:`save_with_record` writes ``name.pt`` and ``name.json``, a JSON
+  record holding the weights' file name and sha256, together
+  (:func:`~lstm_companion.atomic_write_many`); :func:`load_with_record`
+  checks the sha256 before it loads the weights;
+- **training states** (chapter 12), everything a run needs to continue as
+  if it had never stopped: :func:`save_training_state` writes the model,
+  optimiser and scheduler, the step, and every rank's random-number
+  generators (:func:`~lstm_companion.capture_rng_state`), sampler position
+  and carried hidden state, gathered to rank 0, with a sha256 of the whole
+  payload, holding only tensors and plain containers.
+  :func:`load_training_state` checks every part (the sha256, the weights'
+  names and shapes, the optimiser's type, the sampler's layout, the random
+  states) before it restores anything.
 
-A **training state** (chapter 12) is everything a run needs to continue as
-if it had never stopped: :func:`save_training_state` writes the model,
-optimiser and scheduler, the step, and every rank's random-number generators
-(:func:`~lstm_companion.capture_rng_state`), sampler position and carried
-hidden state, gathered to rank 0, with a sha256 of the whole payload; the
-file is written atomically (temporary file, ``fsync``, read back and
-checked, rename, ``fsync`` of the folder) and holds only tensors and plain
-containers, so it loads with ``weights_only=True``.
-:func:`load_training_state` checks every part (the sha256, the weights'
-names and shapes, the optimiser's type, the sampler's layout, the random
-states) before it restores anything, and names the file and the part at
-fault. :func:`state_dict_sha256` and :func:`max_abs_difference` compare the
-weights of two runs.
+:func:`state_dict_sha256` and :func:`max_abs_difference` compare the weights
+of two runs. The formats and their one loader are one idea (a change to how
+files are read or written changes them all), so the module holds them all,
+past the package's usual 400 lines.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import json
 import os
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,21 +45,22 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from .._checks import check_folder_and_name, check_plain, read_json_record
 from ..data.batching import ShardedStreamSampler
 from ..models.state import map_state
-from ..runtime import atomic_write, cache_dir, capture_rng_state, check_rng_state, model_device, restore_rng_state
-from .distributed import process_group_rank, process_group_size, unwrap_model
-from .loop import History
+from ..rng import capture_rng_state, check_rng_state, restore_rng_state
+from ..runtime import atomic_write, atomic_write_many, file_hash, model_device
+from .distributed import gather_objects, process_group_rank, process_group_size, unwrap_model
 
 __all__ = [
-    "code_hash",
-    "cache_key",
     "save_model",
     "load_model",
-    "load_or_train",
+    "save_with_record",
+    "load_with_record",
     "TrainingState",
     "save_training_state",
     "load_training_state",
+    "payload_sha256",
     "state_dict_sha256",
     "max_abs_difference",
 ]
@@ -71,31 +69,29 @@ CHECKPOINT_FORMAT = "lstm-companion-training-state"
 CHECKPOINT_VERSION = 2  # 2: a sha256 of the payload and the optimiser's type are stored and checked
 
 
-def code_hash() -> str:
-    """sha256 of this package's Python sources, every subpackage included (sorted by path)."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]  # lstm_companion/
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+def _load_checked(path: Path, what: str, map_location: str | torch.device = "cpu") -> Any:
+    """The one reader of every checkpoint file: ``torch.load(path, weights_only=True)`` (a file cannot run code).
+
+    A missing file, or a damaged, truncated, foreign or code-holding one,
+    raises an error naming ``path`` and ``what`` it should be.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {path}")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as err:  # truncated, not a torch file, or holding code (weights_only refuses it)
+        raise ValueError(f"{path} is damaged or not a {what} ({type(err).__name__}: {err})") from err
 
 
-def cache_key(name: str, settings: Mapping[str, Any], device: torch.device | str = "cpu") -> str:
-    """A file-name-safe key for ``name`` trained with ``settings`` on ``device``."""
-    if not name or not all(c.isalnum() or c in "-_" for c in name):
-        raise ValueError(f"name must be a non-empty string of letters, digits, '-' and '_', got {name!r}")
-    payload = json.dumps(
-        {
-            "settings": settings,
-            "code": code_hash(),
-            "torch": torch.__version__.split("+")[0],
-            "device": torch.device(device).type,
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return f"{name}-{hashlib.sha256(payload.encode()).hexdigest()[:16]}"
+def _state_dict(obj: Any, path: Path, what: str, *, tensors: bool = False) -> dict[str, Any]:
+    """``obj`` read from ``path`` if it is a state dict (of tensors only, with ``tensors``); else raise naming it."""
+    if isinstance(obj, dict) and obj.get("format") == CHECKPOINT_FORMAT:
+        raise ValueError(f"{path} is a training state (written by save_training_state), not a {what}")
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path} holds a {type(obj).__name__}, not a state dict ({what})")
+    if tensors and (bad := [k for k, v in obj.items() if not isinstance(v, torch.Tensor)]):
+        raise ValueError(f"{path} is not a {what}: {bad[0]!r} holds a {type(obj[bad[0]]).__name__}, not a tensor")
+    return obj
 
 
 def save_model(model: nn.Module, path: str | os.PathLike[str]) -> Path:
@@ -115,59 +111,14 @@ def load_model(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
     if path is None or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file path, got {type(path).__name__}")
     file = Path(path)
-    if not file.is_file():
-        raise FileNotFoundError(f"no checkpoint at {file}")
-    device = model_device(model)
-    try:
-        state = torch.load(file, map_location=device, weights_only=True)
-    except Exception as err:  # truncated, not a torch file, or holding code (weights_only refuses it)
-        raise ValueError(f"{file} is damaged or not a checkpoint of weights ({type(err).__name__}: {err})") from err
-    if not isinstance(state, dict):
-        raise ValueError(f"{file} holds a {type(state).__name__}, not a state dict")
+    state = _state_dict(
+        _load_checked(file, "checkpoint of weights", model_device(model)), file, "checkpoint of weights"
+    )
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
         raise ValueError(f"{file} does not fit this model: {err}") from err
     return model
-
-
-def load_or_train(
-    name: str,
-    model: nn.Module,
-    settings: Mapping[str, Any],
-    train: Callable[[], History],
-    *,
-    device: torch.device | str = "cpu",
-    cache: str | os.PathLike[str] | None = None,
-) -> tuple[History, bool]:
-    """Load ``model``'s weights and history if this exact run was cached, else run ``train()``.
-
-    Any training of the book can be cached: ``train`` is a function that runs
-    :func:`~lstm_companion.fit` (or a wrapper of it) and returns its
-    :class:`~lstm_companion.History`. Returns ``(history, loaded)``. The cache
-    lives in ``cache`` (default: the ``checkpoints`` folder of
-    ``LSTM_COMPANION_CACHE``). A damaged cache entry (truncated weights, an
-    unreadable history) is not an error: it is trained again, with a warning
-    that names the file.
-    """
-    if not callable(train):
-        raise TypeError(f"train must be a function () -> History, got {type(train).__name__}")
-    folder = (Path(cache) if cache is not None else cache_dir()) / "checkpoints"
-    key = cache_key(name, settings, device)
-    weights, meta = folder / f"{key}.pt", folder / f"{key}.json"
-    if weights.is_file() and meta.is_file():
-        try:
-            history = History.from_dict(json.loads(meta.read_text()), source=str(meta))
-            load_model(model, weights)
-            return history, True
-        except (ValueError, TypeError, OSError) as err:  # json.JSONDecodeError is a ValueError
-            warnings.warn(f"damaged cache entry {key} ({err}); training again", RuntimeWarning, stacklevel=2)
-    history = train()
-    if not isinstance(history, History):
-        raise TypeError(f"train() must return a History, got {type(history).__name__}")
-    save_model(model, weights)
-    atomic_write(meta, lambda tmp: tmp.write_text(json.dumps(history.to_dict())))
-    return history, False
 
 
 # --------------------------------------------------------------------------- training states
@@ -182,25 +133,6 @@ class TrainingState:
     extra: dict[str, Any]
 
 
-def _gather(obj: Any) -> list[Any]:
-    """Every rank's ``obj``, in rank order (a list of one without a process group)."""
-    world = process_group_size()
-    if world == 1:
-        return [obj]
-    out: list[Any] = [None] * world
-    dist.all_gather_object(out, obj)
-    return out
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a folder be opened
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
     """Feed ``prefix|dtype|shape|`` and the tensor's bytes to the hash ``h``."""
     t = tensor.detach().cpu().contiguous()
@@ -208,7 +140,7 @@ def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
     h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
 
 
-def _payload_sha256(obj: Any) -> str:
+def payload_sha256(obj: Any) -> str:
     """sha256 over a payload's structure and every tensor's bytes (dicts in key order)."""
     h = hashlib.sha256()
 
@@ -231,37 +163,9 @@ def _payload_sha256(obj: Any) -> str:
     return h.hexdigest()
 
 
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def _check_plain(name: str, value: Any) -> None:
-    """``value`` must be what ``torch.load(weights_only=True)`` reads back: plain values, tensors, containers."""
-    if isinstance(value, (*_PLAIN, torch.Tensor)):
-        return
-    if isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _check_plain(f"{name}[{i}]", v)
-        return
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if not isinstance(k, _PLAIN):
-                raise TypeError(f"{name} keys must be plain values, got {type(k).__name__}")
-            _check_plain(f"{name}[{k!r}]", v)
-        return
-    raise TypeError(
-        f"{name} must hold only str, int, float, bool, None, tensors, lists and dicts "
-        f"(a weights_only checkpoint reads nothing else), got {type(value).__name__}"
-    )
-
-
 def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Load and check a training-state file; every failure names it."""
-    if not path.is_file():
-        raise FileNotFoundError(f"no training state at {path}")
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as err:  # truncated, not a torch file, or holding code (weights_only refuses it)
-        raise ValueError(f"{path} is damaged or not a training state ({type(err).__name__}: {err})") from err
+    payload = _load_checked(path, "training state", map_location)
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path} is not a training state written by save_training_state")
     if payload.get("version") != CHECKPOINT_VERSION:
@@ -280,7 +184,7 @@ def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any
     if missing:
         raise ValueError(f"{path} is missing {sorted(missing)}")
     stored = payload.pop("sha256")
-    if _payload_sha256(payload) != stored:
+    if payload_sha256(payload) != stored:
         raise ValueError(f"{path} is damaged: its contents do not match the sha256 stored with them")
     return payload
 
@@ -302,10 +206,10 @@ def save_training_state(
     scheduler's state, the step, ``extra`` (plain values: settings to check on
     resume), and for every rank its random-number generators, its sampler
     position and its carried ``hidden`` state (gathered to rank 0, which
-    writes). Written to a temporary file, flushed to disk (``fsync``), read
-    back with ``weights_only=True`` and checked, then renamed over ``path``
-    and the folder flushed: a crash at any moment leaves either the previous
-    file or the new one, never a torn one.
+    writes). Written to a temporary file, read back with
+    ``weights_only=True`` and checked, flushed to disk (``fsync``), then
+    renamed over ``path`` and the folder flushed: a crash at any moment
+    leaves either the previous file or the new one, never a torn one.
     """
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise ValueError(f"step must be an int >= 0, got {step!r}")
@@ -315,14 +219,14 @@ def save_training_state(
         raise TypeError(f"sampler must be a ShardedStreamSampler or None, got {type(sampler).__name__}")
     if extra is not None and not isinstance(extra, Mapping):
         raise TypeError(f"extra must be a mapping of plain values or None, got {type(extra).__name__}")
-    _check_plain("extra", dict(extra or {}))
+    check_plain("extra", dict(extra or {}))
     target = Path(path)
     mine = {
         "rng": capture_rng_state(),
         "sampler": sampler.state_dict() if sampler is not None else None,
         "hidden": map_state(hidden, lambda t: t.detach().cpu()),
     }
-    ranks = _gather(mine)
+    ranks = gather_objects(mine)
     if process_group_rank() == 0:
         payload = {
             "format": CHECKPOINT_FORMAT,
@@ -336,19 +240,15 @@ def save_training_state(
             "ranks": ranks,
             "extra": dict(extra or {}),
         }
-        payload["sha256"] = _payload_sha256(payload)
+        payload["sha256"] = payload_sha256(payload)
 
         def write(tmp: Path) -> None:
-            with open(tmp, "wb") as f:
-                torch.save(payload, f)
-                f.flush()
-                os.fsync(f.fileno())
+            torch.save(payload, tmp)
             back = _read(tmp)
             if back["step"] != step or back["world_size"] != len(ranks):
                 raise OSError(f"{tmp} did not read back as written (step {back['step']} != {step})")
 
-        atomic_write(target, write)
-        _fsync_dir(target.parent)
+        atomic_write(target, write)  # flushed to the disk before and after the rename
     if process_group_size() > 1:
         dist.barrier()
     return target
@@ -431,6 +331,94 @@ def load_training_state(
     device = next(inner.parameters()).device
     hidden = map_state(mine["hidden"], lambda t: t.to(device))
     return TrainingState(step=int(payload["step"]), hidden=hidden, extra=dict(payload["extra"]))
+
+
+# --------------------------------------------------------------------------- weights with a record
+
+
+def _read_with_record(record_path: Path, weights: Path | None, what: str, required: tuple[str, ...]) -> Any:
+    """The record at ``record_path`` and the state dict it names (``weights`` in its place: a file being written)."""
+    record = read_json_record(record_path, what=what, required=("checkpoint", "sha256", *required))
+    where, checkpoint, sha256 = str(record_path), record["checkpoint"], record["sha256"]
+    if not isinstance(checkpoint, str) or not checkpoint or Path(checkpoint).name != checkpoint:
+        raise ValueError(f"{where}: ['checkpoint'] must be the file name of the weights next to it, got {checkpoint!r}")
+    if not isinstance(sha256, str):
+        raise ValueError(f"{where}: ['sha256'] must be a hex digest (str), got {type(sha256).__name__}")
+    if weights is None:
+        weights = record_path.parent / checkpoint
+        if not weights.is_file():
+            raise FileNotFoundError(f"{weights} was not found (the checkpoint named by {where})")
+    got = file_hash(weights)
+    if got != sha256:
+        raise ValueError(f"{weights} has the wrong sha256: the record says {sha256}, the file hashes to {got}")
+    kind = f"state dict of weights (named by {record_path.name})"
+    return record, _state_dict(_load_checked(weights, kind), weights, kind, tensors=True), weights
+
+
+def save_with_record(
+    folder: str | os.PathLike[str],
+    name: str,
+    state: Mapping[str, torch.Tensor],
+    record: Mapping[str, Any],
+    check: Callable[[dict[str, torch.Tensor], dict[str, Any], Path, Path], None] | None = None,
+    *,
+    what: str = "record",
+) -> dict[str, Any]:
+    """Write ``name.pt`` (``state``) and ``name.json`` (``record`` + the weights' file name, sha256, bytes) together.
+
+    The committed translator's format (chapter 7,
+    :func:`~lstm_companion.save_pretrained`). Both files are written to
+    temporary files, read back as :func:`load_with_record` reads them, and
+    given to ``check(state, record, weights_path, record_path)`` where given,
+    before either is renamed into place (:func:`~lstm_companion.atomic_write_many`).
+    Returns the record written.
+    """
+    folder, name = check_folder_and_name(folder, name)
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise TypeError(f"state must be a state dict (a mapping of tensors), got {type(state).__name__}")
+    if not isinstance(record, Mapping):
+        raise TypeError(f"record must be a mapping of JSON values, got {type(record).__name__}")
+    if check is not None and not callable(check):
+        raise TypeError(f"check must be callable or None, got {type(check).__name__}")
+    weights = folder / f"{name}.pt"
+    written: dict[str, Any] = {}  # the temporary weights file and the record, for the record's writer
+
+    def write_weights(tmp: Path) -> None:
+        torch.save(dict(state), tmp)
+        written["weights"] = tmp
+        written["record"] = dict(record, checkpoint=weights.name, sha256=file_hash(tmp), bytes=tmp.stat().st_size)
+
+    def write_record(tmp: Path) -> None:
+        try:
+            text = json.dumps(written["record"], indent=2, sort_keys=True) + "\n"
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"record must hold only JSON values (str, numbers, lists, dicts, None): {err}") from err
+        tmp.write_text(text)
+        back, loaded, _ = _read_with_record(tmp, written["weights"], what, ())
+        if check is not None:
+            check(loaded, back, written["weights"], tmp)
+
+    atomic_write_many({weights: write_weights, folder / f"{name}.json": write_record})
+    out: dict[str, Any] = written["record"]
+    return out
+
+
+def load_with_record(
+    folder: str | os.PathLike[str], name: str, *, what: str = "record", required: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], dict[str, torch.Tensor], Path]:
+    """Read ``name.json`` and the weights it names, written by :func:`save_with_record`: ``(record, state, weights_path)``.
+
+    The record must hold ``required`` besides the weights' file name and
+    sha256; the weights must have that sha256 and be a state dict of
+    tensors, loaded with ``weights_only=True``. A missing, damaged,
+    truncated or wrong-kind file raises an error naming it and the part at
+    fault.
+    """
+    folder, name = check_folder_and_name(folder, name)
+    out: tuple[dict[str, Any], dict[str, torch.Tensor], Path] = _read_with_record(
+        folder / f"{name}.json", None, what, required
+    )
+    return out
 
 
 # --------------------------------------------------------------------------- comparing runs

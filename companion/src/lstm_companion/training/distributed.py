@@ -30,7 +30,7 @@ The rest of chapter 12 lives by role: each rank's rows of the token stream
 (:func:`~lstm_companion.shard_stream`,
 :class:`~lstm_companion.ShardedStreamSampler`) in
 :mod:`lstm_companion.data.batching`; capturing and restoring the
-random-number generators in :mod:`lstm_companion.runtime`; the
+random-number generators in :mod:`lstm_companion.rng`; the
 training-state files that let a killed run resume exactly, and the
 comparison of two runs' weights, in
 :mod:`lstm_companion.training.checkpoint`.
@@ -65,6 +65,7 @@ __all__ = [
     "unwrap_model",
     "process_group_size",
     "process_group_rank",
+    "gather_objects",
     "launch_command",
     "lm_loss",
     "lm_train_step",
@@ -155,6 +156,16 @@ def process_group_rank() -> int:
 
 #: Chapter 12's training program, a module of the package (runs outside a clone of the book).
 DDP_TRAIN_MODULE = "lstm_companion.recipes.train_ddp"
+
+
+def gather_objects(obj: Any) -> list[Any]:
+    """Every rank's ``obj`` (any picklable value), in rank order; ``[obj]`` without a process group."""
+    world = process_group_size()
+    if world == 1:
+        return [obj]
+    out: list[Any] = [None] * world
+    dist.all_gather_object(out, obj)
+    return out
 
 
 def launch_command(

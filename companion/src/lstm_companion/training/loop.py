@@ -28,7 +28,7 @@ functions and does the rest once:
 :class:`FitConfig` holds these settings. The wrappers that say what a
 minibatch is are in :mod:`lstm_companion.training.bptt` and
 :mod:`lstm_companion.training.supervised`; the load-or-train cache of the
-resulting :class:`History` is in :mod:`lstm_companion.training.checkpoint`.
+resulting :class:`History` is in :mod:`lstm_companion.training.cache`.
 """
 
 from __future__ import annotations
