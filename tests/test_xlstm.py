@@ -1,4 +1,5 @@
-"""Chapter 14: the scratch sLSTM and mLSTM (models/xlstm.py), the three mLSTM forms, bad input, the tasks."""
+"""Chapter 14: the scratch sLSTM and mLSTM (models/slstm.py, models/mlstm.py), the three mLSTM forms, bad input, the tasks
+(TokenTagger, models/task_models.py)."""
 
 from __future__ import annotations
 

@@ -61,6 +61,15 @@ def check_positive_int(name: str, value: object) -> int:
     return value
 
 
+def check_heads(hidden_size: int, num_heads: int) -> int:
+    """The width of one head, ``hidden_size // num_heads``: both ints > 0, ``num_heads`` dividing ``hidden_size``."""
+    check_positive_int("hidden_size", hidden_size)
+    check_positive_int("num_heads", num_heads)
+    if hidden_size % num_heads:
+        raise ValueError(f"num_heads must divide hidden_size, got hidden_size={hidden_size} and num_heads={num_heads}")
+    return hidden_size // num_heads
+
+
 def _finite_number(name: str, value: object, condition: str = "") -> float:
     """``value`` as a float if it is a finite real number (not a bool), else raise naming ``name``.
 

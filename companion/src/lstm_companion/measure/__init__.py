@@ -17,7 +17,9 @@
   with the signals, shuffled controls, the current character's ceiling, gate
   statistics (chapter 9; the coloured text is in :mod:`lstm_companion.plots`)
 - :mod:`~lstm_companion.measure.benchmark` – timing and profiling the LSTM
-  implementations (chapter 10)
+  implementations (chapter 10), the products a call dispatches (chapter 12)
+- :mod:`~lstm_companion.measure.roofline` – the FLOPs of an LSTM's matrix
+  products and the least time a training step can take (chapter 10)
 - :mod:`~lstm_companion.measure.ngram` – the interpolated Kneser-Ney n-gram
   baseline of the word-level language model (chapter 11)
 """

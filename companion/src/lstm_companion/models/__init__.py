@@ -3,9 +3,10 @@
 Models never import training code: every model can be used without the
 training loop.
 
-- :mod:`~lstm_companion.models.initialization`,
-  :mod:`~lstm_companion.models.state` – what the scratch layers share: sizes
-  and PyTorch's initialisation; the state types, ``detach_state``
+- :mod:`~lstm_companion.models.scratch_base`,
+  :mod:`~lstm_companion.models.state` – what the scratch layers share: their
+  base classes (sizes, PyTorch's initialisation, one cell per layer); the
+  state types, ``detach_state``
 - :mod:`~lstm_companion.models.rnn` – ``RNNScratch`` = ``nn.RNN``, and BPTT by
   hand (chapter 1)
 - :mod:`~lstm_companion.models.lstm` – ``LSTMScratch`` = ``nn.LSTM``, gate by
@@ -24,10 +25,17 @@ training loop.
 - :mod:`~lstm_companion.models.lm` – character language models and
   generation (chapters 1-4, 6, 8 and 9)
 - :mod:`~lstm_companion.models.task_models` – models around a recurrent core:
-  last-state prediction, padded sequences, tagging (chapters 2, 4, 5, 6 and 8)
+  last-state prediction, padded sequences, tagging (chapters 2, 4, 5, 6 and 8),
+  chapter 14's token tagger for the synthetic tasks
 - :mod:`~lstm_companion.models.classifier` – the sentence classifier
   (chapters 6 and 7)
 - :mod:`~lstm_companion.models.word_lm` – the regularised word-level LSTM
   language model: locked, embedding and weight dropout, tied weights
   (chapters 11 and 12)
+- :mod:`~lstm_companion.models.forecaster` – ``LSTMForecaster``, direct
+  multi-step forecasts with an optional attention over the encoder's states
+  (chapter 13)
+- :mod:`~lstm_companion.models.slstm`, :mod:`~lstm_companion.models.mlstm`,
+  :mod:`~lstm_companion.models.scan` – the xLSTM's sLSTM and mLSTM (the
+  mLSTM in three forms), the linear-recurrence scans and minGRU (chapter 14)
 """

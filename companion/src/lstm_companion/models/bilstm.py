@@ -41,8 +41,8 @@ from torch import nn
 
 from .._checks import check_positive_int, check_same_device, check_tensor
 from ..data.batching import check_lengths
-from .initialization import ScratchRecurrent
 from .lstm import TORCH_GATE_ORDER, LSTMCellScratch, LSTMScratch, lstm_num_params
+from .scratch_base import ScratchRecurrent
 from .state import LSTMState
 
 __all__ = ["DIRECTIONS", "reverse_padded", "BiLSTMScratch", "bilstm_num_params", "matching_num_hiddens"]
@@ -115,12 +115,9 @@ class BiLSTMScratch(ScratchRecurrent):
         device: torch.device | str | None = None,
     ) -> None:
         super().__init__(num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
-
-        def make(k: int) -> LSTMScratch:
-            return LSTMScratch(num_inputs if k == 0 else 2 * num_hiddens, num_hiddens, dtype=dtype, device=device)
-
-        self.forward_lstms = nn.ModuleList(make(k) for k in range(num_layers))  # read X_1, ..., X_T
-        self.backward_lstms = nn.ModuleList(make(k) for k in range(num_layers))  # read X_T, ..., X_1
+        # Layer k + 1 reads both directions of layer k: 2 * num_hiddens features.
+        self.forward_lstms = self.stack_layers(LSTMScratch, 2 * num_hiddens)  # read X_1, ..., X_T
+        self.backward_lstms = self.stack_layers(LSTMScratch, 2 * num_hiddens)  # read X_T, ..., X_1
 
     def directions(self, k: int) -> tuple[LSTMScratch, LSTMScratch]:
         """Layer ``k``'s forward and backward ``LSTMScratch``, typed (``nn.ModuleList`` yields plain modules)."""

@@ -37,13 +37,11 @@ Chapter 8's ablation, which compares ``nn.GRU`` with the LSTM variants, is in
 
 from __future__ import annotations
 
-from typing import cast
-
 import torch
 from torch import nn
 
 from .._checks import check_positive_int, check_same_device, check_same_dtype, check_tensor
-from .initialization import ScratchRecurrent
+from .scratch_base import ScratchRecurrent, StackedScratchRecurrent
 
 __all__ = ["GRU_BLOCKS", "gru_num_params", "gru_step", "GRUCellScratch", "GRUScratch"]
 
@@ -148,7 +146,7 @@ class GRUCellScratch(ScratchRecurrent):
         return Z * H + (1.0 - Z) * H_tilde
 
 
-class GRUScratch(ScratchRecurrent):
+class GRUScratch(StackedScratchRecurrent[GRUCellScratch]):
     """A (multi-layer) GRU with the interface of ``nn.GRU`` (chapter 8).
 
     ``forward(X, H0=None)`` takes time-major ``X`` ``(num_steps, batch_size,
@@ -169,11 +167,7 @@ class GRUScratch(ScratchRecurrent):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__(num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
-        self.cells = nn.ModuleList(
-            GRUCellScratch(num_inputs if k == 0 else num_hiddens, num_hiddens, dtype=dtype, device=device)
-            for k in range(num_layers)
-        )
+        super().__init__(GRUCellScratch, num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
 
     @property
     def input_size(self) -> int:
@@ -182,10 +176,6 @@ class GRUScratch(ScratchRecurrent):
     @property
     def hidden_size(self) -> int:
         return self.num_hiddens
-
-    def cell(self, k: int) -> GRUCellScratch:
-        """Layer ``k``'s cell: ``self.cells[k]``, typed (``nn.ModuleList`` yields plain modules)."""
-        return cast(GRUCellScratch, self.cells[k])
 
     def begin_state(self, batch_size: int) -> torch.Tensor:
         """Zero ``H`` ``(num_layers, batch_size, num_hiddens)``."""

@@ -36,13 +36,11 @@ convert in both directions; chapter 4 proves the two compute the same thing.
 
 from __future__ import annotations
 
-from typing import cast
-
 import torch
 from torch import nn
 
 from .._checks import check_finite_float, check_positive_int, check_same_device, check_same_dtype, check_tensor
-from .initialization import ScratchRecurrent
+from .scratch_base import ScratchRecurrent, StackedScratchRecurrent
 from .state import LSTMState
 
 __all__ = [
@@ -173,7 +171,7 @@ class LSTMCellScratch(ScratchRecurrent):
         return H, C
 
 
-class LSTMScratch(ScratchRecurrent):
+class LSTMScratch(StackedScratchRecurrent[LSTMCellScratch]):
     """A (multi-layer) LSTM with the interface of ``nn.LSTM`` (chapter 4).
 
     ``forward(X, state=None)`` takes time-major ``X`` ``(num_steps,
@@ -194,15 +192,7 @@ class LSTMScratch(ScratchRecurrent):
         dtype: torch.dtype | None = None,
         device: torch.device | str | None = None,
     ) -> None:
-        super().__init__(num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
-        self.cells = nn.ModuleList(
-            LSTMCellScratch(num_inputs if k == 0 else num_hiddens, num_hiddens, dtype=dtype, device=device)
-            for k in range(num_layers)
-        )
-
-    def cell(self, k: int) -> LSTMCellScratch:
-        """Layer ``k``'s cell: ``self.cells[k]``, typed (``nn.ModuleList`` yields plain modules)."""
-        return cast(LSTMCellScratch, self.cells[k])
+        super().__init__(LSTMCellScratch, num_inputs, num_hiddens, num_layers, dtype=dtype, device=device)
 
     def begin_state(self, batch_size: int) -> LSTMState:
         """Zero ``(H, C)``, each ``(num_layers, batch_size, num_hiddens)``."""

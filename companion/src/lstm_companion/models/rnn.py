@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from .._checks import check_same_device, check_same_dtype, check_tensor
-from .initialization import ScratchRecurrent
+from .scratch_base import ScratchRecurrent
 
 __all__ = ["rnn_step", "bptt_tanh", "RNNScratch"]
 

@@ -28,6 +28,13 @@
 Shapes are batch-first: sources ``(batch_size, src_steps)``, decoder inputs
 ``(batch_size, tgt_steps)``.
 
+The module is one idea and says so for its length (just over 400 lines): the
+three decoders share one interface, ``decoder(dec_in, memory, state)``, and
+the encoder, :class:`Seq2Seq`, :func:`build_seq2seq` and
+:func:`greedy_decode` are written against it and the encoder's
+:class:`EncoderMemory`; splitting the decoding from the models would put that
+interface and its only callers in two modules.
+
 The rest of chapter 7's translation lives by role: the data in
 :mod:`lstm_companion.data.tatoeba`, the attention layers in
 :mod:`lstm_companion.models.attention`, the training

@@ -1,4 +1,4 @@
-"""Models around a recurrent core: last-state prediction, padded sequences, tagging (chapters 2, 4, 5, 6 and 8).
+"""Models around a recurrent core: last-state prediction, padded sequences, tagging (chapters 2, 4-6, 8 and 14).
 
 Each takes a time-major recurrent ``core`` with ``nn.RNN``'s convention
 (``core(inputs)`` returns ``(outputs, state)``) and adds the input encoding
@@ -14,6 +14,12 @@ and a linear layer:
   mistake of reading the state after it (chapter 5).
 - :class:`Tagger`: one-hot tokens, a unidirectional or bidirectional LSTM,
   and tag logits at every step (chapter 6).
+- :class:`TokenTagger`: embedded tokens, one core of :data:`TAGGER_CORES`
+  (``nn.LSTM``, the sLSTM, the mLSTM, minGRU or a small Transformer) and a
+  class at every step: chapter 14's synthetic tasks (parity, associative
+  recall), with :func:`matched_hidden` giving each core the same parameter
+  budget and :data:`CORE_LABELS` the names the book prints. Its cores are
+  batch-first, ``(B, T, features)``, as the xLSTM's are.
 
 Samples are **sample-first**, ``(batch_size, num_steps)`` or ``(batch_size,
 num_steps, num_inputs)``, so that a minibatch is ``X[indices]``; each model
@@ -26,7 +32,13 @@ and :func:`~lstm_companion.train_tagger`
 :func:`~lstm_companion.accuracy`, :func:`~lstm_companion.mean_squared_error`,
 :func:`~lstm_companion.padded_accuracy` and
 :func:`~lstm_companion.tagging_accuracy`
-(:mod:`lstm_companion.measure.metrics`).
+(:mod:`lstm_companion.measure.metrics`). The cores themselves are in the
+modules of their own chapters: :mod:`~lstm_companion.models.bilstm`,
+:mod:`~lstm_companion.models.slstm`, :mod:`~lstm_companion.models.mlstm`,
+:mod:`~lstm_companion.models.scan` (minGRU) and
+:mod:`~lstm_companion.models.attention` (the Transformer); chapter 14's
+experiments with :class:`TokenTagger` are in
+:mod:`lstm_companion.recipes.xlstm_tasks`.
 """
 
 from __future__ import annotations
@@ -36,12 +48,25 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from .._checks import check_positive_int, check_same_device, check_tensor
+from .._checks import check_heads, check_positive_int, check_same_device, check_tensor
 from ..data.batching import check_lengths
+from .attention import CausalTransformer
 from .bilstm import BiLSTMScratch
+from .mlstm import MLSTMScratch
+from .scan import MinGRU
+from .slstm import SLSTMScratch
 from .state import one_hot_steps
 
-__all__ = ["Tagger", "PaddedSequenceModel", "LastStateModel"]
+__all__ = [
+    "Tagger",
+    "PaddedSequenceModel",
+    "LastStateModel",
+    "TAGGER_CORES",
+    "CORE_LABELS",
+    "TokenTagger",
+    "matched_hidden",
+    "tagger_num_params",
+]
 
 
 class Tagger(nn.Module):
@@ -182,3 +207,105 @@ class LastStateModel(nn.Module):
         outputs, _ = self.core(inputs)  # (num_steps, batch_size, num_hiddens)
         out: torch.Tensor = self.output(outputs[-1])  # (batch_size, num_outputs)
         return out
+
+
+#: The cores :class:`TokenTagger` can hold (chapter 14's comparisons): five recurrent ones and a Transformer.
+TAGGER_CORES = ("lstm", "slstm", "mlstm", "mingru", "mingru_neg", "transformer")
+
+#: How the book writes each core of :data:`TAGGER_CORES` in prose and tables.
+CORE_LABELS: dict[str, str] = {
+    "lstm": "LSTM",
+    "slstm": "sLSTM",
+    "mlstm": "mLSTM",
+    "mingru": "minGRU",
+    "mingru_neg": "minGRU (negative eigenvalues)",
+    "transformer": "Transformer",
+}
+
+
+class TokenTagger(nn.Module):
+    """Embedding, one recurrent core of :data:`TAGGER_CORES`, and a linear read-out at every step (chapter 14).
+
+    ``forward(tokens)`` maps ``(B, T)`` token indices to ``(B, T, num_classes)``
+    scores. With ``shift=1`` the core reads the embeddings of the current and
+    the previous token (as the xLSTM's blocks put a causal convolution before
+    the cell): a key and its value then meet at the value's step. The mLSTM
+    runs in its parallel form, minGRU as a loop (the forms are equal; the loop
+    is the fastest on a CPU at these lengths). ``"transformer"`` is a
+    two-layer :class:`~lstm_companion.CausalTransformer` with ``num_heads``
+    heads and learned positions for sequences of at most ``max_len`` steps
+    (only the Transformer has a limit, and parameters for it).
+    """
+
+    def __init__(
+        self,
+        core: str,
+        vocab_size: int,
+        num_classes: int,
+        hidden_size: int,
+        *,
+        embed_size: int = 16,
+        num_heads: int = 1,
+        shift: int = 0,
+        max_len: int = 512,
+    ) -> None:
+        super().__init__()
+        if core not in TAGGER_CORES:
+            raise ValueError(f"core must be one of {TAGGER_CORES}, got {core!r}")
+        check_positive_int("vocab_size", vocab_size)
+        check_positive_int("num_classes", num_classes)
+        check_positive_int("embed_size", embed_size)
+        check_heads(hidden_size, num_heads)
+        if shift not in (0, 1):
+            raise ValueError(f"shift must be 0 or 1, got {shift!r}")
+        self.core_name = core
+        self.shift = shift
+        core_in = embed_size * (1 + shift)
+        self.vocab_size = vocab_size
+        self.embed = nn.Embedding(vocab_size, embed_size)
+        self.core: nn.Module
+        if core == "lstm":
+            self.core = nn.LSTM(core_in, hidden_size, batch_first=True)
+        elif core == "slstm":
+            self.core = SLSTMScratch(core_in, hidden_size, num_heads)
+        elif core == "mlstm":
+            self.core = MLSTMScratch(core_in, hidden_size, num_heads)
+        elif core == "transformer":
+            self.core = CausalTransformer(core_in, hidden_size, num_heads, max_len=max_len)
+        else:
+            self.core = MinGRU(core_in, hidden_size, negative=core == "mingru_neg")
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        check_tensor("tokens", tokens, ndim=2, floating=False)
+        if bool((tokens < 0).any()) or bool((tokens >= self.vocab_size).any()):
+            raise ValueError(f"tokens must lie in [0, {self.vocab_size}), got values outside")
+        x = self.embed(tokens)
+        if self.shift:  # the previous token's embedding beside the current one (a causal convolution of width 2)
+            x = torch.cat([x, F.pad(x, (0, 0, 1, 0))[:, :-1]], dim=-1)
+        out = self.core(x)
+        h = out[0] if isinstance(out, tuple) else out
+        return self.head(h)  # type: ignore[no-any-return]
+
+
+def tagger_num_params(core: str, vocab_size: int, num_classes: int, hidden_size: int, **kwargs: int) -> int:
+    """Parameters of ``TokenTagger(core, vocab_size, num_classes, hidden_size, **kwargs)`` (chapter 14)."""
+    model = TokenTagger(core, vocab_size, num_classes, hidden_size, **kwargs)
+    return sum(p.numel() for p in model.parameters())
+
+
+def matched_hidden(
+    core: str, budget: int, vocab_size: int, num_classes: int, *, num_heads: int = 1, **kwargs: int
+) -> int:
+    """The hidden size (a multiple of ``num_heads``) whose :class:`TokenTagger` is nearest ``budget`` parameters."""
+    check_positive_int("budget", budget)
+    best, best_gap = num_heads, None
+    h = num_heads
+    while True:
+        n = tagger_num_params(core, vocab_size, num_classes, h, num_heads=num_heads, **kwargs)
+        gap = abs(n - budget)
+        if best_gap is None or gap < best_gap:
+            best, best_gap = h, gap
+        if n > budget:
+            return best
+        h += num_heads

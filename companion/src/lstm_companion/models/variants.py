@@ -45,8 +45,8 @@ import torch
 from torch import nn
 
 from .._checks import check_lstm_input
-from .initialization import ScratchRecurrent
 from .lstm import check_one_layer_lstm, copy_fused_from_torch, fused_to_torch
+from .scratch_base import ScratchRecurrent
 from .state import LSTMState
 
 __all__ = ["VARIANT_BLOCKS", "VARIANTS", "LSTMVariant"]

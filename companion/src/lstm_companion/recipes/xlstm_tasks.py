@@ -48,7 +48,7 @@ from ..data.synthetic import mqar_task, parity_task
 from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import window_perplexity
 from ..models.state import RecurrentState
-from ..models.xlstm import TAGGER_CORES, TokenTagger, matched_hidden
+from ..models.task_models import TAGGER_CORES, TokenTagger, matched_hidden
 from ..training.loop import FitConfig, History, fit
 
 __all__ = [

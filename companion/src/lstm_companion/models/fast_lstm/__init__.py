@@ -34,7 +34,9 @@ between ``nn.LSTM`` and the fused layout (:func:`~lstm_companion.copy_fused_from
 the timing and profiling (:func:`~lstm_companion.time_interleaved`,
 :func:`~lstm_companion.op_counts`, :func:`~lstm_companion.profile_table`) and
 :func:`~lstm_companion.plot_speed_ladder` are in
-:mod:`lstm_companion.measure.benchmark`.
+:mod:`lstm_companion.measure.benchmark`, the FLOPs and the roofline
+(:func:`~lstm_companion.lstm_roofline_ms`) in
+:mod:`lstm_companion.measure.roofline`.
 """
 
 from __future__ import annotations
