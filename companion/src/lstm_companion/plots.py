@@ -41,7 +41,7 @@ from ._checks import (
     check_tensor,
     check_text,
 )
-from .measure.signals import ArrayLike
+from .measure.signals import SignalLike
 from .training.loop import History
 
 __all__ = [
@@ -195,7 +195,7 @@ def plot_attention(
     return ax
 
 
-def _check_values(text: str, values: ArrayLike) -> np.ndarray:
+def _check_values(text: str, values: SignalLike) -> np.ndarray:
     check_text("text", text)
     v = check_signal("values", values, len(text), of="the text's characters").numpy()
     return v
@@ -224,7 +224,7 @@ def _text_colors(values: np.ndarray, vmin: float, vmax: float, cmap: str, streng
 
 def colored_text_html(
     text: str,
-    values: ArrayLike,
+    values: SignalLike,
     *,
     vmin: float = -1.0,
     vmax: float = 1.0,
@@ -256,7 +256,7 @@ def colored_text_html(
 
 def plot_colored_text(
     text: str,
-    values: ArrayLike,
+    values: SignalLike,
     *,
     width: int = 56,
     vmin: float = -1.0,

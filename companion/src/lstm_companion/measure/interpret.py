@@ -41,7 +41,7 @@ from .._checks import (
     check_tensor,
     check_text,
 )
-from .signals import ArrayLike, word_spans
+from .signals import SignalLike, word_spans
 
 __all__ = [
     "correlate_units",
@@ -88,7 +88,7 @@ def _check_not_constant(s: torch.Tensor) -> None:
         raise ValueError("signal is constant (on the steps kept): its correlation with any unit is undefined")
 
 
-def correlate_units(activations: torch.Tensor, signal: ArrayLike, *, mask: torch.Tensor | None = None) -> torch.Tensor:
+def correlate_units(activations: torch.Tensor, signal: SignalLike, *, mask: torch.Tensor | None = None) -> torch.Tensor:
     """Pearson correlation of every unit with ``signal`` (chapter 9).
 
     ``activations``: ``(N, num_units)``, one row per step (e.g. a key of
@@ -106,7 +106,7 @@ def correlate_units(activations: torch.Tensor, signal: ArrayLike, *, mask: torch
     return _correlations(acts, s[None, :])[0]
 
 
-def shuffle_words(signal: ArrayLike, text: str, generator: torch.Generator | None = None) -> torch.Tensor:
+def shuffle_words(signal: SignalLike, text: str, generator: torch.Generator | None = None) -> torch.Tensor:
     """``signal`` with the words of ``text`` in a random order: the control of ``mode="words"`` (chapter 9).
 
     ``signal`` has one value per character of ``text``. It is cut into
@@ -128,7 +128,7 @@ def shuffle_words(signal: ArrayLike, text: str, generator: torch.Generator | Non
 
 def shuffled_control(
     activations: torch.Tensor,
-    signal: ArrayLike,
+    signal: SignalLike,
     *,
     mode: str = "shift",
     text: str | None = None,
@@ -194,7 +194,7 @@ def best_units(correlations: torch.Tensor, k: int = 5) -> list[tuple[int, float]
     return [(int(u), float(correlations[u])) for u in order]
 
 
-def char_only_ceiling(text: str, signal: ArrayLike, *, mask: torch.Tensor | None = None) -> float:
+def char_only_ceiling(text: str, signal: SignalLike, *, mask: torch.Tensor | None = None) -> float:
     """The largest |correlation| with ``signal`` that any function of the current character can reach (chapter 9).
 
     This is the correlation ratio ``sqrt(Var(E[s | char]) / Var(s))``: the

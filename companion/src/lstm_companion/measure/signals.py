@@ -14,7 +14,7 @@ of shape ``(len(text),)``:
   label per character from :data:`POSITION_CLASSES`, for
   :func:`~lstm_companion.gate_statistics`).
 
-:data:`ArrayLike` is what the statistics and the renderings accept as a
+:data:`SignalLike` is what the statistics and the renderings accept as a
 signal: a tensor, a numpy array or a list of numbers. Neighbours: the
 activations the signals are compared with come from
 :func:`~lstm_companion.cell_activations` (:mod:`lstm_companion.measure.activations`),
@@ -34,7 +34,7 @@ from .._checks import check_text
 
 __all__ = [
     "POSITION_CLASSES",
-    "ArrayLike",
+    "SignalLike",
     "word_spans",
     "position_in_word",
     "steps_to_word_end",
@@ -50,7 +50,7 @@ __all__ = [
 POSITION_CLASSES = ("space", "first letter", "later letter", "other")
 
 
-ArrayLike = torch.Tensor | np.ndarray | Sequence[float]
+SignalLike = torch.Tensor | np.ndarray | Sequence[float]
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
