@@ -21,7 +21,7 @@ from test_distributed import TinyLM
 from torch import nn
 
 import lstm_companion as lc
-import lstm_companion.runtime as runtime
+import lstm_companion.machine as machine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -221,7 +221,7 @@ def test_same_machine_both_ways(here: bool, monkeypatch: pytest.MonkeyPatch) -> 
     record = lc.machine_summary()
     if not here:
         other = dict(record, cpu_model="Intel(R) Xeon(R) Platinum 8480+")
-        monkeypatch.setattr(runtime, "machine_summary", lambda: other)
+        monkeypatch.setattr(machine, "machine_summary", lambda: other)
     assert lc.same_machine(record) is here
 
 

@@ -49,6 +49,7 @@ from .data.synthetic import *  # noqa: F403
 from .data.tatoeba import *  # noqa: F403
 from .data.text import *  # noqa: F403
 from .data.words import *  # noqa: F403
+from .machine import *  # noqa: F403
 from .measure.activations import *  # noqa: F403
 from .measure.baselines import *  # noqa: F403
 from .measure.benchmark import *  # noqa: F403

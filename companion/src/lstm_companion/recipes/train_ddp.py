@@ -42,8 +42,9 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from lstm_companion.data.batching import ShardedStreamSampler
 from lstm_companion.data.words import load_word_corpus
+from lstm_companion.machine import machine_summary
 from lstm_companion.models.word_lm import WordLM
-from lstm_companion.runtime import atomic_write, fit_threads, machine_summary, seed_everything
+from lstm_companion.runtime import atomic_write, fit_threads, seed_everything
 from lstm_companion.training.checkpoint import load_training_state, save_training_state, state_dict_sha256
 from lstm_companion.training.distributed import (
     DistContext,
