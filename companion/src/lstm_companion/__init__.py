@@ -95,6 +95,7 @@ from .training.checkpoint import *  # noqa: F403
 from .training.distributed import *  # noqa: F403
 from .training.forecasting import *  # noqa: F403
 from .training.loop import *  # noqa: F403
+from .training.seq2seq import *  # noqa: F403
 from .training.supervised import *  # noqa: F403
 
 __all__ = sorted(name for name in dir() if not name.startswith("_") and name not in {"PackageNotFoundError", "version"})
