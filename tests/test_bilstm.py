@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -258,3 +259,28 @@ def test_generate_causal():
     assert text == lc.generate_causal(model, "ab", 5, vocab)
     with pytest.raises(ValueError, match="prefix"):
         lc.generate_causal(model, "", 5, vocab)
+
+
+# ---- bad input
+
+
+def X3(T=2, B=2, d=3, dtype=torch.float32):
+    return torch.zeros(T, B, d, dtype=dtype)
+
+
+BAD_INPUT = [
+    case(
+        "bilstm-lengths-long",
+        lambda: lc.BiLSTMScratch(3, 4)(X3(), lengths=torch.tensor([1, 3])),
+        ValueError,
+        r"\blengths\b.*\[1, 2\]",
+    ),
+    case(
+        "reverse_padded-lengths-float",
+        lambda: lc.reverse_padded(X3(), torch.tensor([1.0, 2.0])),
+        TypeError,
+        r"\blengths\b.*integer",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

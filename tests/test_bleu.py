@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+import torch
+from bad_input import bad_input_test, case
 
+import lstm_companion as lc
 from lstm_companion import bleu_by_length, bleu_stats, corpus_bleu, ngrams, sentence_bleu
 
 
@@ -70,21 +73,6 @@ def test_bleu_by_length() -> None:
         bleu_by_length([good], [good], [2], [(7, 9)])
     with pytest.raises(ValueError, match="source_lengths must hold one length per candidate"):
         bleu_by_length([good], [good], [2, 3], [(1, 3)])
-
-
-def test_bad_input() -> None:
-    with pytest.raises(ValueError, match="one entry per candidate"):
-        corpus_bleu([["a"]], [["a"], ["b"]])
-    with pytest.raises(ValueError, match="candidates must be a non-empty"):
-        corpus_bleu([], [])
-    with pytest.raises(TypeError, match=r"candidates\[0\] must be a list of words"):
-        corpus_bleu(["a b"], [["a", "b"]])
-    with pytest.raises(ValueError, match=r"references\[0\] is empty"):
-        corpus_bleu([["a"]], [[]])
-    with pytest.raises(TypeError, match=r"references\[0\]\[1\] must be a list of words"):
-        corpus_bleu([["a"]], [[["a"], "b"]])
-    with pytest.raises(ValueError, match="max_n must be an int > 0"):
-        corpus_bleu([["a"]], [["a"]], max_n=0)
 
 
 def test_paired_bootstrap_bleu():
@@ -157,3 +145,74 @@ def test_sacre_bleu_bad_input() -> None:
         sacre_bleu([], [])
     with pytest.raises(ValueError, match=r"references\[0\] is empty"):
         sacre_bleu([["a"]], [[]])
+
+
+# ---- bad input
+
+TEXT = "\n".join(f"{a} {b}\t{b} {a}" for a in "abcdef" for b in "ghijkl")
+
+
+SEQ2SEQ_CONFIG = lc.Seq2SeqConfig(8, 8, 1, 0.0, "luong", "general")
+
+
+def translation_data():
+    return lc.load_translation(lc.TranslationConfig(max_words=2, min_freq=1, num_test=3), text=TEXT)
+
+
+def seq2seq(data=None):
+    data = data or translation_data()
+    torch.manual_seed(0)
+    return lc.build_seq2seq(SEQ2SEQ_CONFIG, len(data.src_vocab), len(data.tgt_vocab))
+
+
+BAD_INPUT = [
+    case("ngrams-None", lambda: lc.ngrams(None, 2), TypeError, r"\btokens\b.*NoneType"),
+    case(
+        "bleu-references-count",
+        lambda: lc.corpus_bleu([["a"]], []),
+        ValueError,
+        r"\breferences\b.*one entry per candidate",
+    ),
+    case("bleu-max_n-0", lambda: lc.bleu_stats([["a"]], [["a"]], max_n=0), ValueError, r"\bmax_n\b"),
+    case(
+        "bleu_by_length-bin-reversed",
+        lambda: lc.bleu_by_length([["a"]], [["a"]], [1], [(3, 1)]),
+        ValueError,
+        r"bins\[0\] must have low <= high",
+    ),
+    case(
+        "bleu_by_length-bin-int", lambda: lc.bleu_by_length([["a"]], [["a"]], [1], [3]), TypeError, r"bins\[0\].*pair"
+    ),
+    case(
+        "evaluate_bleu-max_steps-0",
+        lambda: lc.evaluate_bleu(seq2seq(), translation_data(), max_steps=0),
+        ValueError,
+        r"\bmax_steps\b.*0",
+    ),
+    case("evaluate_bleu-data-None", lambda: lc.evaluate_bleu(seq2seq(), None), TypeError, r"\bdata\b.*NoneType"),
+    case(
+        "corpus_bleu-references-count",
+        lambda: corpus_bleu([["a"]], [["a"], ["b"]]),
+        ValueError,
+        r"references.*one entry per candidate",
+    ),
+    case("corpus_bleu-empty", lambda: corpus_bleu([], []), ValueError, r"candidates must be a non-empty"),
+    case(
+        "corpus_bleu-candidate-str",
+        lambda: corpus_bleu(["a b"], [["a", "b"]]),
+        TypeError,
+        r"candidates\[0\] must be a list of words",
+    ),
+    case("corpus_bleu-reference-empty", lambda: corpus_bleu([["a"]], [[]]), ValueError, r"references\[0\] is empty"),
+    case(
+        "corpus_bleu-reference-str",
+        lambda: corpus_bleu([["a"]], [[["a"], "b"]]),
+        TypeError,
+        r"references\[0\]\[1\] must be a list of words",
+    ),
+    case(
+        "corpus_bleu-max_n-0", lambda: corpus_bleu([["a"]], [["a"]], max_n=0), ValueError, r"max_n must be an int > 0"
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -397,3 +398,83 @@ def test_split_corpus_default_and_too_short():
         split_corpus(torch.arange(5), 0.1)
     with pytest.raises(ValueError, match=r"val_fraction \+ test_fraction must be < 1"):
         split_corpus(torch.arange(200), 0.5, 0.5)
+
+
+# ---- bad input
+
+V = 5  # vocabulary size of the small models below
+
+
+VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
+
+
+CORPUS = torch.arange(100) % V
+
+
+def first(it):
+    return next(iter(it))
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+BAD_INPUT = [
+    case("fetch-unknown-name", lambda: lc.fetch("nope.txt"), ValueError, r"\bname\b.*'nope\.txt'"),
+    case("tokenize-byte", lambda: lc.tokenize("abc", token="byte"), ValueError, r"\btoken\b.*'byte'"),
+    case("tokenize-not-text", lambda: lc.tokenize(42), TypeError, r"\btext\b"),
+    case("vocab-min_freq-0", lambda: lc.Vocab("ab", min_freq=0), ValueError, r"\bmin_freq\b.*0"),
+    case("vocab-min_freq-bool", lambda: lc.Vocab("ab", min_freq=True), TypeError, r"\bmin_freq\b.*bool"),
+    case("vocab-index-out-of-range", lambda: VOCAB.to_tokens([1, 9]), ValueError, r"\bindices\b.*9"),
+    case("split-fraction-0", lambda: lc.split_corpus(CORPUS, 0.0), ValueError, r"\bval_fraction\b"),
+    case("split-fraction-1.5", lambda: lc.split_corpus(CORPUS, 1.5), ValueError, r"\bval_fraction\b.*1\.5"),
+    case("split-2d-corpus", lambda: lc.split_corpus(CORPUS.reshape(10, 10)), ValueError, r"\bcorpus\b.*1 dimensions"),
+    case("split-float-corpus", lambda: lc.split_corpus(CORPUS.float()), TypeError, r"\bcorpus\b.*integer"),
+    case("split-too-short", lambda: lc.split_corpus(torch.arange(3), 0.5), ValueError, r"\bcorpus\b.*too short"),
+    case("split-test-0", lambda: lc.split_corpus(CORPUS, 0.1, 0.0), ValueError, r"\btest_fraction\b"),
+    case("split-sum-1", lambda: lc.split_corpus(CORPUS, 0.6, 0.4), ValueError, r"val_fraction \+ test_fraction"),
+    case(
+        "batch-corpus-too-short",
+        lambda: first(lc.seq_data_iter_sequential(torch.arange(20), 4, 5)),
+        ValueError,
+        r"\bcorpus\b.*too short.*batch_size \* num_steps \+ 1 = 21",
+    ),
+    case(
+        "batch-random-too-short",
+        lambda: first(lc.seq_data_iter_random(torch.arange(5), 2, 3)),
+        ValueError,
+        r"\bcorpus\b",
+    ),
+    case("batch_size-0", lambda: first(lc.seq_data_iter_sequential(CORPUS, 0, 5)), ValueError, r"\bbatch_size\b.*0"),
+    case(
+        "batch_size-bool", lambda: first(lc.seq_data_iter_random(CORPUS, True, 5)), TypeError, r"\bbatch_size\b.*bool"
+    ),
+    case("num_steps-negative", lambda: first(lc.seq_data_iter_sequential(CORPUS, 2, -1)), ValueError, r"\bnum_steps\b"),
+    case("num_steps-float", lambda: first(lc.seq_data_iter_random(CORPUS, 2, 2.5)), TypeError, r"\bnum_steps\b.*float"),
+    case(
+        "batch-offset", lambda: first(lc.seq_data_iter_sequential(CORPUS, 2, 5, offset=95)), ValueError, r"\boffset\b"
+    ),
+    case("fetch-name-None", lambda: lc.fetch(None), ValueError, r"\bname\b.*None"),
+    case("fetch-timeout-inf", lambda: lc.fetch("timemachine.txt", timeout=INF), ValueError, r"\btimeout\b.*inf"),
+    case("fetch-local_dir-int", lambda: lc.fetch("timemachine.txt", local_dir=3), TypeError, r"\blocal_dir\b.*int"),
+    case("vocab-tokens-None", lambda: lc.Vocab(None), TypeError, r"\btokens\b.*NoneType"),
+    case(
+        "vocab-reserved-str",
+        lambda: lc.Vocab("ab", reserved_tokens="<pad>"),
+        TypeError,
+        r"\breserved_tokens\b.*'<pad>'",
+    ),
+    case("vocab-reserved-int", lambda: lc.Vocab("ab", reserved_tokens=[1]), TypeError, r"\breserved_tokens\[0\].*int"),
+    case("vocab-encode-None", lambda: VOCAB.encode(None), TypeError, r"\btokens\b.*NoneType"),
+    case("vocab-getitem-None", lambda: VOCAB[None], TypeError, r"\btokens\b.*NoneType"),
+    case(
+        "vocab-encode-unknown", lambda: VOCAB.encode(["a", "z"]), ValueError, r"\btokens\b.*not in the vocabulary.*'z'"
+    ),
+    case("vocab-index-float", lambda: VOCAB.to_tokens([1.0]), TypeError, r"\bindices\b.*float"),
+    case("vocab-to_tokens-None", lambda: VOCAB.to_tokens(None), TypeError, r"\bindices\b.*NoneType"),
+    case("preprocess-None", lambda: lc.preprocess_time_machine(None), TypeError, r"\btext\b.*NoneType"),
+    case("split-fraction-str", lambda: lc.split_corpus(CORPUS, "0.1"), TypeError, r"\bval_fraction\b.*str"),
+    case("split-fraction-nan", lambda: lc.split_corpus(CORPUS, NAN), ValueError, r"\bval_fraction\b.*nan"),
+    case("split-test-fraction-none", lambda: lc.split_corpus(CORPUS, 0.1, None), TypeError, r"\btest_fraction\b"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch.nn import functional as F
 
 import lstm_companion as lc
@@ -166,3 +167,33 @@ BAD = [
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+# ---- bad input
+
+NAN, INF = float("nan"), float("inf")
+
+
+BAD_INPUT = [
+    case(
+        "scaled_orthogonal-inf",
+        lambda: lc.scaled_orthogonal(4, INF),
+        ValueError,
+        r"\bspectral_radius\b.*inf",
+    ),
+    case("scaled_orthogonal-seed-float", lambda: lc.scaled_orthogonal(4, 1.0, seed=0.5), TypeError, r"\bseed\b.*float"),
+    case(
+        "spectral_radius-nan", lambda: lc.spectral_radius(torch.full((2, 2), NAN)), ValueError, r"\bW\b.*finite.*4 NaN"
+    ),
+    case(
+        "singular_value-inf", lambda: lc.largest_singular_value(torch.full((2, 2), INF)), ValueError, r"\bW\b.*finite"
+    ),
+    case(
+        "geometric_rate-zero",
+        lambda: lc.geometric_rate(torch.tensor([1.0, 0.0])),
+        ValueError,
+        r"\bnorms\b.*finite and > 0",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 
 import lstm_companion as lc
@@ -90,3 +91,15 @@ def test_mean_squared_error_bad_input():
         lc.mean_squared_error(model, X, y, batch_size=0)
     with pytest.raises(ValueError, match=r"model must return \(batch_size, 1\)"):
         lc.mean_squared_error(lc.LastStateModel(nn.LSTM(2, 3), 2), X, y)
+
+
+# ---- bad input
+
+NAN, INF = float("nan"), float("inf")
+
+
+BAD_INPUT = [
+    case("digits-test_fraction-nan", lambda: lc.load_digit_rows(NAN), ValueError, r"\btest_fraction\b.*nan"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+from bad_input import bad_input_test, case
 
 matplotlib.use("Agg")
 
@@ -382,3 +383,33 @@ def test_lstm_roofline_ms() -> None:
     with pytest.raises(ValueError, match="num_hiddens"):
         lc.lstm_matmul_flops(1, 1, 1, 0)
     assert lc.matmul_gflops(32, 32, 32, repeats=2) > 0
+
+
+# ---- bad input
+
+
+def X3(T=2, B=2, d=3, dtype=torch.float32):
+    return torch.zeros(T, B, d, dtype=dtype)
+
+
+def st(B=2, h=4, dtype=torch.float32):
+    return torch.zeros(B, h, dtype=dtype), torch.zeros(B, h, dtype=dtype)
+
+
+BAD_INPUT = [
+    case(
+        "fused-X-float64",
+        lambda: lc.FusedLSTM(3, 4)(X3(dtype=torch.float64)),
+        TypeError,
+        r"\bX\b.*dtype.*float64",
+    ),
+    case(
+        "bptt-state-shape",
+        lambda: lc.BPTTLSTM(3, 4)(X3(), st()),
+        ValueError,
+        r"state\[0\] \(H0\).*3 dimensions",
+    ),
+    case("make_lstm-name", lambda: lc.make_lstm("fastest", nn.LSTM(3, 4)), ValueError, r"\bname\b.*'fastest'"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

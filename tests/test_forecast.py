@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 
@@ -124,3 +125,31 @@ def test_rmse_and_mae():
         lc.rmse(pred, target[:2])
     with pytest.raises(TypeError, match="target must be a floating-point tensor"):
         lc.mae(pred, torch.tensor([1, 2, 3]))
+
+
+# ---- bad input
+
+NAN, INF = float("nan"), float("inf")
+
+
+BAD_INPUT = [
+    case(
+        "sunspots-window-0",
+        lambda: lc.sliding_windows(torch.zeros(9, dtype=torch.float64), 0),
+        ValueError,
+        r"\bwindow\b",
+    ),
+    case(
+        "standardizer-fit-nan",
+        lambda: lc.Standardizer.fit(torch.tensor([1.0, NAN, 2.0])),
+        ValueError,
+        r"\btrain\b.*finite.*1 NaN",
+    ),
+    case("standardizer-std-0", lambda: lc.Standardizer(0.0, 0.0), ValueError, r"\bstd\b.*> 0"),
+    case("standardizer-mean-inf", lambda: lc.Standardizer(INF, 1.0), ValueError, r"\bmean\b.*inf"),
+    case(
+        "standardizer-transform-None", lambda: lc.Standardizer(0.0, 1.0).transform(None), TypeError, r"\bx\b.*NoneType"
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

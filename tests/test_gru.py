@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 
+import lstm_companion as lc
 from lstm_companion import (
     GRU_BLOCKS,
     RNNLM,
@@ -155,3 +157,29 @@ def test_bad_input_raises_clear_errors():
         GRUScratch.from_torch(nn.LSTM(3, 4))
     with pytest.raises(ValueError, match="bidirectional=False"):
         GRUScratch.from_torch(nn.GRU(3, 4, bidirectional=True))
+
+
+# ---- bad input
+
+
+def X3(T=2, B=2, d=3, dtype=torch.float32):
+    return torch.zeros(T, B, d, dtype=dtype)
+
+
+BAD_INPUT = [
+    case(
+        "grucell-X_t-float64",
+        lambda: lc.GRUCellScratch(3, 4)(torch.zeros(2, 3, dtype=torch.float64), torch.zeros(2, 4)),
+        TypeError,
+        r"\bX_t\b.*float64",
+    ),
+    case(
+        "grucell-H-shape",
+        lambda: lc.GRUCellScratch(3, 4)(torch.zeros(2, 3), torch.zeros(4)),
+        ValueError,
+        r"\bH\b.*2 dimensions",
+    ),
+    case("gru-H0-shape", lambda: lc.GRUScratch(3, 4)(X3(), torch.zeros(2, 4)), ValueError, r"\bH0\b.*3 dimensions"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from bad_input import bad_input_test, case
 from test_distributed import TinyLM
 from torch import nn
 
@@ -328,3 +329,20 @@ def test_xlstm_lm_script_selects_on_validation_and_tests_the_chosen_only(
         chosen = [r for r in table["runs"] if r["core"] == core and r["chosen"]]
         assert sorted(r["seed"] for r in chosen) == [0, 1, 2] and {r["lr"] for r in chosen} == {best["lr"]}
     assert out.with_suffix(".md").read_text().startswith("# Chapter 14")
+
+
+# ---- bad input
+
+V = 5  # vocabulary size of the small models below
+
+
+BAD_INPUT = [
+    case(
+        "causal_perplexity-corpus-range",
+        lambda: lc.causal_perplexity(lc.CharLSTM(V, 4, bidirectional=False), torch.arange(20) % 7, num_steps=3),
+        ValueError,
+        r"\bcorpus\b.*\[0, 5\)",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

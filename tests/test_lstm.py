@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 from torch.func import functional_call
 
@@ -404,3 +405,75 @@ def test_set_forget_bias_on_non_lstm(module):
 def test_set_forget_bias_bad_value(value):
     with pytest.raises((TypeError, ValueError), match="value"):
         set_forget_bias(LSTMScratch(3, 4), value)
+
+
+# ---- bad input
+
+
+def X3(T=2, B=2, d=3, dtype=torch.float32):
+    return torch.zeros(T, B, d, dtype=dtype)
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+def cell(d=3, h=4):
+    torch.manual_seed(0)
+    return lc.LSTMCellScratch(d, h)
+
+
+def st(B=2, h=4, dtype=torch.float32):
+    return torch.zeros(B, h, dtype=dtype), torch.zeros(B, h, dtype=dtype)
+
+
+BAD_INPUT = [
+    case(
+        "lstmcell-X_t-size",
+        lambda: cell()(torch.zeros(2, 5), st()),
+        ValueError,
+        r"\bX_t\b.*dimension 1 is 5, expected 3",
+    ),
+    case("lstmcell-X_t-1d-broadcast", lambda: cell()(torch.zeros(3), st()), ValueError, r"\bX_t\b.*2 dimensions"),
+    case(
+        "lstmcell-X_t-float64",
+        lambda: cell()(torch.zeros(2, 3, dtype=torch.float64), st()),
+        TypeError,
+        r"\bX_t\b.*dtype.*float32.*got torch\.float64",
+    ),
+    case("lstmcell-X_t-None", lambda: cell()(None, st()), TypeError, r"\bX_t\b.*torch\.Tensor.*NoneType"),
+    case(
+        "lstmcell-state-tensor", lambda: cell()(torch.zeros(2, 3), torch.zeros(2, 4)), TypeError, r"\bstate\b.*\(H, C\)"
+    ),
+    case(
+        "lstmcell-H-batch", lambda: cell()(torch.zeros(2, 3), st(B=1)), ValueError, r"state\[0\] \(H\).*shape \(2, 4\)"
+    ),
+    case("lstmcell-gate", lambda: cell().weights("g"), ValueError, r"\bgate\b.*'g'"),
+    case(
+        "lstm-state-shape",
+        lambda: lc.LSTMScratch(3, 4)(X3(), st()),
+        ValueError,
+        r"state\[0\] \(H\).*3 dimensions",
+    ),
+    case(
+        "lstm-gate_trace-layer",
+        lambda: lc.LSTMScratch(3, 4).gate_trace(X3(), layer=1),
+        ValueError,
+        r"\blayer\b.*\[0, 1\)",
+    ),
+    case("set_forget_bias-inf", lambda: lc.set_forget_bias(lc.LSTMScratch(3, 4), INF), ValueError, r"\bvalue\b.*inf"),
+    case("set_forget_bias-gru", lambda: lc.set_forget_bias(nn.GRU(3, 4), 1.0), TypeError, r"\bcore\b.*GRU"),
+    case(
+        "fused_to_torch-b-shape",
+        lambda: lc.fused_to_torch(torch.zeros(3, 16), torch.zeros(4, 16), torch.zeros(12)),
+        ValueError,
+        r"\bb\b must have shape \(16\)",
+    ),
+    case(
+        "lstmcell-X_t-device",
+        lambda: cell()(torch.zeros(2, 3, device="meta"), st()),
+        ValueError,
+        r"\bX_t\b is on device meta",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 
@@ -74,21 +75,32 @@ def test_trigram_beats_unigram_on_repetitive_text():
     assert tri < 1.5 < uni
 
 
-def test_bad_input():
-    with pytest.raises(ValueError, match="order"):
-        lc.KneserNeyLM(order=0)
-    with pytest.raises(ValueError, match="discount"):
-        lc.KneserNeyLM(discount=1.0)
-    with pytest.raises(ValueError, match="discount"):
-        lc.KneserNeyLM(discount=0.0)
-    with pytest.raises(RuntimeError, match="fit"):
-        lc.KneserNeyLM().perplexity([0, 1])
-    with pytest.raises(ValueError, match=r"ids must hold token ids in \[0, 3\)"):
-        lc.KneserNeyLM().fit([0, 1, 3], 3)
-    with pytest.raises(TypeError, match="ids"):
-        lc.KneserNeyLM().fit(torch.tensor([0.0, 1.0]), 3)
-    lm = lc.KneserNeyLM(order=2).fit(HAND, 3)
-    with pytest.raises(ValueError, match="word"):
-        lm.prob(3, (0,))
-    with pytest.raises(ValueError, match="at least 2"):
-        lm.perplexity([1])
+# ---- bad input
+
+
+def fitted():
+    return lc.KneserNeyLM(order=2).fit(HAND, 3)
+
+
+BAD_INPUT = [
+    case("kn-order-0", lambda: lc.KneserNeyLM(order=0), ValueError, r"order must be an int > 0, got 0"),
+    case("kn-discount-1", lambda: lc.KneserNeyLM(discount=1.0), ValueError, r"discount must be a number >= 0 and < 1"),
+    case("kn-discount-0", lambda: lc.KneserNeyLM(discount=0.0), ValueError, r"discount must be > 0"),
+    case("kn-not-fitted", lambda: lc.KneserNeyLM().perplexity([0, 1]), RuntimeError, r"not fitted yet: call \.fit"),
+    case(
+        "kn-fit-ids-range",
+        lambda: lc.KneserNeyLM().fit([0, 1, 3], 3),
+        ValueError,
+        r"ids must hold token ids in \[0, 3\)",
+    ),
+    case(
+        "kn-fit-ids-float",
+        lambda: lc.KneserNeyLM().fit(torch.tensor([0.0, 1.0]), 3),
+        TypeError,
+        r"\bids\b must be an integer tensor",
+    ),
+    case("kn-prob-word", lambda: fitted().prob(3, (0,)), ValueError, r"\bword\b must be a token id in \[0, 3\)"),
+    case("kn-perplexity-short", lambda: fitted().perplexity([1]), ValueError, r"\bids\b must hold at least 2 tokens"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -7,6 +7,7 @@ from dataclasses import fields
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import LSTMScratch, RNNScratch
@@ -157,3 +158,12 @@ def test_missing_setting_is_an_error(monkeypatch):
     monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_SETTINGS", bad)
     with pytest.raises(ValueError, match="lacks the keys"):
         lc.char_lm_config("lstm")
+
+
+# ---- bad input
+
+BAD_INPUT = [
+    case("char_lm-kind", lambda: lc.char_lm_config("gru"), ValueError, r"\bkind\b.*'gru'"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

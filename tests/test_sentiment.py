@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -269,3 +270,59 @@ def test_recipe_and_baseline(data):
     assert 0.55 < result.test_acc <= 1.0
     with pytest.raises(ValueError, match="ngram_range"):
         lc.bag_of_ngrams_baseline(small, ngram_range=(2, 1))
+
+
+# ---- bad input
+
+VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+def classifier(**kw):
+    torch.manual_seed(0)
+    return lc.SentimentClassifier(30, 8, 6, bidirectional=False, **{"dropout": 0.0, **kw})
+
+
+def polarity_split(labels):
+    tokens, lengths = lc.encode(["a b", "c"], POLARITY_VOCAB)
+    return lc.PolaritySplit(["a b", "c"], tokens, lengths, torch.tensor(labels))
+
+
+POLARITY_VOCAB = lc.Vocab(["a", "b", "c"] + [f"w{i}" for i in range(25)], reserved_tokens=[lc.PAD_TOKEN])  # 30 tokens
+
+
+BAD_INPUT = [
+    case("encode-vocab-no-pad", lambda: lc.encode(["a"], lc.Vocab(["a"])), ValueError, r"\bvocab\b.*'<pad>'"),
+    case("encode-texts-str", lambda: lc.encode("a b", POLARITY_VOCAB), TypeError, r"\btexts\b.*str"),
+    case("encode-max_length-0", lambda: lc.encode(["a"], POLARITY_VOCAB, max_length=0), ValueError, r"\bmax_length\b"),
+    case("classifier-padding_idx-float", lambda: classifier(padding_idx=1.5), TypeError, r"\bpadding_idx\b.*float"),
+    case("classifier-dropout-nan", lambda: classifier(dropout=NAN), ValueError, r"\bdropout\b.*nan"),
+    case(
+        "classifier-tokens-range",
+        lambda: classifier()(torch.tensor([[3, 30]]), torch.tensor([2])),
+        ValueError,
+        r"\btokens\b.*\[0, 30\)",
+    ),
+    case(
+        "sentiment_accuracy-labels",
+        lambda: lc.sentiment_accuracy(classifier(), polarity_split([1, 2])),
+        ValueError,
+        r"split\.labels.*class labels in \[0, 2\).*\[1, 2\]",
+    ),
+    case(
+        "predict_proba-vocab-size",
+        lambda: lc.predict_proba(classifier(), VOCAB, ["a"]),
+        ValueError,
+        r"\bvocab\b.*5 tokens.*vocab_size is 30",
+    ),
+    case(
+        "attention_weights-pooling",
+        lambda: lc.attention_weights(classifier(), POLARITY_VOCAB, "a b"),
+        ValueError,
+        r"\bmodel\b must have pooling='attention'",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

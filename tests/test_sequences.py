@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
@@ -200,3 +201,42 @@ def test_train_padded_bad_input():
         lc.train_padded(model, X, lengths, y, lc.TaskConfig(batch_size=64), progress=False)
     with pytest.raises(ValueError, match="batch_size"):
         lc.padded_accuracy(model, X, lengths, y, batch_size=0)
+
+
+# ---- bad input
+
+V = 5  # vocabulary size of the small models below
+
+
+BAD_INPUT = [
+    case(
+        "pad_batch-dtype",
+        lambda: lc.pad_batch([torch.zeros(2, 1), torch.zeros(1, 1, dtype=torch.float64)]),
+        TypeError,
+        r"sequences\[1\] has dtype torch\.float64",
+    ),
+    case("pad_batch-tensor", lambda: lc.pad_batch(torch.zeros(2, 3)), TypeError, r"\bsequences\b.*Tensor"),
+    case(
+        "last_valid-lengths-long",
+        lambda: lc.last_valid(torch.zeros(2, 2, 4), torch.tensor([1, 3])),
+        ValueError,
+        r"\blengths\b.*\[1, 2\].*\[1, 3\]",
+    ),
+    case(
+        "last_valid-lengths-count",
+        lambda: lc.last_valid(torch.zeros(2, 2, 4), torch.tensor([1, 1, 1])),
+        ValueError,
+        r"\blengths\b.*batch_size=2, got 3",
+    ),
+    case("length_mask-num_steps-0", lambda: lc.length_mask(torch.tensor([1]), 0), ValueError, r"\bnum_steps\b.*0"),
+    case("length_mask-None", lambda: lc.length_mask(None), TypeError, r"\blengths\b.*NoneType"),
+    case("tagger-core-size", lambda: lc.Tagger(nn.LSTM(4, 4), V, 3), ValueError, r"\bvocab_size\b=5.*got 4"),
+    case(
+        "padded-core-bidirectional",
+        lambda: lc.PaddedSequenceModel(nn.LSTM(1, 4, bidirectional=True), 2),
+        ValueError,
+        r"\bcore\b.*bidirectional",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

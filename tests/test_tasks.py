@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+from bad_input import bad_input_test, case
 
 matplotlib.use("Agg")
 
@@ -221,3 +222,36 @@ BAD = [
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+# ---- bad input
+
+V = 5  # vocabulary size of the small models below
+
+
+def last_state(num_outputs=2):
+    torch.manual_seed(0)
+    return lc.LastStateModel(lc.RNNScratch(3, 4), num_outputs)
+
+
+BAD_INPUT = [
+    case("adding-num_steps-1", lambda: lc.adding_problem(4, 1), ValueError, r"\bnum_steps\b.*>= 2"),
+    case("agreement-vocab-2", lambda: lc.agreement_task(4, 3, vocab_size=2), ValueError, r"\bvocab_size\b.*>= 3"),
+    case("sign_of_sum-lengths", lambda: lc.sign_of_sum_task(4, 5, 2), ValueError, r"\bmax_length\b.*>= min_length"),
+    case("lookahead-offset", lambda: lc.lookahead_task(4, 3, offset=3), ValueError, r"\boffset\b.*< num_steps=3"),
+    case("lookahead-seed-float", lambda: lc.lookahead_task(4, 5, seed=1.5), TypeError, r"\bseed\b.*float"),
+    case(
+        "last_state-X-range",
+        lambda: lc.LastStateModel(lc.RNNScratch(V, 4), 2, vocab_size=V)(torch.tensor([[0, 7]])),
+        ValueError,
+        r"\bX\b.*\[0, 5\).*7",
+    ),
+    case(
+        "last_state-X-device",
+        lambda: last_state()(torch.zeros(1, 2, 3, device="meta")),
+        ValueError,
+        r"\bX\b is on device meta",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

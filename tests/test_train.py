@@ -9,6 +9,7 @@ import pickle
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 
 import lstm_companion as lc
@@ -390,3 +391,66 @@ def test_cache_key(monkeypatch):
 def test_cache_key_rejects_bad_names(bad):
     with pytest.raises(ValueError, match=r"\bname\b"):
         cache_key(bad, {})
+
+
+# ---- bad input
+
+V = 5  # vocabulary size of the small models below
+
+
+CORPUS = torch.arange(100) % V
+
+
+def lm():
+    torch.manual_seed(0)
+    return lc.RNNLM(lc.RNNScratch(V, 4), V)
+
+
+def train(**cfg):
+    base = dict(num_epochs=1, batch_size=2, num_steps=4)
+    return lambda: lc.train_lm(lm(), CORPUS, None, lc.TrainConfig(**{**base, **cfg}), progress=False)
+
+
+BAD_INPUT = [
+    case("config-optimizer", train(optimizer="rmsprop"), ValueError, r"\boptimizer\b.*'rmsprop'"),
+    case("config-lr-negative", train(lr=-0.1), ValueError, r"\blr\b.*-0\.1"),
+    case("config-lr-nan", train(lr=float("nan")), ValueError, r"\blr\b.*nan"),
+    case("config-lr-inf", train(lr=float("inf")), ValueError, r"\blr\b.*finite.*inf"),
+    case("config-clip-0", train(clip=0), ValueError, r"\bclip\b"),
+    case("config-num_epochs-0", train(num_epochs=0), ValueError, r"\bnum_epochs\b"),
+    case("config-patience-0", train(patience=0), ValueError, r"\bpatience\b"),
+    case("config-batch_size-bool", train(batch_size=True), TypeError, r"\bbatch_size\b"),
+    case(
+        "train-device-string",
+        lambda: lc.train_lm(lm(), CORPUS, None, lc.TrainConfig(), device="gpu"),
+        ValueError,
+        r"\bdevice\b.*'gpu'",
+    ),
+    case("evaluate-2d-corpus", lambda: lc.evaluate_perplexity(lm(), CORPUS.reshape(10, 10)), ValueError, r"\bcorpus\b"),
+    case(
+        "evaluate-too-short",
+        lambda: lc.evaluate_perplexity(lm(), torch.arange(10) % V),
+        ValueError,
+        r"\bcorpus\b.*too short",
+    ),
+    case(
+        "evaluate-num_steps-0", lambda: lc.evaluate_perplexity(lm(), CORPUS, num_steps=0), ValueError, r"\bnum_steps\b"
+    ),
+    case(
+        "evaluate-batch_size-0",
+        lambda: lc.evaluate_perplexity(lm(), CORPUS, batch_size=0),
+        ValueError,
+        r"\bbatch_size\b",
+    ),
+    case("cache_key-name", lambda: lc.cache_key("my model", {}), ValueError, r"\bname\b.*'my model'"),
+    case("cache_key-empty-name", lambda: lc.cache_key("", {}), ValueError, r"\bname\b"),
+    case(
+        "load_or_train-name",
+        lambda: lc.load_or_train("../up", lm(), {}, lambda: None),
+        ValueError,
+        r"\bname\b.*'\.\./up'",
+    ),
+    case("load_model-missing-file", lambda: lc.load_model(lm(), "no/such/file.pt"), FileNotFoundError, r"file\.pt"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

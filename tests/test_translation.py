@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
+import lstm_companion as lc
 from lstm_companion import (
     BOS_ID as BOS,
 )
@@ -113,3 +115,27 @@ def test_real_file(shared_data: Path) -> None:
     assert len(text.split("\n")) == 167131  # 167130 pairs and a final empty line
     src, tgt = tokenize_nmt(preprocess_nmt(text))
     assert len(src) == 167130 and src[0] == ["go", "."] and tgt[0] == ["va", "!"]
+
+
+# ---- bad input
+
+VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
+
+
+BAD_INPUT = [
+    case("encode_batch-vocab-None", lambda: lc.encode_batch([["a"]], None), TypeError, r"\bvocab\b.*NoneType"),
+    case("decode_ids-beyond-vocab", lambda: lc.decode_ids([4, 9], VOCAB), ValueError, r"\bids\b.*\[0, 5\).*9"),
+    case("decode_ids-float", lambda: lc.decode_ids(torch.tensor([4.0]), VOCAB), TypeError, r"\bids\b.*integer"),
+    case("decode_ids-None", lambda: lc.decode_ids(None, VOCAB), TypeError, r"\bids\b.*NoneType"),
+    case("tokenize_nmt-None", lambda: lc.tokenize_nmt(None), TypeError, r"\btext\b.*NoneType"),
+    case(
+        "load_translation-seed-float",
+        lambda: lc.load_translation(lc.TranslationConfig(seed=0.5), text=TEXT),
+        TypeError,
+        r"\bseed\b.*float",
+    ),
+    case("load_translation-config-dict", lambda: lc.load_translation({}, text=TEXT), TypeError, r"\bconfig\b.*dict"),
+    case("load_translation-text-bytes", lambda: lc.load_translation(text=b"a\tb"), TypeError, r"\btext\b.*bytes"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

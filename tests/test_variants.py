@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
+from bad_input import bad_input_test, case, write_and_read
 from torch import nn
 
 import lstm_companion as lc
@@ -162,3 +165,70 @@ def test_bad_input_raises_clear_errors():
         lc.ablation_data("mnist")
     with pytest.raises(TypeError, match="seed must be an int"):
         lc.run_ablation("adding", "vanilla", 1.5)
+
+
+# ---- bad input
+
+
+def X3(T=2, B=2, d=3, dtype=torch.float32):
+    return torch.zeros(T, B, d, dtype=dtype)
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+ABLATION_TABLE = {"settings": {}, "ablations": [], "seeds": [0], "results": {"adding": {"vanilla": {"scores": [1.0]}}}}
+
+
+BAD_INPUT = [
+    case("variant-name", lambda: lc.LSTMVariant(3, 4, variant="peephole"), ValueError, r"\bvariant\b.*'peephole'"),
+    case("variant-forget_bias-inf", lambda: lc.LSTMVariant(3, 4, forget_bias=INF), ValueError, r"\bforget_bias\b.*inf"),
+    case(
+        "variant-no_forget-bias",
+        lambda: lc.LSTMVariant(3, 4, variant="no_forget", forget_bias=1.0),
+        ValueError,
+        r"\bforget_bias\b must be None",
+    ),
+    case("variant-X-integer", lambda: lc.LSTMVariant(3, 4)(X3().long()), TypeError, r"\bX\b.*floating"),
+    case(
+        "ablation_table-damaged",
+        write_and_read(lc.load_ablation_table, '{"settings": '),
+        ValueError,
+        r"table\.json is not a valid JSON ablation table",
+    ),
+    case(
+        "ablation_table-incomplete",
+        write_and_read(lc.load_ablation_table, '{"settings": {}}'),
+        ValueError,
+        r"table\.json is not a complete ablation table.*'ablations'",
+    ),
+    case(
+        "ablation_table-row-without-mean",
+        write_and_read(lc.load_ablation_table, json.dumps(ABLATION_TABLE)),
+        ValueError,
+        r"table\.json \['results'\]\['adding'\]\['vanilla'\].*'mean'",
+    ),
+    case(
+        "ablation_table-missing",
+        lambda: lc.load_ablation_table("no/such/ablations.json"),
+        FileNotFoundError,
+        r"ablations\.json was not found",
+    ),
+    case("make_core-ablation", lambda: lc.make_core("nope", 2, 4), ValueError, r"\bablation\b.*'nope'"),
+    case("make_core-num_hiddens-0", lambda: lc.make_core("gru", 2, 0), ValueError, r"\bnum_hiddens\b.*0"),
+    case(
+        "ablation_model-seed-str",
+        lambda: lc.ablation_model("adding", "vanilla", "1", lc.AblationData("adding")),
+        TypeError,
+        r"\bseed\b.*str",
+    ),
+    case(
+        "ablation_model-data-None",
+        lambda: lc.ablation_model("adding", "vanilla", 1, None),
+        TypeError,
+        r"\bdata\b.*NoneType",
+    ),
+    case("ablation-task", lambda: lc.ablation_data("sorting"), ValueError, r"\btask\b.*'sorting'"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)
