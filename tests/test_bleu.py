@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import pytest
@@ -165,6 +166,10 @@ def seq2seq(data=None):
     return lc.build_seq2seq(SEQ2SEQ_CONFIG, len(data.src_vocab), len(data.tgt_vocab))
 
 
+REFS = [["a", "b", "c", "d"]] * 3  # three identical reference sentences
+needs_sacrebleu = pytest.mark.skipif(importlib.util.find_spec("sacrebleu") is None, reason="needs sacrebleu")
+
+
 BAD_INPUT = [
     case("ngrams-None", lambda: lc.ngrams(None, 2), TypeError, r"\btokens\b.*NoneType"),
     case(
@@ -212,6 +217,108 @@ BAD_INPUT = [
     ),
     case(
         "corpus_bleu-max_n-0", lambda: corpus_bleu([["a"]], [["a"]], max_n=0), ValueError, r"max_n must be an int > 0"
+    ),
+    case(
+        "paired_bootstrap-candidates_a-None",
+        lambda: lc.paired_bootstrap_bleu(None, REFS, REFS),
+        TypeError,
+        r"candidates_a must be a list of word lists, got NoneType",
+    ),
+    case(
+        "paired_bootstrap-references-short",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS[:2]),
+        ValueError,
+        r"references must hold one entry per candidate \(3\), got 2",
+    ),
+    case(
+        "paired_bootstrap-candidate-str",
+        lambda: lc.paired_bootstrap_bleu(["a b"] * 3, REFS, REFS),
+        TypeError,
+        r"candidates_a\[0\] must be a list of words \(str\), got 'a b'",
+    ),
+    case(
+        "paired_bootstrap-candidates_b-str",
+        lambda: lc.paired_bootstrap_bleu(REFS, [["a"], ["b"], "c"], REFS),
+        TypeError,
+        r"candidates_b\[2\] must be a list of words",
+    ),
+    case(
+        "paired_bootstrap-empty",
+        lambda: lc.paired_bootstrap_bleu([], [], []),
+        ValueError,
+        r"candidates_a must be a non-empty list of word lists",
+    ),
+    case(
+        "paired_bootstrap-confidence-nan",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, confidence=math.nan),
+        ValueError,
+        r"confidence must be a float in \(0, 1\), got nan",
+    ),
+    case(
+        "paired_bootstrap-confidence-0",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, confidence=0.0),
+        ValueError,
+        r"confidence must be a float in \(0, 1\), got 0\.0",
+    ),
+    case(
+        "paired_bootstrap-seed-float",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, seed=0.5),
+        TypeError,
+        r"seed must be an int, got float",
+    ),
+    case(
+        "paired_bootstrap-max_n-0",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, max_n=0),
+        ValueError,
+        r"max_n must be an int > 0, got 0",
+    ),
+    case(
+        "paired_bootstrap-num_samples-float",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, num_samples=10.0),
+        TypeError,
+        r"num_samples must be an int > 0, got float",
+    ),
+    case(
+        "sacre_bleu-candidates-None",
+        lambda: lc.sacre_bleu(None, REFS),
+        TypeError,
+        r"candidates must be a list of word lists, got NoneType",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-references-None",
+        lambda: lc.sacre_bleu(REFS, None),
+        TypeError,
+        r"references must be a list of word lists, got NoneType",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-candidate-str",
+        lambda: lc.sacre_bleu(["a b"], REFS[:1]),
+        TypeError,
+        r"candidates\[0\] must be a list of words \(str\), got 'a b'",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-count",
+        lambda: lc.sacre_bleu(REFS, REFS[:2]),
+        ValueError,
+        r"candidates and references must have the same length, got 3 and 2",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-empty",
+        lambda: lc.sacre_bleu([], []),
+        ValueError,
+        r"candidates must not be empty",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-reference-empty",
+        lambda: lc.sacre_bleu([["a"]], [[]]),
+        ValueError,
+        r"references\[0\] is empty",
+        marks=needs_sacrebleu,
     ),
 ]
 

@@ -418,6 +418,13 @@ def first(it):
 NAN, INF = float("nan"), float("inf")
 
 
+STREAM = torch.arange(200) % 10  # a token stream for the sharded sampler
+
+
+def sampler():
+    return lc.ShardedStreamSampler(STREAM, 2, 3)
+
+
 BAD_INPUT = [
     case("fetch-unknown-name", lambda: lc.fetch("nope.txt"), ValueError, r"\bname\b.*'nope\.txt'"),
     case("tokenize-byte", lambda: lc.tokenize("abc", token="byte"), ValueError, r"\btoken\b.*'byte'"),
@@ -475,6 +482,113 @@ BAD_INPUT = [
     case("split-fraction-str", lambda: lc.split_corpus(CORPUS, "0.1"), TypeError, r"\bval_fraction\b.*str"),
     case("split-fraction-nan", lambda: lc.split_corpus(CORPUS, NAN), ValueError, r"\bval_fraction\b.*nan"),
     case("split-test-fraction-none", lambda: lc.split_corpus(CORPUS, 0.1, None), TypeError, r"\btest_fraction\b"),
+    case(
+        "shard_stream-float",
+        lambda: lc.shard_stream(STREAM.float(), 2),
+        TypeError,
+        r"stream must be an integer tensor of token indices",
+    ),
+    case(
+        "shard_stream-2d",
+        lambda: lc.shard_stream(STREAM.reshape(20, 10), 2),
+        ValueError,
+        r"stream must have 1 dimensions",
+    ),
+    case(
+        "shard_stream-None",
+        lambda: lc.shard_stream(None, 2),
+        TypeError,
+        r"stream must be a torch\.Tensor, got NoneType",
+    ),
+    case(
+        "shard_stream-list",
+        lambda: lc.shard_stream(list(range(20)), 2),
+        TypeError,
+        r"stream must be a torch\.Tensor, got list",
+    ),
+    case("shard_stream-empty", lambda: lc.shard_stream(STREAM[:0], 2), ValueError, r"stream must not be empty"),
+    case(
+        "shard_stream-batch_size-0",
+        lambda: lc.shard_stream(STREAM, 0),
+        ValueError,
+        r"batch_size must be an int > 0, got 0",
+    ),
+    case(
+        "shard_stream-batch_size-float",
+        lambda: lc.shard_stream(STREAM, 2.0),
+        TypeError,
+        r"batch_size must be an int > 0",
+    ),
+    case(
+        "shard_stream-rank-too-large",
+        lambda: lc.shard_stream(STREAM, 2, rank=2, world_size=2),
+        ValueError,
+        r"rank must be in \[0, world_size=2\), got 2",
+    ),
+    case(
+        "shard_stream-rank-negative",
+        lambda: lc.shard_stream(STREAM, 2, rank=-1, world_size=2),
+        ValueError,
+        r"rank must be in \[0, world_size=2\), got -1",
+    ),
+    case(
+        "shard_stream-world_size-0",
+        lambda: lc.shard_stream(STREAM, 2, world_size=0),
+        ValueError,
+        r"world_size must be an int > 0, got 0",
+    ),
+    case(
+        "shard_stream-too-short",
+        lambda: lc.shard_stream(torch.arange(3), 2, world_size=2),
+        ValueError,
+        r"stream of 3 tokens is too short for world_size \* batch_size = 4 rows",
+    ),
+    case(
+        "sampler-bptt-0", lambda: lc.ShardedStreamSampler(STREAM, 2, 0), ValueError, r"bptt must be an int > 0, got 0"
+    ),
+    case("sampler-bptt-float", lambda: lc.ShardedStreamSampler(STREAM, 2, 3.5), TypeError, r"bptt must be an int > 0"),
+    case(
+        "sampler-batch_size-bool",
+        lambda: lc.ShardedStreamSampler(STREAM, True, 3),
+        TypeError,
+        r"batch_size must be an int > 0, got bool",
+    ),
+    case(
+        "sampler-rank-str",
+        lambda: lc.ShardedStreamSampler(STREAM, 2, 3, rank="0"),
+        TypeError,
+        r"rank must be an int in \[0, world_size\)",
+    ),
+    case(
+        "sampler-world_size-None",
+        lambda: lc.ShardedStreamSampler(STREAM, 2, 3, world_size=None),
+        TypeError,
+        r"world_size must be an int > 0",
+    ),
+    case(
+        "sampler-stream-float",
+        lambda: lc.ShardedStreamSampler(STREAM.float(), 2, 3),
+        TypeError,
+        r"stream must be an integer tensor",
+    ),
+    case(
+        "sampler-load_state_dict-None",
+        lambda: sampler().load_state_dict(None),
+        TypeError,
+        r"state must be a mapping from state_dict\(\)",
+    ),
+    case(
+        "sampler-load_state_dict-empty",
+        lambda: sampler().load_state_dict({}),
+        ValueError,
+        r"state is missing \['batch_size'",
+    ),
+    case(
+        "sampler-load_state_dict-position",
+        lambda: sampler().load_state_dict({**sampler().state_dict(), "position": -5}),
+        ValueError,
+        r"state position must be an int in \[0, 100\), got -5",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from bad_input import bad_input_test, case
 
 import lstm_companion as lc
@@ -16,6 +17,36 @@ BAD_INPUT = [
     case("seed_everything-None", lambda: lc.seed_everything(None), TypeError, r"\bseed\b.*NoneType"),
     case("model_device-None", lambda: lc.model_device(None), TypeError, r"\bmodel\b.*NoneType"),
     case("device-int", lambda: lc.get_device(3), ValueError, r"\bdevice\b.*3"),
+    case(
+        "restore_rng_state-None",
+        lambda: lc.restore_rng_state(None),
+        ValueError,
+        r"state must be a mapping from capture_rng_state\(\)",
+    ),
+    case(
+        "restore_rng_state-empty",
+        lambda: lc.restore_rng_state({}),
+        ValueError,
+        r"state must be a mapping from capture_rng_state\(\) with keys",
+    ),
+    case(
+        "restore_rng_state-torch",
+        lambda: lc.restore_rng_state({**lc.capture_rng_state(), "torch": torch.zeros(3)}),
+        ValueError,
+        r"state\['torch'\] must be torch's generator state",
+    ),
+    case(
+        "restore_rng_state-python",
+        lambda: lc.restore_rng_state({**lc.capture_rng_state(), "python": 3}),
+        ValueError,
+        r"state\['python'\] must be Python's random state",
+    ),
+    case(
+        "restore_rng_state-numpy",
+        lambda: lc.restore_rng_state({**lc.capture_rng_state(), "numpy": "x"}),
+        ValueError,
+        r"state\['numpy'\] must be NumPy's MT19937 state",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

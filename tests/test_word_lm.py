@@ -303,6 +303,87 @@ BAD_INPUT = [
         TypeError,
         r"embedding must be an nn\.Embedding",
     ),
+    case("word_lm-vocab_size-0", lambda: lc.WordLM(0, E, E), ValueError, r"vocab_size must be an int > 0, got 0"),
+    case(
+        "word_lm-embed_size-negative", lambda: lc.WordLM(V, -1, E), ValueError, r"embed_size must be an int > 0, got -1"
+    ),
+    case(
+        "word_lm-hidden_size-float",
+        lambda: lc.WordLM(V, E, 6.0),
+        TypeError,
+        r"hidden_size must be an int > 0, got float",
+    ),
+    case(
+        "word_lm-dropout-nan",
+        lambda: lc.WordLM(V, E, E, dropout=float("nan")),
+        ValueError,
+        r"dropout must be a finite number >= 0 and < 1, got nan",
+    ),
+    case("word_lm-locked-int", lambda: lc.WordLM(V, E, E, locked=1), TypeError, r"locked must be a bool, got int 1"),
+    case("word_lm-tokens-None", lambda: word_lm()(None), TypeError, r"tokens must be a torch\.Tensor, got NoneType"),
+    case(
+        "word_lm-tokens-negative",
+        lambda: word_lm()(torch.tensor([[-1, 0]])),
+        ValueError,
+        r"tokens must hold token ids in \[0, 40\).*\[-1, 0\]",
+    ),
+    case(
+        "word_lm-tokens-empty",
+        lambda: word_lm()(torch.zeros(0, 2, dtype=torch.long)),
+        ValueError,
+        r"tokens must not be empty",
+    ),
+    case(
+        "word_lm-tokens-device",
+        lambda: word_lm()(torch.zeros(2, 2, dtype=torch.long, device="meta")),
+        ValueError,
+        r"tokens is on device meta, but the model's parameters are on cpu",
+    ),
+    case(
+        "word_lm-state-list",
+        lambda: word_lm()(torch.zeros(2, 1, dtype=torch.long), [(torch.zeros(1, 1, E), torch.zeros(1, 1, E))] * 2),
+        TypeError,
+        r"state must be None or a tuple \(H, C\)",
+    ),
+    case(
+        "word_lm_config-embed_size-0",
+        lambda: lc.WordLMConfig(embed_size=0).build(V),
+        ValueError,
+        r"embed_size must be an int > 0, got 0",
+    ),
+    case(
+        "word_lm_config-vocab_size-0",
+        lambda: lc.WordLMConfig(embed_size=E, hidden_size=E).build(0),
+        ValueError,
+        r"vocab_size must be an int > 0, got 0",
+    ),
+    case(
+        "weight_drop-p-1", lambda: lc.WeightDrop(nn.LSTM(2, 2), p=1.0), ValueError, r"\bp must be a number >= 0 and < 1"
+    ),
+    case(
+        "weight_drop-p-nan", lambda: lc.WeightDrop(nn.LSTM(2, 2), p=float("nan")), ValueError, r"\bp must be a finite"
+    ),
+    case(
+        "weight_drop-p-negative", lambda: lc.WeightDrop(nn.LSTM(2, 2), p=-0.1), ValueError, r"\bp must be a number >= 0"
+    ),
+    case(
+        "embedding_dropout-p-1.5",
+        lambda: lc.embedding_dropout(nn.Embedding(3, 2), torch.zeros(1, dtype=torch.long), 1.5),
+        ValueError,
+        r"\bp must be a number >= 0 and < 1, got 1\.5",
+    ),
+    case(
+        "embedding_dropout-tokens-float",
+        lambda: lc.embedding_dropout(nn.Embedding(3, 2), torch.zeros(1), 0.1),
+        TypeError,
+        r"tokens must be an integer tensor",
+    ),
+    case(
+        "embedding_dropout-tokens-range",
+        lambda: lc.embedding_dropout(nn.Embedding(3, 2), torch.tensor([5]), 0.1),
+        ValueError,
+        r"tokens must hold token ids in \[0, 3\) \(the embedding's rows\), got values in \[5, 5\]",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)
