@@ -83,9 +83,7 @@ class KneserNeyLM:
             self.context_types.append(dict(types))
         return self
 
-    def _ids(
-        self, name: str, ids: torch.Tensor | Sequence[int], vocab_size: int, *, min_tokens: int = 2
-    ) -> list[int]:
+    def _ids(self, name: str, ids: torch.Tensor | Sequence[int], vocab_size: int, *, min_tokens: int = 2) -> list[int]:
         check_positive_int("vocab_size", vocab_size)
         if isinstance(ids, torch.Tensor):
             check_tensor(name, ids, ndim=1, floating=False, nonempty=min_tokens > 0)
@@ -115,7 +113,9 @@ class KneserNeyLM:
         """``P(word | context)``; only the last ``order - 1`` tokens of ``context`` are used."""
         self._check_fitted()
         if isinstance(word, bool) or not isinstance(word, int):
-            raise TypeError(f"word must be an int token id in [0, {self.vocab_size}), got {type(word).__name__} {word!r}")
+            raise TypeError(
+                f"word must be an int token id in [0, {self.vocab_size}), got {type(word).__name__} {word!r}"
+            )
         if not 0 <= word < self.vocab_size:
             raise ValueError(f"word must be a token id in [0, {self.vocab_size}), got {word}")
         tokens = self._ids("context", context, self.vocab_size, min_tokens=0)
