@@ -281,6 +281,18 @@ BAD_INPUT = [
         TypeError,
         r"\blengths\b.*integer",
     ),
+    case(
+        "bilstm-X-nan",
+        lambda: lc.BiLSTMScratch(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "bilstm-X-inf-with-lengths",
+        lambda: lc.BiLSTMScratch(3, 4)(torch.full((2, 2, 3), float("inf")), lengths=torch.tensor([2, 1])),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

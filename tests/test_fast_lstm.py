@@ -396,6 +396,9 @@ def st(B=2, h=4, dtype=torch.float32):
     return torch.zeros(B, h, dtype=dtype), torch.zeros(B, h, dtype=dtype)
 
 
+RUNGS = {cls.__name__: cls for cls in FAST_CLASSES}
+
+
 BAD_INPUT = [
     case(
         "fused-X-float64",
@@ -410,6 +413,104 @@ BAD_INPUT = [
         r"state\[0\] \(H0\).*3 dimensions",
     ),
     case("make_lstm-name", lambda: lc.make_lstm("fastest", nn.LSTM(3, 4)), ValueError, r"\bname\b.*'fastest'"),
+    *[
+        c
+        for name, cls in RUNGS.items()
+        for c in (
+            case(
+                f"{name}-num_inputs-0", lambda cls=cls: cls(0, 4), ValueError, r"num_inputs must be an int > 0, got 0"
+            ),
+            case(
+                f"{name}-num_hiddens-float", lambda cls=cls: cls(3, 4.0), TypeError, r"num_hiddens must be an int > 0"
+            ),
+            case(
+                f"{name}-X-None",
+                lambda cls=cls: cls(3, 4)(None),
+                TypeError,
+                r"\bX must be a torch\.Tensor, got NoneType",
+            ),
+            case(
+                f"{name}-X-2d", lambda cls=cls: cls(3, 4)(torch.zeros(2, 3)), ValueError, r"\bX must have 3 dimensions"
+            ),
+            case(
+                f"{name}-X-size",
+                lambda cls=cls: cls(3, 4)(X3(d=5)),
+                ValueError,
+                r"\bX must have shape \(\*, \*, 3\).*dimension 2 is 5",
+            ),
+            case(f"{name}-X-long", lambda cls=cls: cls(3, 4)(X3().long()), TypeError, r"\bX must be a floating-point"),
+            case(f"{name}-X-empty", lambda cls=cls: cls(3, 4)(X3(T=0)), ValueError, r"\bX must not be empty"),
+            case(
+                f"{name}-X-device",
+                lambda cls=cls: cls(3, 4)(torch.zeros(2, 2, 3, device="meta")),
+                ValueError,
+                r"\bX is on device meta, but the model's parameters are on cpu",
+            ),
+            case(
+                f"{name}-state-list",
+                lambda cls=cls: cls(3, 4)(X3(), [torch.zeros(1, 2, 4)] * 2),
+                TypeError,
+                r"state must be a tuple \(H0, C0\) of two tensors, got list",
+            ),
+            case(
+                f"{name}-state-float64",
+                lambda cls=cls: cls(3, 4)(X3(), (torch.zeros(1, 2, 4, dtype=torch.float64),) * 2),
+                TypeError,
+                r"state\[0\] \(H0\) must have dtype torch\.float32, got torch\.float64",
+            ),
+        )
+    ],
+    case(
+        "make_lstm-name-None", lambda: lc.make_lstm(None, nn.LSTM(3, 4)), ValueError, r"name must be one of \('naive'"
+    ),
+    case(
+        "make_lstm-lstm-gru",
+        lambda: lc.make_lstm("fused", nn.GRU(3, 4)),
+        TypeError,
+        r"lstm must be a torch\.nn\.LSTM, got GRU",
+    ),
+    case(
+        "make_lstm-lstm-None",
+        lambda: lc.make_lstm("fused", None),
+        TypeError,
+        r"lstm must be a torch\.nn\.LSTM, got NoneType",
+    ),
+    case(
+        "make_lstm-two-layers",
+        lambda: lc.make_lstm("fused", nn.LSTM(3, 4, num_layers=2)),
+        ValueError,
+        r"lstm must have num_layers=1.*got num_layers=2",
+    ),
+    case(
+        "make_lstm-batch_first",
+        lambda: lc.make_lstm("bptt", nn.LSTM(3, 4, batch_first=True)),
+        ValueError,
+        r"lstm must have .*batch_first=False.*got .*batch_first=True",
+    ),
+    case(
+        "make_lstm-bidirectional",
+        lambda: lc.make_lstm("premultiplied", nn.LSTM(3, 4, bidirectional=True)),
+        ValueError,
+        r"lstm must have .*got .*bidirectional=True",
+    ),
+    case(
+        "make_lstm-no-bias",
+        lambda: lc.make_lstm("script", nn.LSTM(3, 4, bias=False)),
+        ValueError,
+        r"lstm must have .*got .*bias=False",
+    ),
+    case(
+        "make_lstm-proj_size",
+        lambda: lc.make_lstm("naive", nn.LSTM(3, 4, proj_size=2)),
+        ValueError,
+        r"lstm must have .*got .*proj_size=2",
+    ),
+    case(
+        "make_lstm-cpp-two-layers",
+        lambda: lc.make_lstm("cpp", nn.LSTM(3, 4, num_layers=2)),
+        ValueError,
+        r"lstm must have num_layers=1.*got num_layers=2",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

@@ -180,6 +180,12 @@ BAD_INPUT = [
         r"\bH\b.*2 dimensions",
     ),
     case("gru-H0-shape", lambda: lc.GRUScratch(3, 4)(X3(), torch.zeros(2, 4)), ValueError, r"\bH0\b.*3 dimensions"),
+    case(
+        "gru-X-nan",
+        lambda: lc.GRUScratch(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

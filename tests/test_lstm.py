@@ -474,6 +474,24 @@ BAD_INPUT = [
         ValueError,
         r"\bX_t\b is on device meta",
     ),
+    case(
+        "lstm-X-nan",
+        lambda: lc.LSTMScratch(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "lstm-X-inf",
+        lambda: lc.LSTMScratch(3, 4)(torch.full((2, 2, 3), float("inf"))),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
+    case(
+        "lstm-gate_trace-X-nan",
+        lambda: lc.LSTMScratch(3, 4).gate_trace(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

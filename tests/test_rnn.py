@@ -407,6 +407,18 @@ BAD_INPUT = [
         ValueError,
         r"\bX\b is on device meta, but the model's parameters are on cpu",
     ),
+    case(
+        "rnn-X-nan",
+        lambda: scratch()(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "rnn-X-one-inf",
+        lambda: scratch()(X3().index_fill(0, torch.tensor([1]), float("-inf"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 0 NaN and 6 infinite",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

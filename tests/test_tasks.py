@@ -252,6 +252,12 @@ BAD_INPUT = [
         ValueError,
         r"\bX\b is on device meta",
     ),
+    case(
+        "last_state-X-inf",
+        lambda: last_state()(torch.full((2, 2, 3), float("inf"))),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

@@ -229,6 +229,18 @@ BAD_INPUT = [
         r"\bdata\b.*NoneType",
     ),
     case("ablation-task", lambda: lc.ablation_data("sorting"), ValueError, r"\btask\b.*'sorting'"),
+    case(
+        "variant-X-nan",
+        lambda: lc.LSTMVariant(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "variant-coupled-X-inf",
+        lambda: lc.LSTMVariant(3, 4, variant="coupled")(torch.full((2, 2, 3), float("inf"))),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)
