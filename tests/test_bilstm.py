@@ -158,24 +158,6 @@ def test_gradcheck_float64(use_lengths):
     assert torch.autograd.gradcheck(f, (X, H0))
 
 
-def test_bad_inputs_name_the_argument():
-    _, scratch = _pair()
-    with pytest.raises(ValueError, match=r"X must have shape \(\*, \*, 5\)"):
-        scratch(torch.zeros(3, 2, 4))
-    with pytest.raises(TypeError, match="dtype"):
-        scratch(torch.zeros(3, 2, 5, dtype=torch.float64))
-    with pytest.raises(ValueError, match=r"state\[0\] \(H\) must have shape \(2, 2, 7\)"):
-        scratch(torch.zeros(3, 2, 5), (torch.zeros(1, 2, 7), torch.zeros(1, 2, 7)))
-    with pytest.raises(ValueError, match="lengths must lie in"):
-        scratch(torch.zeros(3, 2, 5), lengths=torch.tensor([0, 3]))
-    with pytest.raises(ValueError, match="bidirectional=True"):
-        BiLSTMScratch.from_torch(nn.LSTM(5, 7))
-    with pytest.raises(TypeError, match="nn.LSTM"):
-        BiLSTMScratch.from_torch(nn.GRU(5, 7, bidirectional=True))
-    with pytest.raises(ValueError, match="num_hiddens"):
-        BiLSTMScratch(5, 0)
-
-
 def test_parameter_counts():
     for d, h, layers in ((5, 7, 1), (5, 7, 3), (28, 64, 2)):
         ref = nn.LSTM(d, h, layers, bidirectional=True)
@@ -292,6 +274,38 @@ BAD_INPUT = [
         lambda: lc.BiLSTMScratch(3, 4)(torch.full((2, 2, 3), float("inf")), lengths=torch.tensor([2, 1])),
         ValueError,
         r"\bX must be finite.*12 infinite",
+    ),
+    case("bilstm-forward-X", lambda: _pair()[1](torch.zeros(3, 2, 4)), ValueError, r"X must have shape \(\*, \*, 5\)"),
+    case(
+        "bilstm-forward-X-2",
+        lambda: _pair()[1](torch.zeros(3, 2, 5, dtype=torch.float64)),
+        TypeError,
+        r"X must have the parameters' dtype torch\.float32,",
+    ),
+    case(
+        "bilstm-forward-state_0",
+        lambda: _pair()[1](torch.zeros(3, 2, 5), (torch.zeros(1, 2, 7), torch.zeros(1, 2, 7))),
+        ValueError,
+        r"state\[0\] \(H\) must have shape \(2, 2, 7\)",
+    ),
+    case(
+        "bilstm-forward-lengths",
+        lambda: _pair()[1](torch.zeros(3, 2, 5), lengths=torch.tensor([0, 3])),
+        ValueError,
+        r"lengths must lie in",
+    ),
+    case("bilstm-from_torch-lstm", lambda: BiLSTMScratch.from_torch(nn.LSTM(5, 7)), ValueError, r"bidirectional=True"),
+    case(
+        "bilstm-from_torch-lstm-2",
+        lambda: BiLSTMScratch.from_torch(nn.GRU(5, 7, bidirectional=True)),
+        TypeError,
+        r"lstm must be a torch\.nn\.LSTM, got GRU",
+    ),
+    case(
+        "bilstm-BiLSTMScratch-num_hiddens",
+        lambda: BiLSTMScratch(5, 0),
+        ValueError,
+        r"num_hiddens must be an int > 0, got 0",
     ),
 ]
 

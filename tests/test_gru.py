@@ -141,24 +141,6 @@ def test_drops_into_rnnlm_and_last_state_model():
     assert model(torch.randn(4, 7, 2)).shape == (4, 1)
 
 
-def test_bad_input_raises_clear_errors():
-    mine = GRUScratch(3, 4, 2)
-    with pytest.raises(ValueError, match="X must have shape"):
-        mine(torch.randn(5, 2, 4))
-    with pytest.raises(ValueError, match="X must have 3 dimensions"):
-        mine(torch.randn(5, 3))
-    with pytest.raises(TypeError, match="X must have the parameters' dtype"):
-        mine(torch.randn(5, 2, 3, dtype=torch.float64))
-    with pytest.raises(ValueError, match="H0 must have shape"):
-        mine(torch.randn(5, 2, 3), torch.zeros(1, 2, 4))
-    with pytest.raises(ValueError, match="num_hiddens must be an int > 0"):
-        GRUScratch(3, 0)
-    with pytest.raises(TypeError, match="gru must be a torch.nn.GRU"):
-        GRUScratch.from_torch(nn.LSTM(3, 4))
-    with pytest.raises(ValueError, match="bidirectional=False"):
-        GRUScratch.from_torch(nn.GRU(3, 4, bidirectional=True))
-
-
 # ---- bad input
 
 
@@ -185,6 +167,28 @@ BAD_INPUT = [
         lambda: lc.GRUScratch(3, 4)(torch.full((2, 2, 3), float("nan"))),
         ValueError,
         r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case("gru-GRUScratch-X", lambda: GRUScratch(3, 4, 2)(torch.randn(5, 2, 4)), ValueError, r"X must have shape"),
+    case("gru-GRUScratch-X-2", lambda: GRUScratch(3, 4, 2)(torch.randn(5, 3)), ValueError, r"X must have 3 dimensions"),
+    case(
+        "gru-GRUScratch-X-3",
+        lambda: GRUScratch(3, 4, 2)(torch.randn(5, 2, 3, dtype=torch.float64)),
+        TypeError,
+        r"X must have the parameters' dtype",
+    ),
+    case(
+        "gru-GRUScratch-H0",
+        lambda: GRUScratch(3, 4, 2)(torch.randn(5, 2, 3), torch.zeros(1, 2, 4)),
+        ValueError,
+        r"H0 must have shape",
+    ),
+    case("gru-GRUScratch-num_hiddens", lambda: GRUScratch(3, 0), ValueError, r"num_hiddens must be an int > 0"),
+    case("gru-from_torch-gru", lambda: GRUScratch.from_torch(nn.LSTM(3, 4)), TypeError, r"gru must be a torch.nn.GRU"),
+    case(
+        "gru-from_torch-gru-2",
+        lambda: GRUScratch.from_torch(nn.GRU(3, 4, bidirectional=True)),
+        ValueError,
+        r"bidirectional=False",
     ),
 ]
 

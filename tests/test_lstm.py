@@ -287,35 +287,6 @@ def lstm():
     return LSTMScratch(3, 4, 2)
 
 
-def test_bad_X_rank(lstm):
-    with pytest.raises(ValueError, match="X must have 3 dimensions"):
-        lstm(torch.randn(5, 3))
-
-
-def test_bad_X_feature_size(lstm):
-    with pytest.raises(ValueError, match=r"X must have shape \(\*, \*, 3\)"):
-        lstm(torch.randn(5, 2, 4))
-
-
-def test_bad_X_dtype(lstm):
-    with pytest.raises(TypeError, match="X must be a floating-point tensor"):
-        lstm(torch.zeros(5, 2, 3, dtype=torch.long))
-    with pytest.raises(TypeError, match="X must have the parameters' dtype"):
-        lstm(torch.zeros(5, 2, 3, dtype=torch.float64))
-
-
-def test_bad_X_type(lstm):
-    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
-        lstm([[[0.0, 0.0, 0.0]]])
-
-
-def test_state_not_a_tuple(lstm):
-    with pytest.raises(TypeError, match=r"state must be a tuple \(H, C\)"):
-        lstm(torch.randn(5, 2, 3), torch.zeros(2, 2, 4))
-    with pytest.raises(TypeError, match=r"state must be a tuple \(H, C\)"):
-        lstm(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4),))
-
-
 @pytest.mark.parametrize("bad", [(1, 2, 4), (2, 3, 4), (2, 2, 5), (2, 4)])
 def test_bad_state_shape(lstm, bad):
     good = torch.zeros(2, 2, 4)
@@ -323,11 +294,6 @@ def test_bad_state_shape(lstm, bad):
         lstm(torch.randn(5, 2, 3), (torch.zeros(bad), good))
     with pytest.raises(ValueError, match=r"state\[1\] \(C\)"):
         lstm(torch.randn(5, 2, 3), (good, torch.zeros(bad)))
-
-
-def test_bad_state_dtype(lstm):
-    with pytest.raises(TypeError, match=r"state\[0\] \(H\) must have dtype"):
-        lstm(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4, dtype=torch.float64), torch.zeros(2, 2, 4)))
 
 
 @pytest.mark.parametrize(
@@ -341,15 +307,6 @@ def test_bad_state_dtype(lstm):
 def test_non_positive_sizes(kwargs, name):
     with pytest.raises(ValueError, match=name):
         LSTMScratch(**kwargs)
-
-
-def test_non_int_sizes():
-    with pytest.raises(TypeError, match="num_hiddens"):
-        LSTMCellScratch(3, 4.0)
-    with pytest.raises(TypeError, match="num_inputs"):
-        LSTMCellScratch(True, 4)
-    with pytest.raises(ValueError, match="num_layers"):
-        lstm_num_params(3, 4, 0)
 
 
 @pytest.mark.parametrize(
@@ -370,12 +327,6 @@ def test_from_torch_unsupported_variants(kwargs, word):
 def test_from_torch_non_lstm(module):
     with pytest.raises(TypeError, match="lstm must be a torch.nn.LSTM"):
         LSTMScratch.from_torch(module)
-
-
-def test_bad_gate_name():
-    cell = LSTMCellScratch(3, 4)
-    with pytest.raises(ValueError, match="gate must be one of"):
-        cell.weights("g")
 
 
 @pytest.mark.parametrize("layer", [-1, 2, 5])
@@ -424,6 +375,11 @@ def cell(d=3, h=4):
 
 def st(B=2, h=4, dtype=torch.float32):
     return torch.zeros(B, h, dtype=dtype), torch.zeros(B, h, dtype=dtype)
+
+
+def lstm_layer():
+    torch.manual_seed(0)
+    return LSTMScratch(3, 4, 2)
 
 
 BAD_INPUT = [
@@ -492,6 +448,60 @@ BAD_INPUT = [
         ValueError,
         r"\bX must be finite everywhere",
     ),
+    case("lstm-forward-X", lambda: lstm_layer()(torch.randn(5, 3)), ValueError, r"X must have 3 dimensions"),
+    case(
+        "lstm-forward-X-2", lambda: lstm_layer()(torch.randn(5, 2, 4)), ValueError, r"X must have shape \(\*, \*, 3\)"
+    ),
+    case(
+        "lstm-forward-X-3",
+        lambda: lstm_layer()(torch.zeros(5, 2, 3, dtype=torch.long)),
+        TypeError,
+        r"X must be a floating-point tensor",
+    ),
+    case(
+        "lstm-forward-X-4",
+        lambda: lstm_layer()(torch.zeros(5, 2, 3, dtype=torch.float64)),
+        TypeError,
+        r"X must have the parameters' dtype",
+    ),
+    case("lstm-forward-X-5", lambda: lstm_layer()([[[0.0, 0.0, 0.0]]]), TypeError, r"X must be a torch.Tensor"),
+    case(
+        "lstm-forward-state",
+        lambda: lstm_layer()(torch.randn(5, 2, 3), torch.zeros(2, 2, 4)),
+        TypeError,
+        r"state must be a tuple \(H, C\)",
+    ),
+    case(
+        "lstm-forward-state-2",
+        lambda: lstm_layer()(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4),)),
+        TypeError,
+        r"state must be a tuple \(H, C\)",
+    ),
+    case(
+        "lstm-forward-state_0",
+        lambda: lstm_layer()(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4, dtype=torch.float64), torch.zeros(2, 2, 4))),
+        TypeError,
+        r"state\[0\] \(H\) must have dtype",
+    ),
+    case(
+        "lstm-LSTMCellScratch-num_hiddens",
+        lambda: LSTMCellScratch(3, 4.0),
+        TypeError,
+        r"num_hiddens must be an int > 0, got float 4\.0",
+    ),
+    case(
+        "lstm-LSTMCellScratch-num_inputs",
+        lambda: LSTMCellScratch(True, 4),
+        TypeError,
+        r"num_inputs must be an int > 0, got bool True",
+    ),
+    case(
+        "lstm-lstm_num_params-num_layers",
+        lambda: lstm_num_params(3, 4, 0),
+        ValueError,
+        r"num_layers must be an int > 0, got 0",
+    ),
+    case("lstm-LSTMCellScratch-gate", lambda: LSTMCellScratch(3, 4).weights("g"), ValueError, r"gate must be one of"),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

@@ -139,34 +139,6 @@ def test_run_ablation_repeats_and_caches(monkeypatch):
     assert d != a
 
 
-def test_bad_input_raises_clear_errors():
-    with pytest.raises(ValueError, match="variant must be one of"):
-        LSTMVariant(3, 4, variant="peephole")
-    with pytest.raises(ValueError, match="no forget gate, so forget_bias must be None"):
-        LSTMVariant(3, 4, variant="no_forget", forget_bias=1.0)
-    with pytest.raises(TypeError, match="forget_bias must be a finite number"):
-        LSTMVariant(3, 4, forget_bias="1")
-    with pytest.raises(ValueError, match="forget_bias must be a finite number"):
-        LSTMVariant(3, 4, forget_bias=float("nan"))
-    mine = LSTMVariant(3, 4)
-    with pytest.raises(ValueError, match="X must have shape"):
-        mine(torch.randn(5, 2, 4))
-    with pytest.raises(ValueError, match=r"state\[0\] \(H0\) must have shape"):
-        mine(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4), torch.zeros(2, 2, 4)))
-    with pytest.raises(ValueError, match="block must be one of"):
-        LSTMVariant(3, 4, variant="no_input").block_slice("i")
-    with pytest.raises(ValueError, match="only variant='vanilla' converts"):
-        LSTMVariant(3, 4, variant="coupled").to_torch()
-    with pytest.raises(ValueError, match="num_layers=1"):
-        LSTMVariant.from_torch(nn.LSTM(3, 4, 2))
-    with pytest.raises(ValueError, match="ablation must be one of"):
-        lc.make_core("lstm", 2, 4)
-    with pytest.raises(ValueError, match="task must be one of"):
-        lc.ablation_data("mnist")
-    with pytest.raises(TypeError, match="seed must be an int"):
-        lc.run_ablation("adding", "vanilla", 1.5)
-
-
 # ---- bad input
 
 
@@ -240,6 +212,58 @@ BAD_INPUT = [
         lambda: lc.LSTMVariant(3, 4, variant="coupled")(torch.full((2, 2, 3), float("inf"))),
         ValueError,
         r"\bX must be finite.*12 infinite",
+    ),
+    case(
+        "variants-LSTMVariant-variant",
+        lambda: LSTMVariant(3, 4, variant="peephole"),
+        ValueError,
+        r"variant must be one of",
+    ),
+    case(
+        "variants-LSTMVariant-variant_no_forget",
+        lambda: LSTMVariant(3, 4, variant="no_forget", forget_bias=1.0),
+        ValueError,
+        r"no forget gate, so forget_bias must be None",
+    ),
+    case(
+        "variants-LSTMVariant-forget_bias",
+        lambda: LSTMVariant(3, 4, forget_bias="1"),
+        TypeError,
+        r"forget_bias must be a finite number",
+    ),
+    case(
+        "variants-LSTMVariant-forget_bias-2",
+        lambda: LSTMVariant(3, 4, forget_bias=float("nan")),
+        ValueError,
+        r"forget_bias must be a finite number",
+    ),
+    case("variants-LSTMVariant-X", lambda: LSTMVariant(3, 4)(torch.randn(5, 2, 4)), ValueError, r"X must have shape"),
+    case(
+        "variants-LSTMVariant-state_0",
+        lambda: LSTMVariant(3, 4)(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4), torch.zeros(2, 2, 4))),
+        ValueError,
+        r"state\[0\] \(H0\) must have shape",
+    ),
+    case(
+        "variants-LSTMVariant-block",
+        lambda: LSTMVariant(3, 4, variant="no_input").block_slice("i"),
+        ValueError,
+        r"block must be one of",
+    ),
+    case(
+        "variants-LSTMVariant-only",
+        lambda: LSTMVariant(3, 4, variant="coupled").to_torch(),
+        ValueError,
+        r"only variant='vanilla' converts",
+    ),
+    case("variants-from_torch-lstm", lambda: LSTMVariant.from_torch(nn.LSTM(3, 4, 2)), ValueError, r"num_layers=1"),
+    case("variants-make_core-ablation", lambda: lc.make_core("lstm", 2, 4), ValueError, r"ablation must be one of"),
+    case("variants-ablation_data-task", lambda: lc.ablation_data("mnist"), ValueError, r"task must be one of"),
+    case(
+        "variants-run_ablation-seed",
+        lambda: lc.run_ablation("adding", "vanilla", 1.5),
+        TypeError,
+        r"seed must be an int",
     ),
 ]
 
