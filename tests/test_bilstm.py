@@ -134,15 +134,6 @@ def test_reverse_padded():
     torch.testing.assert_close(reverse_padded(Y, torch.tensor([4, 4, 4])), Y.flip(0))
 
 
-def test_reverse_padded_rejects_bad_lengths():
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
-        reverse_padded(torch.zeros(4, 2), torch.tensor([5, 1]))
-    with pytest.raises(ValueError, match="batch_size=2"):
-        reverse_padded(torch.zeros(4, 2), torch.tensor([1, 1, 1]))
-    with pytest.raises(TypeError, match="lengths"):
-        reverse_padded(torch.zeros(4, 2), [1, 1])
-
-
 @pytest.mark.parametrize("use_lengths", [False, True])
 def test_gradcheck_float64(use_lengths):
     torch.manual_seed(0)
@@ -306,6 +297,24 @@ BAD_INPUT = [
         lambda: BiLSTMScratch(5, 0),
         ValueError,
         r"num_hiddens must be an int > 0, got 0",
+    ),
+    case(
+        "bilstm-reverse_padded-lengths",
+        lambda: reverse_padded(torch.zeros(4, 2), torch.tensor([5, 1])),
+        ValueError,
+        r"lengths must lie in \[1, 4\]",
+    ),
+    case(
+        "bilstm-reverse_padded-lengths-2",
+        lambda: reverse_padded(torch.zeros(4, 2), torch.tensor([1, 1, 1])),
+        ValueError,
+        r"batch_size=2",
+    ),
+    case(
+        "bilstm-reverse_padded-lengths-3",
+        lambda: reverse_padded(torch.zeros(4, 2), [1, 1]),
+        TypeError,
+        r"lengths must be a torch\.Tensor of ints, got list",
     ),
 ]
 

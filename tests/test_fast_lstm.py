@@ -233,29 +233,6 @@ def test_bad_inputs_raise_clear_errors(cls: type[lc.FastLSTMBase]) -> None:
         cls.from_torch(nn.LSTM(3, 4, num_layers=2))
 
 
-def test_bad_conversions_and_names() -> None:
-    with pytest.raises(TypeError, match="lstm must be a torch.nn.LSTM, got GRU"):
-        BPTTLSTM.from_torch(nn.GRU(3, 4))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="num_layers=1.*got num_layers=2"):
-        BPTTLSTM.from_torch(nn.LSTM(3, 4, num_layers=2))
-    with pytest.raises(ValueError, match="bidirectional=True"):
-        make_lstm("fused", nn.LSTM(3, 4, bidirectional=True))
-    with pytest.raises(ValueError, match="name must be one of"):
-        make_lstm("fastest", nn.LSTM(3, 4))
-    with pytest.raises(ValueError, match="has no gradient"):
-        torch_layout_grads(FusedLSTM(3, 4))
-    with pytest.raises(TypeError, match="model must be an nn.LSTM"):
-        torch_layout_grads(nn.Linear(3, 4))
-    with pytest.raises(ValueError, match="repeats must be an int > 0"):
-        lc.time_interleaved({"a": lambda: None}, repeats=0)
-    with pytest.raises(ValueError, match="warmup must be an int >= 0"):
-        lc.time_interleaved({"a": lambda: None}, repeats=1, warmup=-1)
-    with pytest.raises(ValueError, match="cases must hold"):
-        lc.time_interleaved({}, repeats=1)
-    with pytest.raises(ValueError, match="seconds must hold"):
-        lc.summarize_times([])
-
-
 # ---------------------------------------------------------------- the benchmark script
 
 
@@ -511,6 +488,53 @@ BAD_INPUT = [
         ValueError,
         r"lstm must have num_layers=1.*got num_layers=2",
     ),
+    case(
+        "fast_lstm-from_torch-lstm",
+        lambda: BPTTLSTM.from_torch(nn.GRU(3, 4)),
+        TypeError,
+        r"lstm must be a torch.nn.LSTM, got GRU",
+    ),
+    case(
+        "fast_lstm-from_torch-lstm-2",
+        lambda: BPTTLSTM.from_torch(nn.LSTM(3, 4, num_layers=2)),
+        ValueError,
+        r"num_layers=1.*got num_layers=2",
+    ),
+    case(
+        "fast_lstm-make_lstm-lstm",
+        lambda: make_lstm("fused", nn.LSTM(3, 4, bidirectional=True)),
+        ValueError,
+        r"bidirectional=True",
+    ),
+    case("fast_lstm-make_lstm-name", lambda: make_lstm("fastest", nn.LSTM(3, 4)), ValueError, r"name must be one of"),
+    case(
+        "fast_lstm-torch_layout_grads-FusedLSTM_W_x",
+        lambda: torch_layout_grads(FusedLSTM(3, 4)),
+        ValueError,
+        r"has no gradient",
+    ),
+    case(
+        "fast_lstm-torch_layout_grads-model",
+        lambda: torch_layout_grads(nn.Linear(3, 4)),
+        TypeError,
+        r"model must be an nn.LSTM",
+    ),
+    case(
+        "fast_lstm-time_interleaved-repeats",
+        lambda: lc.time_interleaved({"a": lambda: None}, repeats=0),
+        ValueError,
+        r"repeats must be an int > 0",
+    ),
+    case(
+        "fast_lstm-time_interleaved-warmup",
+        lambda: lc.time_interleaved({"a": lambda: None}, repeats=1, warmup=-1),
+        ValueError,
+        r"warmup must be an int >= 0",
+    ),
+    case(
+        "fast_lstm-time_interleaved-cases", lambda: lc.time_interleaved({}, repeats=1), ValueError, r"cases must hold"
+    ),
+    case("fast_lstm-summarize_times-seconds", lambda: lc.summarize_times([]), ValueError, r"seconds must hold"),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

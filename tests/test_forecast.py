@@ -34,15 +34,6 @@ def test_standardizer_uses_the_training_statistics():
     assert torch.allclose(s.inverse(s.transform(x)), x)
 
 
-def test_standardizer_bad_input():
-    with pytest.raises(ValueError, match="train must not be constant"):
-        lc.Standardizer.fit(torch.ones(5))
-    with pytest.raises(ValueError, match="train must have 1 dimensions"):
-        lc.Standardizer.fit(torch.ones(5, 1))
-    with pytest.raises(TypeError, match="train must be a floating-point tensor"):
-        lc.Standardizer.fit(torch.arange(5))
-
-
 # ------------------------------------------------------------------ windows
 
 
@@ -73,13 +64,6 @@ def test_sliding_windows_bad_input(kwargs, exc, match):
         lc.sliding_windows(torch.arange(10, dtype=torch.float64), **kwargs)
 
 
-def test_sliding_windows_bad_series():
-    with pytest.raises(ValueError, match="series must have 1 dimensions"):
-        lc.sliding_windows(torch.zeros(10, 1), 3)
-    with pytest.raises(TypeError, match="series must be a floating-point tensor"):
-        lc.sliding_windows(torch.arange(10), 3)
-
-
 # ------------------------------------------------------------------ autoregression
 
 
@@ -96,21 +80,6 @@ def test_autoregression_recovers_known_coefficients():
     pred = lc.predict_autoregression(coef, X)
     assert lc.rmse(pred, y) < 0.11  # about the noise level
     assert torch.allclose(lc.predict_autoregression(coef, X[..., 0]), pred)  # 2-D windows work too
-
-
-def test_autoregression_bad_input():
-    X, y = lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)
-    with pytest.raises(ValueError, match="X and y must hold the same number of windows"):
-        lc.fit_autoregression(X, y[:-1])
-    with pytest.raises(ValueError, match="at least p \\+ 1 = 4 windows"):
-        lc.fit_autoregression(X[:3], y[:3])
-    with pytest.raises(ValueError, match="X must have one feature per step"):
-        lc.fit_autoregression(torch.zeros(10, 3, 2), torch.zeros(10))
-    coef = lc.fit_autoregression(X, y)
-    with pytest.raises(ValueError, match="windows of length p = 3"):
-        lc.predict_autoregression(coef, torch.zeros(4, 5))
-    with pytest.raises(ValueError, match="X must have shape"):
-        lc.predict_autoregression(coef, torch.zeros(4))
 
 
 # ------------------------------------------------------------------ errors
@@ -149,6 +118,79 @@ BAD_INPUT = [
     case("standardizer-mean-inf", lambda: lc.Standardizer(INF, 1.0), ValueError, r"\bmean\b.*inf"),
     case(
         "standardizer-transform-None", lambda: lc.Standardizer(0.0, 1.0).transform(None), TypeError, r"\bx\b.*NoneType"
+    ),
+    case("forecast-fit-train", lambda: lc.Standardizer.fit(torch.ones(5)), ValueError, r"train must not be constant"),
+    case(
+        "forecast-fit-train-2",
+        lambda: lc.Standardizer.fit(torch.ones(5, 1)),
+        ValueError,
+        r"train must have 1 dimensions",
+    ),
+    case(
+        "forecast-fit-train-3",
+        lambda: lc.Standardizer.fit(torch.arange(5)),
+        TypeError,
+        r"train must be a floating-point tensor",
+    ),
+    case(
+        "forecast-sliding_windows-series",
+        lambda: lc.sliding_windows(torch.zeros(10, 1), 3),
+        ValueError,
+        r"series must have 1 dimensions",
+    ),
+    case(
+        "forecast-sliding_windows-series-2",
+        lambda: lc.sliding_windows(torch.arange(10), 3),
+        TypeError,
+        r"series must be a floating-point tensor",
+    ),
+    case(
+        "forecast-fit_autoregression-X",
+        lambda: lc.fit_autoregression(
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0],
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1][:-1],
+        ),
+        ValueError,
+        r"X and y must hold the same number of windows",
+    ),
+    case(
+        "forecast-fit_autoregression-X-2",
+        lambda: lc.fit_autoregression(
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0][:3],
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1][:3],
+        ),
+        ValueError,
+        r"at least p \+ 1 = 4 windows",
+    ),
+    case(
+        "forecast-fit_autoregression-X-3",
+        lambda: lc.fit_autoregression(torch.zeros(10, 3, 2), torch.zeros(10)),
+        ValueError,
+        r"X must have one feature per step",
+    ),
+    case(
+        "forecast-predict_autoregression-X",
+        lambda: lc.predict_autoregression(
+            lc.fit_autoregression(
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0],
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1],
+            ),
+            torch.zeros(4, 5),
+        ),
+        ValueError,
+        r"windows of length p = 3",
+    ),
+    case(
+        "forecast-predict_autoregression-X-2",
+        lambda: lc.predict_autoregression(
+            lc.fit_autoregression(
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0],
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1],
+            ),
+            torch.zeros(4),
+        ),
+        ValueError,
+        r"X must have shape",
     ),
 ]
 

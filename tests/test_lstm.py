@@ -341,11 +341,6 @@ def test_gate_trace_layer_not_int(lstm, layer):
         lstm.gate_trace(torch.randn(4, 2, 3), layer=layer)
 
 
-def test_gate_trace_checks_inputs(lstm):
-    with pytest.raises(ValueError, match="X must have shape"):
-        lstm.gate_trace(torch.randn(4, 2, 5))
-
-
 @pytest.mark.parametrize("module", [nn.RNN(3, 4), nn.GRU(3, 4), lc.RNNScratch(3, 4), nn.LSTMCell(3, 4)])
 def test_set_forget_bias_on_non_lstm(module):
     with pytest.raises(TypeError, match="core must be an LSTMScratch or a torch.nn.LSTM"):
@@ -502,6 +497,12 @@ BAD_INPUT = [
         r"num_layers must be an int > 0, got 0",
     ),
     case("lstm-LSTMCellScratch-gate", lambda: LSTMCellScratch(3, 4).weights("g"), ValueError, r"gate must be one of"),
+    case(
+        "lstm-gate_trace-X-size",
+        lambda: lstm_layer().gate_trace(torch.randn(4, 2, 5)),
+        ValueError,
+        r"X must have shape",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

@@ -191,27 +191,6 @@ def test_attention_weights_are_zero_on_padding():
     assert model.attention_query.weight.grad is not None
 
 
-def test_classifier_bad_arguments():
-    with pytest.raises(ValueError, match="pooling must be one of"):
-        SentimentClassifier(30, 8, 6, bidirectional=True, pooling="min")
-    with pytest.raises(TypeError, match="bidirectional must be a bool"):
-        SentimentClassifier(30, 8, 6, bidirectional=1)
-    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
-        SentimentClassifier(30, 8, 6, bidirectional=True, dropout=1.0)
-    model = SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")
-    tokens = torch.randint(0, 30, (2, 4))
-    with pytest.raises(ValueError, match="return_attention=True needs pooling='attention'"):
-        model(tokens, torch.tensor([4, 4]), return_attention=True)
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
-        model(tokens, torch.tensor([5, 1]))
-    with pytest.raises(ValueError, match="one entry per sentence"):
-        model(tokens, torch.tensor([4]))
-    with pytest.raises(ValueError, match=r"tokens must hold indices in \[0, 30\)"):
-        model(tokens + 30, torch.tensor([4, 4]))
-    with pytest.raises(TypeError, match="tokens must be an integer tensor"):
-        model(tokens.float(), torch.tensor([4, 4]))
-
-
 def _small(data: PolarityData, n: int) -> PolarityData:
     def cut(s: PolaritySplit, k: int) -> PolaritySplit:
         return PolaritySplit(s.texts[:k], s.tokens[:k], s.lengths[:k], s.labels[:k])
@@ -322,6 +301,64 @@ BAD_INPUT = [
         lambda: lc.attention_weights(classifier(), POLARITY_VOCAB, "a b"),
         ValueError,
         r"\bmodel\b must have pooling='attention'",
+    ),
+    case(
+        "sentiment-SentimentClassifier-pooling",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=True, pooling="min"),
+        ValueError,
+        r"pooling must be one of",
+    ),
+    case(
+        "sentiment-SentimentClassifier-bidirectional",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=1),
+        TypeError,
+        r"bidirectional must be a bool",
+    ),
+    case(
+        "sentiment-SentimentClassifier-dropout",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=True, dropout=1.0),
+        ValueError,
+        r"dropout must be in \[0, 1\)",
+    ),
+    case(
+        "sentiment-SentimentClassifier-return_attention_True",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)), torch.tensor([4, 4]), return_attention=True
+        ),
+        ValueError,
+        r"return_attention=True needs pooling='attention'",
+    ),
+    case(
+        "sentiment-SentimentClassifier-lengths",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)), torch.tensor([5, 1])
+        ),
+        ValueError,
+        r"lengths must lie in \[1, 4\]",
+    ),
+    case(
+        "sentiment-SentimentClassifier-lengths-2",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)), torch.tensor([4])
+        ),
+        ValueError,
+        r"one entry per sentence",
+    ),
+    case(
+        "sentiment-SentimentClassifier-tokens",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)) + 30, torch.tensor([4, 4])
+        ),
+        ValueError,
+        r"tokens must hold indices in \[0, 30\)",
+    ),
+    case(
+        "sentiment-SentimentClassifier-tokens-2",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)).float(), torch.tensor([4, 4])
+        ),
+        TypeError,
+        r"tokens must be an integer tensor",
     ),
 ]
 

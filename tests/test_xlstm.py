@@ -96,13 +96,6 @@ def test_slstm_stabiliser():
     torch.testing.assert_close(stab.double(), ref, rtol=1e-4, atol=1e-5)
 
 
-def test_heads_must_divide_width():
-    with pytest.raises(ValueError, match="num_heads must divide hidden_size"):
-        lc.SLSTMScratch(3, 10, 3)
-    with pytest.raises(ValueError, match="num_heads must divide hidden_size"):
-        lc.MLSTMScratch(3, 10, 4)
-
-
 def test_matched_hidden_near_budget():
     for core in lc.TAGGER_CORES:
         h = lc.matched_hidden(core, 1200, 2, 2, embed_size=8)
@@ -214,6 +207,18 @@ BAD_INPUT = [
         lambda: lc.TokenTagger("lstm", 2, 2, 4)(torch.tensor([[0, 2]])),
         ValueError,
         r"tokens must lie in",
+    ),
+    case(
+        "xlstm-SLSTMScratch-num_heads",
+        lambda: lc.SLSTMScratch(3, 10, 3),
+        ValueError,
+        r"num_heads must divide hidden_size",
+    ),
+    case(
+        "xlstm-MLSTMScratch-num_heads",
+        lambda: lc.MLSTMScratch(3, 10, 4),
+        ValueError,
+        r"num_heads must divide hidden_size",
     ),
 ]
 
