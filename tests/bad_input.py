@@ -8,7 +8,11 @@ argument (or file) at fault, so that a reader's mistake points at itself. The
 file turns its table into a test with ``test_bad_input = bad_input_test(BAD_INPUT)``.
 
 ``tests/test_bad_input_count.py`` reads every table and checks their total size.
-Small builders that several tables use (``in_tmp``) live here too.
+Small inputs and builders that several tables use live here too: ``NAN``,
+``INF``, the tiny vocabulary ``V``/``VOCAB``/``CORPUS``, ``X3`` and ``st``
+(an input and a state of the scratch layers), ``lm``, ``last_state``,
+``translation_data``/``seq2seq`` (a tiny translator), ``in_tmp`` and
+``write_and_read``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
+
+import lstm_companion as lc
 
 
 def case(id: str, fn: Callable[[], object], exc: type[BaseException], pattern: str, **kw: Any) -> Any:
@@ -72,6 +79,48 @@ def bad_input_test(cases: Sequence[Any]) -> Callable[..., None]:
         expect(fn, exc, pattern)
 
     return test_bad_input
+
+
+NAN, INF = float("nan"), float("inf")
+V = 5  # vocabulary size of the small models below
+VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
+CORPUS = torch.arange(100) % V
+TEXT = "\n".join(f"{a} {b}\t{b} {a}" for a in "abcdef" for b in "ghijkl")  # 36 pairs "a g<TAB>g a"
+SEQ2SEQ_CONFIG = lc.Seq2SeqConfig(8, 8, 1, 0.0, "luong", "general")
+
+
+def X3(T: int = 2, B: int = 2, d: int = 3, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """A zero input ``(num_steps, batch_size, num_inputs)``."""
+    return torch.zeros(T, B, d, dtype=dtype)
+
+
+def st(B: int = 2, h: int = 4, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    """A zero cell state ``(H, C)``, each ``(batch_size, num_hiddens)``."""
+    return torch.zeros(B, h, dtype=dtype), torch.zeros(B, h, dtype=dtype)
+
+
+def lm() -> lc.RNNLM:
+    """A seeded character LM over ``V`` tokens with a 4-unit scratch RNN."""
+    torch.manual_seed(0)
+    return lc.RNNLM(lc.RNNScratch(V, 4), V)
+
+
+def last_state(num_outputs: int = 2) -> lc.LastStateModel:
+    """A seeded last-state model on 3 input features."""
+    torch.manual_seed(0)
+    return lc.LastStateModel(lc.RNNScratch(3, 4), num_outputs)
+
+
+def translation_data() -> lc.TranslationData:
+    """The pairs of ``TEXT`` as translation data (3 held out)."""
+    return lc.load_translation(lc.TranslationConfig(max_words=2, min_freq=1, num_test=3), text=TEXT)
+
+
+def seq2seq(data: lc.TranslationData | None = None) -> lc.Seq2Seq:
+    """A seeded tiny translator (``SEQ2SEQ_CONFIG``) for ``data``'s vocabularies."""
+    data = data or translation_data()
+    torch.manual_seed(0)
+    return lc.build_seq2seq(SEQ2SEQ_CONFIG, len(data.src_vocab), len(data.tgt_vocab))
 
 
 def in_tmp(fn: Callable[[Path], object]) -> Callable[[], object]:

@@ -7,7 +7,7 @@ import math
 import matplotlib
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import NAN, bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -140,8 +140,6 @@ def test_plot_attention() -> None:
 
 
 # ---- bad input
-
-NAN, INF = float("nan"), float("inf")
 
 
 def attention(kind="additive", size=4):

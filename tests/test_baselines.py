@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import torch
-from bad_input import bad_input_test, case
+from bad_input import CORPUS, INF, NAN, V, bad_input_test, case
 
 import lstm_companion as lc
 
 # ---- bad input
-
-V = 5  # vocabulary size of the small models below
-
-
-CORPUS = torch.arange(100) % V
-
-
-NAN, INF = float("nan"), float("inf")
 
 
 BAD_INPUT = [

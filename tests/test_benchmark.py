@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import torch
-from bad_input import bad_input_test, case
+from bad_input import INF, bad_input_test, case
 
 import lstm_companion as lc
 
 # ---- bad input
-
-NAN, INF = float("nan"), float("inf")
 
 
 SPEED_ROW = {"train_ms": {"median": 1.0, "q25": 0.9, "q75": 1.1}}

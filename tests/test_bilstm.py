@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import X3, bad_input_test, case
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -235,10 +235,6 @@ def test_generate_causal():
 
 
 # ---- bad input
-
-
-def X3(T=2, B=2, d=3, dtype=torch.float32):
-    return torch.zeros(T, B, d, dtype=dtype)
 
 
 BAD_INPUT = [

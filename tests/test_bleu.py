@@ -6,8 +6,7 @@ import importlib.util
 import math
 
 import pytest
-import torch
-from bad_input import bad_input_test, case
+from bad_input import bad_input_test, case, seq2seq, translation_data
 
 import lstm_companion as lc
 from lstm_companion import bleu_by_length, bleu_stats, corpus_bleu, ngrams, sentence_bleu
@@ -137,21 +136,6 @@ def test_sacre_bleu_is_the_books_bleu_on_13a_tokens() -> None:
 
 
 # ---- bad input
-
-TEXT = "\n".join(f"{a} {b}\t{b} {a}" for a in "abcdef" for b in "ghijkl")
-
-
-SEQ2SEQ_CONFIG = lc.Seq2SeqConfig(8, 8, 1, 0.0, "luong", "general")
-
-
-def translation_data():
-    return lc.load_translation(lc.TranslationConfig(max_words=2, min_freq=1, num_test=3), text=TEXT)
-
-
-def seq2seq(data=None):
-    data = data or translation_data()
-    torch.manual_seed(0)
-    return lc.build_seq2seq(SEQ2SEQ_CONFIG, len(data.src_vocab), len(data.tgt_vocab))
 
 
 REFS = [["a", "b", "c", "d"]] * 3  # three identical reference sentences

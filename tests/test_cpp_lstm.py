@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import tomllib
 import torch
-from bad_input import bad_input_test, case
+from bad_input import X3, bad_input_test, case
 from torch import nn
 from torch.func import functional_call
 
@@ -371,10 +371,6 @@ def test_operator_checks_its_own_inputs(built: None) -> None:
 
 
 # ---- bad input
-
-
-def X3(T=2, B=2, d=3, dtype=torch.float32):
-    return torch.zeros(T, B, d, dtype=dtype)
 
 
 BAD_INPUT = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import CORPUS, INF, NAN, VOCAB, bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -374,20 +374,9 @@ def test_split_corpus_default_and_too_short():
 
 # ---- bad input
 
-V = 5  # vocabulary size of the small models below
-
-
-VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
-
-
-CORPUS = torch.arange(100) % V
-
 
 def first(it):
     return next(iter(it))
-
-
-NAN, INF = float("nan"), float("inf")
 
 
 STREAM = torch.arange(200) % 10  # a token stream for the sharded sampler

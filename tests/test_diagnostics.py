@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import INF, NAN, bad_input_test, case
 from torch.nn import functional as F
 
 import lstm_companion as lc
@@ -141,8 +141,6 @@ def _step(X_t, H):
 
 
 # ---- bad input
-
-NAN, INF = float("nan"), float("inf")
 
 
 BAD_INPUT = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import NAN, bad_input_test, case
 from torch import nn
 
 import lstm_companion as lc
@@ -60,8 +60,6 @@ def test_mean_squared_error_of_the_constant_one_is_about_one_sixth():
 
 
 # ---- bad input
-
-NAN, INF = float("nan"), float("inf")
 
 
 IMAGES = torch.rand(20, 8, 8, generator=torch.Generator().manual_seed(0))  # 20 random 8x8 images

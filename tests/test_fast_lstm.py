@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
-from bad_input import bad_input_test, case
+from bad_input import X3, bad_input_test, case, st
 
 matplotlib.use("Agg")
 
@@ -363,14 +363,6 @@ def test_lstm_roofline_ms() -> None:
 
 
 # ---- bad input
-
-
-def X3(T=2, B=2, d=3, dtype=torch.float32):
-    return torch.zeros(T, B, d, dtype=dtype)
-
-
-def st(B=2, h=4, dtype=torch.float32):
-    return torch.zeros(B, h, dtype=dtype), torch.zeros(B, h, dtype=dtype)
 
 
 RUNGS = {cls.__name__: cls for cls in FAST_CLASSES}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import INF, NAN, bad_input_test, case
 
 import lstm_companion as lc
 
@@ -97,8 +97,6 @@ def test_rmse_and_mae():
 
 
 # ---- bad input
-
-NAN, INF = float("nan"), float("inf")
 
 
 BAD_INPUT = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import X3, bad_input_test, case
 from torch import nn
 
 import lstm_companion as lc
@@ -142,10 +142,6 @@ def test_drops_into_rnnlm_and_last_state_model():
 
 
 # ---- bad input
-
-
-def X3(T=2, B=2, d=3, dtype=torch.float32):
-    return torch.zeros(T, B, d, dtype=dtype)
 
 
 BAD_INPUT = [

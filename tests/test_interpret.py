@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import matplotlib
-from bad_input import bad_input_test, case
+from bad_input import INF, NAN, bad_input_test, case
 
 matplotlib.use("Agg")
 
@@ -350,8 +350,6 @@ def test_gate_statistics_rejects_bad_input():
 
 
 # ---- bad input
-
-NAN, INF = float("nan"), float("inf")
 
 
 BAD_INPUT = [

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from bad_input import bad_input_test, case
+from bad_input import V, bad_input_test, case
 from test_distributed import TinyLM
 from torch import nn
 
@@ -296,8 +296,6 @@ def test_xlstm_lm_script_selects_on_validation_and_tests_the_chosen_only(
 
 
 # ---- bad input
-
-V = 5  # vocabulary size of the small models below
 
 
 BAD_INPUT = [

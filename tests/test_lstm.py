@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import INF, X3, bad_input_test, case, st
 from torch import nn
 from torch.func import functional_call
 
@@ -356,20 +356,9 @@ def test_set_forget_bias_bad_value(value):
 # ---- bad input
 
 
-def X3(T=2, B=2, d=3, dtype=torch.float32):
-    return torch.zeros(T, B, d, dtype=dtype)
-
-
-NAN, INF = float("nan"), float("inf")
-
-
 def cell(d=3, h=4):
     torch.manual_seed(0)
     return lc.LSTMCellScratch(d, h)
-
-
-def st(B=2, h=4, dtype=torch.float32):
-    return torch.zeros(B, h, dtype=dtype), torch.zeros(B, h, dtype=dtype)
 
 
 def lstm_layer():

@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import torch
-from bad_input import bad_input_test, case
+from bad_input import INF, NAN, V, bad_input_test, case, last_state
 from torch import nn
 
 import lstm_companion as lc
 
 # ---- bad input
-
-V = 5  # vocabulary size of the small models below
-
-
-NAN, INF = float("nan"), float("inf")
-
-
-def last_state(num_outputs=2):
-    torch.manual_seed(0)
-    return lc.LastStateModel(lc.RNNScratch(3, 4), num_outputs)
 
 
 def padded(num_outputs=2):

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import torch
-from bad_input import bad_input_test, case
+from bad_input import INF, bad_input_test, case
 
 import lstm_companion as lc
 
 # ---- bad input
-
-NAN, INF = float("nan"), float("inf")
 
 
 BAD_INPUT = [

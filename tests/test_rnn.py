@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import INF, NAN, VOCAB, X3, V, bad_input_test, case, lm
 from torch import nn
 from torch.func import functional_call
 
@@ -242,27 +242,10 @@ def test_generate_unknown_prefix_char():
 
 # ---- bad input
 
-V = 5  # vocabulary size of the small models below
-
-
-VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
-
 
 def scratch(d=3, h=4):
     torch.manual_seed(0)
     return lc.RNNScratch(d, h)
-
-
-def lm():
-    torch.manual_seed(0)
-    return lc.RNNLM(lc.RNNScratch(V, 4), V)
-
-
-def X3(T=2, B=2, d=3, dtype=torch.float32):
-    return torch.zeros(T, B, d, dtype=dtype)
-
-
-NAN, INF = float("nan"), float("inf")
 
 
 def rnn_args(X_t=None, H=None):

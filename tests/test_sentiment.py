@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import NAN, VOCAB, bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -252,11 +252,6 @@ def test_recipe_and_baseline(data):
 
 
 # ---- bad input
-
-VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
-
-
-NAN, INF = float("nan"), float("inf")
 
 
 def classifier(**kw):

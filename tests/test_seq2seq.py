@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 import torch
-from bad_input import bad_input_test, case, in_tmp
+from bad_input import (
+    INF,
+    SEQ2SEQ_CONFIG,
+    VOCAB,
+    bad_input_test,
+    case,
+    in_tmp,
+    lm,
+    seq2seq,
+    translation_data,
+)
 
 import lstm_companion as lc
 from lstm_companion import BOS_ID as BOS
@@ -117,35 +127,6 @@ def test_save_and_load_pretrained(tmp_path: Path) -> None:
 
 
 # ---- bad input
-
-V = 5  # vocabulary size of the small models below
-
-
-VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
-
-
-def lm():
-    torch.manual_seed(0)
-    return lc.RNNLM(lc.RNNScratch(V, 4), V)
-
-
-NAN, INF = float("nan"), float("inf")
-
-
-TEXT = "\n".join(f"{a} {b}\t{b} {a}" for a in "abcdef" for b in "ghijkl")
-
-
-SEQ2SEQ_CONFIG = lc.Seq2SeqConfig(8, 8, 1, 0.0, "luong", "general")
-
-
-def translation_data():
-    return lc.load_translation(lc.TranslationConfig(max_words=2, min_freq=1, num_test=3), text=TEXT)
-
-
-def seq2seq(data=None):
-    data = data or translation_data()
-    torch.manual_seed(0)
-    return lc.build_seq2seq(SEQ2SEQ_CONFIG, len(data.src_vocab), len(data.tgt_vocab))
 
 
 def record(data):

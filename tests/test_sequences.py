@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import V, bad_input_test, case
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
@@ -162,8 +162,6 @@ def test_train_padded_learns_and_accuracy():
 
 
 # ---- bad input
-
-V = 5  # vocabulary size of the small models below
 
 
 BAD_INPUT = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
-from bad_input import bad_input_test, case
+from bad_input import V, bad_input_test, case, last_state
 
 matplotlib.use("Agg")
 
@@ -189,13 +189,6 @@ def _train(X=TOKENS, y=LABELS, **cfg):
 
 
 # ---- bad input
-
-V = 5  # vocabulary size of the small models below
-
-
-def last_state(num_outputs=2):
-    torch.manual_seed(0)
-    return lc.LastStateModel(lc.RNNScratch(3, 4), num_outputs)
 
 
 BAD_INPUT = [

@@ -9,7 +9,7 @@ import pickle
 
 import pytest
 import torch
-from bad_input import bad_input_test, case, in_tmp
+from bad_input import CORPUS, bad_input_test, case, in_tmp, lm
 from torch import nn
 
 import lstm_companion as lc
@@ -395,15 +395,7 @@ def test_cache_key_rejects_bad_names(bad):
 
 # ---- bad input
 
-V = 5  # vocabulary size of the small models below
-
-
-CORPUS = torch.arange(100) % V
-
-
-def lm():
-    torch.manual_seed(0)
-    return lc.RNNLM(lc.RNNScratch(V, 4), V)
+V = 5  # vocabulary size of bad_input's lm() and CORPUS
 
 
 def train(**cfg):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from bad_input import bad_input_test, case
+from bad_input import VOCAB, bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -107,8 +107,6 @@ def test_real_file(shared_data: Path) -> None:
 
 
 # ---- bad input
-
-VOCAB = lc.Vocab(list("abcd"))  # <unk>, a, b, c, d
 
 
 BAD_INPUT = [

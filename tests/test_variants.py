@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from bad_input import bad_input_test, case, write_and_read
+from bad_input import INF, X3, bad_input_test, case, write_and_read
 from torch import nn
 
 import lstm_companion as lc
@@ -140,13 +140,6 @@ def test_run_ablation_repeats_and_caches(monkeypatch):
 
 
 # ---- bad input
-
-
-def X3(T=2, B=2, d=3, dtype=torch.float32):
-    return torch.zeros(T, B, d, dtype=dtype)
-
-
-NAN, INF = float("nan"), float("inf")
 
 
 ABLATION_TABLE = {"settings": {}, "ablations": [], "seeds": [0], "results": {"adding": {"vanilla": {"scores": [1.0]}}}}
