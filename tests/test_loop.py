@@ -1,12 +1,30 @@
-"""Tests of ``lstm_companion.training.loop``: the arguments of fit, FitConfig and clip_gradients."""
+"""Tests of ``lstm_companion.training.loop``: a NaN gradient norm, and the arguments of fit, FitConfig and clip_gradients."""
 
 from __future__ import annotations
+
+import math
+import warnings
 
 import torch
 from bad_input import bad_input_test, case
 from torch import nn
 
 import lstm_companion as lc
+
+
+def test_clip_gradients_reports_a_non_finite_norm():
+    """A NaN gradient must not be "clipped" silently: clip_gradients raises, or warns and returns the NaN norm."""
+    p = nn.Parameter(torch.ones(2))
+    p.grad = torch.tensor([math.nan, 1.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            norm = lc.clip_gradients([p], 1.0)
+        except (ValueError, FloatingPointError) as err:
+            assert "norm" in str(err) or "grad" in str(err), str(err)
+            return
+    assert not math.isfinite(norm) and caught, f"clip_gradients returned {norm} for a NaN gradient without a warning"
+
 
 # ---- bad input
 
