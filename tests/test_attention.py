@@ -7,7 +7,9 @@ import math
 import matplotlib
 import pytest
 import torch
+from bad_input import NAN, bad_input_test, case
 
+import lstm_companion as lc
 from lstm_companion import (
     AdditiveAttention,
     DotProductAttention,
@@ -129,34 +131,146 @@ def test_make_attention() -> None:
         make_attention("cosine", 4, 4)
 
 
-def test_bad_input() -> None:
-    layer = AdditiveAttention(6, 6, 5)
-    q, k, v, lengths = _inputs()
-    with pytest.raises(ValueError, match=r"mask must have shape \(batch_size, num_keys\) = \(3, 7\)"):
-        layer(q, k, v, torch.ones(3, 6, dtype=torch.bool))
-    with pytest.raises(TypeError, match="mask must have dtype torch.bool"):
-        layer(q, k, v, torch.ones(3, 7))
-    with pytest.raises(ValueError, match="at least one key per query"):
-        layer(q, k, v, torch.zeros(3, 7, dtype=torch.bool))
-    with pytest.raises(ValueError, match="values must have one row per key"):
-        layer(q, k, v[:, :5], lengths_to_mask(lengths, 7))
-    with pytest.raises(ValueError, match=r"keys must have shape \(3, \*, 6\)"):
-        layer(q, k[:2], v[:2])
-    with pytest.raises(ValueError, match=r"queries must have shape \(\*, \*, 6\)"):
-        layer(q[..., :4], k, v)
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 7\]"):
-        lengths_to_mask(torch.tensor([3, 0, 2]), 7)  # an empty sentence has no key to attend to
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 7\]"):
-        lengths_to_mask(torch.tensor([8, 1, 2]), 7)
-    with pytest.raises(TypeError, match="integer tensor"):
-        lengths_to_mask(torch.tensor([1.0, 2.0]), 7)
-    with pytest.raises(ValueError, match="dropout must be a number >= 0"):
-        AdditiveAttention(6, 6, 5, dropout=-0.1)
-
-
 def test_plot_attention() -> None:
     w = torch.softmax(torch.randn(2, 3), dim=-1)
     ax = plot_attention(w, ["a", "b", "<eos>"], ["x", "y"], title="t")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "<eos>"]
     with pytest.raises(ValueError, match=r"weights must have shape \(len\(tgt_words\), len\(src_words\)\) = \(2, 2\)"):
         plot_attention(w, ["a", "b"], ["x", "y"])
+
+
+# ---- bad input
+
+
+def attention(kind="additive", size=4):
+    torch.manual_seed(0)
+    return lc.make_attention(kind, size, size)
+
+
+def qkv(dtype=torch.float32, B=2, nq=1, nk=3, size=4):
+    return torch.zeros(B, nq, size, dtype=dtype), torch.zeros(B, nk, size), torch.zeros(B, nk, size)
+
+
+def with_inputs(call):
+    """A callable that calls ``call(layer, q, k, v, lengths)`` on an additive layer and the inputs of ``_inputs()``."""
+    return lambda: call(AdditiveAttention(6, 6, 5), *_inputs())
+
+
+BAD_INPUT = [
+    case(
+        "attention-keys-float64",
+        lambda: attention()(*qkv()[:1], torch.zeros(2, 3, 4, dtype=torch.float64), torch.zeros(2, 3, 4)),
+        TypeError,
+        r"\bkeys\b.*same dtype as the layer's parameters \(torch\.float32\)",
+    ),
+    case(
+        "attention-dot-queries-float64",
+        lambda: attention("dot")(*qkv(dtype=torch.float64)),
+        TypeError,
+        r"\bkeys\b.*same dtype as queries \(torch\.float64\)",
+    ),
+    case(
+        "attention-queries-size",
+        lambda: attention()(torch.zeros(2, 1, 5), *qkv()[1:]),
+        ValueError,
+        r"\bqueries\b must have shape \(\*, \*, 4\)",
+    ),
+    case(
+        "make_attention-num_hiddens-0",
+        lambda: lc.make_attention("additive", 4, 4, 0),
+        ValueError,
+        r"\bnum_hiddens\b.*0",
+    ),
+    case(
+        "make_attention-general-num_hiddens",
+        lambda: lc.make_attention("general", 4, 4, 8),
+        ValueError,
+        r"\bnum_hiddens\b is only used by kind='additive'",
+    ),
+    case("make_attention-kind", lambda: lc.make_attention("cosine", 4, 4), ValueError, r"\bkind\b.*'cosine'"),
+    case(
+        "masked_softmax-mask-float",
+        lambda: lc.masked_softmax(torch.zeros(1, 1, 3), torch.ones(1, 3)),
+        TypeError,
+        r"\bmask\b.*torch\.bool",
+    ),
+    case(
+        "masked_softmax-empty-row",
+        lambda: lc.masked_softmax(torch.zeros(1, 1, 3), torch.zeros(1, 3, dtype=torch.bool)),
+        ValueError,
+        r"\bmask\b.*at least one key",
+    ),
+    case("attention-dropout-1.5", lambda: lc.AdditiveAttention(4, 4, 4, dropout=1.5), ValueError, r"\bdropout\b.*1\.5"),
+    case("attention-dropout-nan", lambda: lc.DotProductAttention(4, dropout=NAN), ValueError, r"\bdropout\b.*nan"),
+    case(
+        "lengths_to_mask-0", lambda: lc.lengths_to_mask(torch.tensor([0, 2]), 4), ValueError, r"\blengths\b.*\[1, 4\]"
+    ),
+    case(
+        "attention-values-device",
+        lambda: attention()(*qkv()[:2], torch.zeros(2, 3, 4, device="meta")),
+        ValueError,
+        r"\bvalues\b is on device meta, but the layer's parameters are on cpu",
+    ),
+    case(
+        "additive-mask-shape",
+        with_inputs(lambda layer, q, k, v, n: layer(q, k, v, torch.ones(3, 6, dtype=torch.bool))),
+        ValueError,
+        r"mask must have shape \(batch_size, num_keys\) = \(3, 7\)",
+    ),
+    case(
+        "additive-mask-float",
+        with_inputs(lambda layer, q, k, v, n: layer(q, k, v, torch.ones(3, 7))),
+        TypeError,
+        r"mask must have dtype torch\.bool",
+    ),
+    case(
+        "additive-mask-empty-row",
+        with_inputs(lambda layer, q, k, v, n: layer(q, k, v, torch.zeros(3, 7, dtype=torch.bool))),
+        ValueError,
+        r"mask.*at least one key per query",
+    ),
+    case(
+        "additive-values-rows",
+        with_inputs(lambda layer, q, k, v, n: layer(q, k, v[:, :5], lengths_to_mask(n, 7))),
+        ValueError,
+        r"values must have one row per key",
+    ),
+    case(
+        "additive-keys-batch",
+        with_inputs(lambda layer, q, k, v, n: layer(q, k[:2], v[:2])),
+        ValueError,
+        r"keys must have shape \(3, \*, 6\)",
+    ),
+    case(
+        "additive-queries-size",
+        with_inputs(lambda layer, q, k, v, n: layer(q[..., :4], k, v)),
+        ValueError,
+        r"queries must have shape \(\*, \*, 6\)",
+    ),
+    case(
+        "lengths_to_mask-empty-sentence",
+        lambda: lengths_to_mask(torch.tensor([3, 0, 2]), 7),
+        ValueError,
+        r"lengths must lie in \[1, 7\]",
+    ),
+    case(
+        "lengths_to_mask-too-long",
+        lambda: lengths_to_mask(torch.tensor([8, 1, 2]), 7),
+        ValueError,
+        r"lengths must lie in \[1, 7\]",
+    ),
+    case(
+        "lengths_to_mask-float",
+        lambda: lengths_to_mask(torch.tensor([1.0, 2.0]), 7),
+        TypeError,
+        r"lengths.*integer tensor",
+    ),
+    case(
+        "additive-dropout-negative",
+        lambda: AdditiveAttention(6, 6, 5, dropout=-0.1),
+        ValueError,
+        r"dropout must be a number >= 0",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from bad_input import X3, bad_input_test, case
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -133,15 +134,6 @@ def test_reverse_padded():
     torch.testing.assert_close(reverse_padded(Y, torch.tensor([4, 4, 4])), Y.flip(0))
 
 
-def test_reverse_padded_rejects_bad_lengths():
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
-        reverse_padded(torch.zeros(4, 2), torch.tensor([5, 1]))
-    with pytest.raises(ValueError, match="batch_size=2"):
-        reverse_padded(torch.zeros(4, 2), torch.tensor([1, 1, 1]))
-    with pytest.raises(TypeError, match="lengths"):
-        reverse_padded(torch.zeros(4, 2), [1, 1])
-
-
 @pytest.mark.parametrize("use_lengths", [False, True])
 def test_gradcheck_float64(use_lengths):
     torch.manual_seed(0)
@@ -155,24 +147,6 @@ def test_gradcheck_float64(use_lengths):
         return out, H, C
 
     assert torch.autograd.gradcheck(f, (X, H0))
-
-
-def test_bad_inputs_name_the_argument():
-    _, scratch = _pair()
-    with pytest.raises(ValueError, match=r"X must have shape \(\*, \*, 5\)"):
-        scratch(torch.zeros(3, 2, 4))
-    with pytest.raises(TypeError, match="dtype"):
-        scratch(torch.zeros(3, 2, 5, dtype=torch.float64))
-    with pytest.raises(ValueError, match=r"state\[0\] \(H\) must have shape \(2, 2, 7\)"):
-        scratch(torch.zeros(3, 2, 5), (torch.zeros(1, 2, 7), torch.zeros(1, 2, 7)))
-    with pytest.raises(ValueError, match="lengths must lie in"):
-        scratch(torch.zeros(3, 2, 5), lengths=torch.tensor([0, 3]))
-    with pytest.raises(ValueError, match="bidirectional=True"):
-        BiLSTMScratch.from_torch(nn.LSTM(5, 7))
-    with pytest.raises(TypeError, match="nn.LSTM"):
-        BiLSTMScratch.from_torch(nn.GRU(5, 7, bidirectional=True))
-    with pytest.raises(ValueError, match="num_hiddens"):
-        BiLSTMScratch(5, 0)
 
 
 def test_parameter_counts():
@@ -258,3 +232,86 @@ def test_generate_causal():
     assert text == lc.generate_causal(model, "ab", 5, vocab)
     with pytest.raises(ValueError, match="prefix"):
         lc.generate_causal(model, "", 5, vocab)
+
+
+# ---- bad input
+
+
+BAD_INPUT = [
+    case(
+        "bilstm-lengths-long",
+        lambda: lc.BiLSTMScratch(3, 4)(X3(), lengths=torch.tensor([1, 3])),
+        ValueError,
+        r"\blengths\b.*\[1, 2\]",
+    ),
+    case(
+        "reverse_padded-lengths-float",
+        lambda: lc.reverse_padded(X3(), torch.tensor([1.0, 2.0])),
+        TypeError,
+        r"\blengths\b.*integer",
+    ),
+    case(
+        "bilstm-X-nan",
+        lambda: lc.BiLSTMScratch(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "bilstm-X-inf-with-lengths",
+        lambda: lc.BiLSTMScratch(3, 4)(torch.full((2, 2, 3), float("inf")), lengths=torch.tensor([2, 1])),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
+    case("bilstm-forward-X", lambda: _pair()[1](torch.zeros(3, 2, 4)), ValueError, r"X must have shape \(\*, \*, 5\)"),
+    case(
+        "bilstm-forward-X-2",
+        lambda: _pair()[1](torch.zeros(3, 2, 5, dtype=torch.float64)),
+        TypeError,
+        r"X must have the parameters' dtype torch\.float32,",
+    ),
+    case(
+        "bilstm-forward-state_0",
+        lambda: _pair()[1](torch.zeros(3, 2, 5), (torch.zeros(1, 2, 7), torch.zeros(1, 2, 7))),
+        ValueError,
+        r"state\[0\] \(H\) must have shape \(2, 2, 7\)",
+    ),
+    case(
+        "bilstm-forward-lengths",
+        lambda: _pair()[1](torch.zeros(3, 2, 5), lengths=torch.tensor([0, 3])),
+        ValueError,
+        r"lengths must lie in",
+    ),
+    case("bilstm-from_torch-lstm", lambda: BiLSTMScratch.from_torch(nn.LSTM(5, 7)), ValueError, r"bidirectional=True"),
+    case(
+        "bilstm-from_torch-lstm-2",
+        lambda: BiLSTMScratch.from_torch(nn.GRU(5, 7, bidirectional=True)),
+        TypeError,
+        r"lstm must be a torch\.nn\.LSTM, got GRU",
+    ),
+    case(
+        "bilstm-BiLSTMScratch-num_hiddens",
+        lambda: BiLSTMScratch(5, 0),
+        ValueError,
+        r"num_hiddens must be an int > 0, got 0",
+    ),
+    case(
+        "bilstm-reverse_padded-lengths",
+        lambda: reverse_padded(torch.zeros(4, 2), torch.tensor([5, 1])),
+        ValueError,
+        r"lengths must lie in \[1, 4\]",
+    ),
+    case(
+        "bilstm-reverse_padded-lengths-2",
+        lambda: reverse_padded(torch.zeros(4, 2), torch.tensor([1, 1, 1])),
+        ValueError,
+        r"batch_size=2",
+    ),
+    case(
+        "bilstm-reverse_padded-lengths-3",
+        lambda: reverse_padded(torch.zeros(4, 2), [1, 1]),
+        TypeError,
+        r"lengths must be a torch\.Tensor of ints, got list",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

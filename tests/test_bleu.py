@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import pytest
+from bad_input import bad_input_test, case, seq2seq, translation_data
 
+import lstm_companion as lc
 from lstm_companion import bleu_by_length, bleu_stats, corpus_bleu, ngrams, sentence_bleu
 
 
@@ -72,21 +75,6 @@ def test_bleu_by_length() -> None:
         bleu_by_length([good], [good], [2, 3], [(1, 3)])
 
 
-def test_bad_input() -> None:
-    with pytest.raises(ValueError, match="one entry per candidate"):
-        corpus_bleu([["a"]], [["a"], ["b"]])
-    with pytest.raises(ValueError, match="candidates must be a non-empty"):
-        corpus_bleu([], [])
-    with pytest.raises(TypeError, match=r"candidates\[0\] must be a list of words"):
-        corpus_bleu(["a b"], [["a", "b"]])
-    with pytest.raises(ValueError, match=r"references\[0\] is empty"):
-        corpus_bleu([["a"]], [[]])
-    with pytest.raises(TypeError, match=r"references\[0\]\[1\] must be a list of words"):
-        corpus_bleu([["a"]], [[["a"], "b"]])
-    with pytest.raises(ValueError, match="max_n must be an int > 0"):
-        corpus_bleu([["a"]], [["a"]], max_n=0)
-
-
 def test_paired_bootstrap_bleu():
     import lstm_companion as lc
 
@@ -147,13 +135,170 @@ def test_sacre_bleu_is_the_books_bleu_on_13a_tokens() -> None:
     assert corpus_bleu(candidates, references) - score > 1e-3
 
 
-def test_sacre_bleu_bad_input() -> None:
-    pytest.importorskip("sacrebleu")
-    from lstm_companion import sacre_bleu
+# ---- bad input
 
-    with pytest.raises(ValueError, match="same length"):
-        sacre_bleu([["a"]], [])
-    with pytest.raises(ValueError, match="must not be empty"):
-        sacre_bleu([], [])
-    with pytest.raises(ValueError, match=r"references\[0\] is empty"):
-        sacre_bleu([["a"]], [[]])
+
+REFS = [["a", "b", "c", "d"]] * 3  # three identical reference sentences
+needs_sacrebleu = pytest.mark.skipif(importlib.util.find_spec("sacrebleu") is None, reason="needs sacrebleu")
+
+
+BAD_INPUT = [
+    case("ngrams-None", lambda: lc.ngrams(None, 2), TypeError, r"\btokens\b.*NoneType"),
+    case(
+        "bleu-references-count",
+        lambda: lc.corpus_bleu([["a"]], []),
+        ValueError,
+        r"\breferences\b.*one entry per candidate",
+    ),
+    case("bleu-max_n-0", lambda: lc.bleu_stats([["a"]], [["a"]], max_n=0), ValueError, r"\bmax_n\b"),
+    case(
+        "bleu_by_length-bin-reversed",
+        lambda: lc.bleu_by_length([["a"]], [["a"]], [1], [(3, 1)]),
+        ValueError,
+        r"bins\[0\] must have low <= high",
+    ),
+    case(
+        "bleu_by_length-bin-int", lambda: lc.bleu_by_length([["a"]], [["a"]], [1], [3]), TypeError, r"bins\[0\].*pair"
+    ),
+    case(
+        "evaluate_bleu-max_steps-0",
+        lambda: lc.evaluate_bleu(seq2seq(), translation_data(), max_steps=0),
+        ValueError,
+        r"\bmax_steps\b.*0",
+    ),
+    case("evaluate_bleu-data-None", lambda: lc.evaluate_bleu(seq2seq(), None), TypeError, r"\bdata\b.*NoneType"),
+    case(
+        "corpus_bleu-references-count",
+        lambda: corpus_bleu([["a"]], [["a"], ["b"]]),
+        ValueError,
+        r"references.*one entry per candidate",
+    ),
+    case("corpus_bleu-empty", lambda: corpus_bleu([], []), ValueError, r"candidates must be a non-empty"),
+    case(
+        "corpus_bleu-candidate-str",
+        lambda: corpus_bleu(["a b"], [["a", "b"]]),
+        TypeError,
+        r"candidates\[0\] must be a list of words",
+    ),
+    case("corpus_bleu-reference-empty", lambda: corpus_bleu([["a"]], [[]]), ValueError, r"references\[0\] is empty"),
+    case(
+        "corpus_bleu-reference-str",
+        lambda: corpus_bleu([["a"]], [[["a"], "b"]]),
+        TypeError,
+        r"references\[0\]\[1\] must be a list of words",
+    ),
+    case(
+        "corpus_bleu-max_n-0", lambda: corpus_bleu([["a"]], [["a"]], max_n=0), ValueError, r"max_n must be an int > 0"
+    ),
+    case(
+        "paired_bootstrap-candidates_a-None",
+        lambda: lc.paired_bootstrap_bleu(None, REFS, REFS),
+        TypeError,
+        r"candidates_a must be a list of word lists, got NoneType",
+    ),
+    case(
+        "paired_bootstrap-references-short",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS[:2]),
+        ValueError,
+        r"references must hold one entry per candidate \(3\), got 2",
+    ),
+    case(
+        "paired_bootstrap-candidate-str",
+        lambda: lc.paired_bootstrap_bleu(["a b"] * 3, REFS, REFS),
+        TypeError,
+        r"candidates_a\[0\] must be a list of words \(str\), got 'a b'",
+    ),
+    case(
+        "paired_bootstrap-candidates_b-str",
+        lambda: lc.paired_bootstrap_bleu(REFS, [["a"], ["b"], "c"], REFS),
+        TypeError,
+        r"candidates_b\[2\] must be a list of words",
+    ),
+    case(
+        "paired_bootstrap-empty",
+        lambda: lc.paired_bootstrap_bleu([], [], []),
+        ValueError,
+        r"candidates_a must be a non-empty list of word lists",
+    ),
+    case(
+        "paired_bootstrap-confidence-nan",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, confidence=math.nan),
+        ValueError,
+        r"confidence must be a float in \(0, 1\), got nan",
+    ),
+    case(
+        "paired_bootstrap-confidence-0",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, confidence=0.0),
+        ValueError,
+        r"confidence must be a float in \(0, 1\), got 0\.0",
+    ),
+    case(
+        "paired_bootstrap-seed-float",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, seed=0.5),
+        TypeError,
+        r"seed must be an int, got float",
+    ),
+    case(
+        "paired_bootstrap-max_n-0",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, max_n=0),
+        ValueError,
+        r"max_n must be an int > 0, got 0",
+    ),
+    case(
+        "paired_bootstrap-num_samples-float",
+        lambda: lc.paired_bootstrap_bleu(REFS, REFS, REFS, num_samples=10.0),
+        TypeError,
+        r"num_samples must be an int > 0, got float",
+    ),
+    case(
+        "sacre_bleu-candidates-None",
+        lambda: lc.sacre_bleu(None, REFS),
+        TypeError,
+        r"candidates must be a list of word lists, got NoneType",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-references-None",
+        lambda: lc.sacre_bleu(REFS, None),
+        TypeError,
+        r"references must be a list of word lists, got NoneType",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-candidate-str",
+        lambda: lc.sacre_bleu(["a b"], REFS[:1]),
+        TypeError,
+        r"candidates\[0\] must be a list of words \(str\), got 'a b'",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-count",
+        lambda: lc.sacre_bleu(REFS, REFS[:2]),
+        ValueError,
+        r"candidates and references must have the same length, got 3 and 2",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-empty",
+        lambda: lc.sacre_bleu([], []),
+        ValueError,
+        r"candidates must not be empty",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-reference-empty",
+        lambda: lc.sacre_bleu([["a"]], [[]]),
+        ValueError,
+        r"references\[0\] is empty",
+        marks=needs_sacrebleu,
+    ),
+    case(
+        "sacre_bleu-references-missing",
+        lambda: lc.sacre_bleu([["a"]], []),
+        ValueError,
+        r"candidates and references must have the same length, got 1 and 0",
+        marks=needs_sacrebleu,
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import tomllib
 import torch
+from bad_input import X3, bad_input_test, case
 from torch import nn
 from torch.func import functional_call
 
@@ -368,3 +369,36 @@ def test_operator_checks_its_own_inputs(built: None) -> None:
         torch.ops.lstm_companion.lstm_forward(*args[:3], args[3][:, :8], *args[4:])
     with pytest.raises(RuntimeError, match="all tensors must have X's dtype"):
         torch.ops.lstm_companion.lstm_forward(*args[:5], args[5].double())
+
+
+# ---- bad input
+
+
+BAD_INPUT = [
+    case("cpp-num_inputs-0", lambda: CppLSTM(0, 4), ValueError, r"num_inputs must be an int > 0, got 0"),
+    case("cpp-num_hiddens-bool", lambda: CppLSTM(3, True), TypeError, r"num_hiddens must be an int > 0, got bool"),
+    case("cpp-X-None", lambda: CppLSTM(3, 4)(None), TypeError, r"\bX must be a torch\.Tensor, got NoneType"),
+    case("cpp-X-size", lambda: CppLSTM(3, 4)(X3(d=5)), ValueError, r"\bX must have shape \(\*, \*, 3\)"),
+    case("cpp-X-integer", lambda: CppLSTM(3, 4)(X3().long()), TypeError, r"\bX must be a floating-point"),
+    case(
+        "cpp-X-float64",
+        lambda: CppLSTM(3, 4)(X3(dtype=torch.float64)),
+        TypeError,
+        r"\bX must have the parameters' dtype",
+    ),
+    case("cpp-X-empty", lambda: CppLSTM(3, 4)(X3(B=0)), ValueError, r"\bX must not be empty"),
+    case(
+        "cpp-state-shape",
+        lambda: CppLSTM(3, 4)(X3(), (torch.zeros(2, 4), torch.zeros(2, 4))),
+        ValueError,
+        r"state\[0\] \(H0\) must have 3 dimensions \(1, 2, 4\)",
+    ),
+    case(
+        "cpp-from_torch-two-layers",
+        lambda: CppLSTM.from_torch(nn.LSTM(3, 4, num_layers=2)),
+        ValueError,
+        r"lstm must have num_layers=1",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from bad_input import CORPUS, INF, NAN, VOCAB, bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -181,11 +182,6 @@ def test_local_dir_with_a_wrong_file(tmp_path):
     assert (tmp_path / NAME).exists()  # a local folder is never modified
 
 
-def test_unknown_data_set_name():
-    with pytest.raises(ValueError, match=r"\bname\b.*'nope.txt'"):
-        fetch("nope.txt")
-
-
 def test_cache_dir_default_and_env(monkeypatch, tmp_path):
     monkeypatch.setenv("LSTM_COMPANION_CACHE", str(tmp_path))
     assert lc.cache_dir() == tmp_path
@@ -205,11 +201,6 @@ def test_tokenize_char_and_word():
     assert tokenize("") == []
 
 
-def test_tokenize_rejects_non_strings():
-    with pytest.raises(TypeError, match="text"):
-        tokenize(["ok", 3])  # type: ignore[list-item]
-
-
 def test_vocab_round_trip_and_unk():
     tokens = list("the time machine")
     vocab = Vocab(tokens)
@@ -222,14 +213,6 @@ def test_vocab_round_trip_and_unk():
     assert vocab["z"] == vocab.unk
     assert vocab[["t", "z"]] == [vocab["t"], 0]
     assert vocab.encode(["t", "z"], strict=False) == [vocab["t"], 0]
-
-
-def test_vocab_strict_encode_names_unknown_token():
-    vocab = Vocab("abc")
-    with pytest.raises(ValueError, match="'z'"):
-        vocab.encode(["a", "z"])
-    with pytest.raises(ValueError, match="'z'"):
-        vocab.encode(["a", "z"], strict=True)
 
 
 def test_vocab_order_min_freq_and_reserved():
@@ -254,11 +237,6 @@ def test_vocab_to_tokens_out_of_range(bad):
     vocab = Vocab("abcd")
     with pytest.raises(ValueError, match="indices"):
         vocab.to_tokens(bad)
-
-
-def test_vocab_to_tokens_rejects_non_int():
-    with pytest.raises(TypeError, match="indices"):
-        Vocab("ab").to_tokens([1.0])
 
 
 # ---------------------------------------------------------------- The Time Machine
@@ -322,11 +300,6 @@ def test_sequential_random_offset_is_seeded():
     assert offsets == first(0)
     assert all(0 <= o < 10 for o in offsets)
     assert len(set(offsets)) > 1
-
-
-def test_sequential_offset_out_of_range():
-    with pytest.raises(ValueError, match="offset"):
-        list(seq_data_iter_sequential(torch.arange(21), 4, 5, offset=1))
 
 
 @pytest.mark.parametrize("sequential", [True, False])
@@ -397,3 +370,214 @@ def test_split_corpus_default_and_too_short():
         split_corpus(torch.arange(5), 0.1)
     with pytest.raises(ValueError, match=r"val_fraction \+ test_fraction must be < 1"):
         split_corpus(torch.arange(200), 0.5, 0.5)
+
+
+# ---- bad input
+
+
+def first(it):
+    return next(iter(it))
+
+
+STREAM = torch.arange(200) % 10  # a token stream for the sharded sampler
+
+
+def sampler():
+    return lc.ShardedStreamSampler(STREAM, 2, 3)
+
+
+BAD_INPUT = [
+    case("fetch-unknown-name", lambda: lc.fetch("nope.txt"), ValueError, r"\bname\b.*'nope\.txt'"),
+    case("tokenize-byte", lambda: lc.tokenize("abc", token="byte"), ValueError, r"\btoken\b.*'byte'"),
+    case("tokenize-not-text", lambda: lc.tokenize(42), TypeError, r"\btext\b"),
+    case("vocab-min_freq-0", lambda: lc.Vocab("ab", min_freq=0), ValueError, r"\bmin_freq\b.*0"),
+    case("vocab-min_freq-bool", lambda: lc.Vocab("ab", min_freq=True), TypeError, r"\bmin_freq\b.*bool"),
+    case("vocab-index-out-of-range", lambda: VOCAB.to_tokens([1, 9]), ValueError, r"\bindices\b.*9"),
+    case("split-fraction-0", lambda: lc.split_corpus(CORPUS, 0.0), ValueError, r"\bval_fraction\b"),
+    case("split-fraction-1.5", lambda: lc.split_corpus(CORPUS, 1.5), ValueError, r"\bval_fraction\b.*1\.5"),
+    case("split-2d-corpus", lambda: lc.split_corpus(CORPUS.reshape(10, 10)), ValueError, r"\bcorpus\b.*1 dimensions"),
+    case("split-float-corpus", lambda: lc.split_corpus(CORPUS.float()), TypeError, r"\bcorpus\b.*integer"),
+    case("split-too-short", lambda: lc.split_corpus(torch.arange(3), 0.5), ValueError, r"\bcorpus\b.*too short"),
+    case("split-test-0", lambda: lc.split_corpus(CORPUS, 0.1, 0.0), ValueError, r"\btest_fraction\b"),
+    case("split-sum-1", lambda: lc.split_corpus(CORPUS, 0.6, 0.4), ValueError, r"val_fraction \+ test_fraction"),
+    case(
+        "batch-corpus-too-short",
+        lambda: first(lc.seq_data_iter_sequential(torch.arange(20), 4, 5)),
+        ValueError,
+        r"\bcorpus\b.*too short.*batch_size \* num_steps \+ 1 = 21",
+    ),
+    case(
+        "batch-random-too-short",
+        lambda: first(lc.seq_data_iter_random(torch.arange(5), 2, 3)),
+        ValueError,
+        r"\bcorpus\b",
+    ),
+    case("batch_size-0", lambda: first(lc.seq_data_iter_sequential(CORPUS, 0, 5)), ValueError, r"\bbatch_size\b.*0"),
+    case(
+        "batch_size-bool", lambda: first(lc.seq_data_iter_random(CORPUS, True, 5)), TypeError, r"\bbatch_size\b.*bool"
+    ),
+    case("num_steps-negative", lambda: first(lc.seq_data_iter_sequential(CORPUS, 2, -1)), ValueError, r"\bnum_steps\b"),
+    case("num_steps-float", lambda: first(lc.seq_data_iter_random(CORPUS, 2, 2.5)), TypeError, r"\bnum_steps\b.*float"),
+    case(
+        "batch-offset", lambda: first(lc.seq_data_iter_sequential(CORPUS, 2, 5, offset=95)), ValueError, r"\boffset\b"
+    ),
+    case("fetch-name-None", lambda: lc.fetch(None), ValueError, r"\bname\b.*None"),
+    case("fetch-timeout-inf", lambda: lc.fetch("timemachine.txt", timeout=INF), ValueError, r"\btimeout\b.*inf"),
+    case("fetch-local_dir-int", lambda: lc.fetch("timemachine.txt", local_dir=3), TypeError, r"\blocal_dir\b.*int"),
+    case("vocab-tokens-None", lambda: lc.Vocab(None), TypeError, r"\btokens\b.*NoneType"),
+    case(
+        "vocab-reserved-str",
+        lambda: lc.Vocab("ab", reserved_tokens="<pad>"),
+        TypeError,
+        r"\breserved_tokens\b.*'<pad>'",
+    ),
+    case("vocab-reserved-int", lambda: lc.Vocab("ab", reserved_tokens=[1]), TypeError, r"\breserved_tokens\[0\].*int"),
+    case("vocab-encode-None", lambda: VOCAB.encode(None), TypeError, r"\btokens\b.*NoneType"),
+    case("vocab-getitem-None", lambda: VOCAB[None], TypeError, r"\btokens\b.*NoneType"),
+    case(
+        "vocab-encode-unknown", lambda: VOCAB.encode(["a", "z"]), ValueError, r"\btokens\b.*not in the vocabulary.*'z'"
+    ),
+    case("vocab-index-float", lambda: VOCAB.to_tokens([1.0]), TypeError, r"\bindices\b.*float"),
+    case("vocab-to_tokens-None", lambda: VOCAB.to_tokens(None), TypeError, r"\bindices\b.*NoneType"),
+    case("preprocess-None", lambda: lc.preprocess_time_machine(None), TypeError, r"\btext\b.*NoneType"),
+    case("split-fraction-str", lambda: lc.split_corpus(CORPUS, "0.1"), TypeError, r"\bval_fraction\b.*str"),
+    case("split-fraction-nan", lambda: lc.split_corpus(CORPUS, NAN), ValueError, r"\bval_fraction\b.*nan"),
+    case("split-test-fraction-none", lambda: lc.split_corpus(CORPUS, 0.1, None), TypeError, r"\btest_fraction\b"),
+    case(
+        "shard_stream-float",
+        lambda: lc.shard_stream(STREAM.float(), 2),
+        TypeError,
+        r"stream must be an integer tensor of token indices",
+    ),
+    case(
+        "shard_stream-2d",
+        lambda: lc.shard_stream(STREAM.reshape(20, 10), 2),
+        ValueError,
+        r"stream must have 1 dimensions",
+    ),
+    case(
+        "shard_stream-None",
+        lambda: lc.shard_stream(None, 2),
+        TypeError,
+        r"stream must be a torch\.Tensor, got NoneType",
+    ),
+    case(
+        "shard_stream-list",
+        lambda: lc.shard_stream(list(range(20)), 2),
+        TypeError,
+        r"stream must be a torch\.Tensor, got list",
+    ),
+    case("shard_stream-empty", lambda: lc.shard_stream(STREAM[:0], 2), ValueError, r"stream must not be empty"),
+    case(
+        "shard_stream-batch_size-0",
+        lambda: lc.shard_stream(STREAM, 0),
+        ValueError,
+        r"batch_size must be an int > 0, got 0",
+    ),
+    case(
+        "shard_stream-batch_size-float",
+        lambda: lc.shard_stream(STREAM, 2.0),
+        TypeError,
+        r"batch_size must be an int > 0",
+    ),
+    case(
+        "shard_stream-rank-too-large",
+        lambda: lc.shard_stream(STREAM, 2, rank=2, world_size=2),
+        ValueError,
+        r"rank must be in \[0, world_size=2\), got 2",
+    ),
+    case(
+        "shard_stream-rank-negative",
+        lambda: lc.shard_stream(STREAM, 2, rank=-1, world_size=2),
+        ValueError,
+        r"rank must be in \[0, world_size=2\), got -1",
+    ),
+    case(
+        "shard_stream-world_size-0",
+        lambda: lc.shard_stream(STREAM, 2, world_size=0),
+        ValueError,
+        r"world_size must be an int > 0, got 0",
+    ),
+    case(
+        "shard_stream-too-short",
+        lambda: lc.shard_stream(torch.arange(3), 2, world_size=2),
+        ValueError,
+        r"stream of 3 tokens is too short for world_size \* batch_size = 4 rows",
+    ),
+    case(
+        "sampler-bptt-0", lambda: lc.ShardedStreamSampler(STREAM, 2, 0), ValueError, r"bptt must be an int > 0, got 0"
+    ),
+    case("sampler-bptt-float", lambda: lc.ShardedStreamSampler(STREAM, 2, 3.5), TypeError, r"bptt must be an int > 0"),
+    case(
+        "sampler-batch_size-bool",
+        lambda: lc.ShardedStreamSampler(STREAM, True, 3),
+        TypeError,
+        r"batch_size must be an int > 0, got bool",
+    ),
+    case(
+        "sampler-rank-str",
+        lambda: lc.ShardedStreamSampler(STREAM, 2, 3, rank="0"),
+        TypeError,
+        r"rank must be an int in \[0, world_size\)",
+    ),
+    case(
+        "sampler-world_size-None",
+        lambda: lc.ShardedStreamSampler(STREAM, 2, 3, world_size=None),
+        TypeError,
+        r"world_size must be an int > 0",
+    ),
+    case(
+        "sampler-stream-float",
+        lambda: lc.ShardedStreamSampler(STREAM.float(), 2, 3),
+        TypeError,
+        r"stream must be an integer tensor",
+    ),
+    case(
+        "sampler-load_state_dict-None",
+        lambda: sampler().load_state_dict(None),
+        TypeError,
+        r"state must be a mapping from state_dict\(\)",
+    ),
+    case(
+        "sampler-load_state_dict-empty",
+        lambda: sampler().load_state_dict({}),
+        ValueError,
+        r"state is missing \['batch_size'",
+    ),
+    case(
+        "sampler-load_state_dict-position",
+        lambda: sampler().load_state_dict({**sampler().state_dict(), "position": -5}),
+        ValueError,
+        r"state position must be an int in \[0, 100\), got -5",
+    ),
+    case("data-fetch-name", lambda: fetch("nope.txt"), ValueError, r"\bname\b.*'nope.txt'"),
+    case(
+        "data-tokenize-text",
+        lambda: tokenize(["ok", 3]),
+        TypeError,
+        r"text must be a str or a sequence of str, got list",
+    ),
+    case(
+        "data-Vocab-tokens",
+        lambda: Vocab("abc").encode(["a", "z"]),
+        ValueError,
+        r"tokens contains 1 token\(s\) not in the vocabulary:",
+    ),
+    case(
+        "data-Vocab-tokens-2",
+        lambda: Vocab("abc").encode(["a", "z"], strict=True),
+        ValueError,
+        r"tokens contains 1 token\(s\) not in the vocabulary:",
+    ),
+    case(
+        "data-Vocab-indices", lambda: Vocab("ab").to_tokens([1.0]), TypeError, r"indices must be ints, got float 1\.0"
+    ),
+    case(
+        "data-list-offset",
+        lambda: list(seq_data_iter_sequential(torch.arange(21), 4, 5, offset=1)),
+        ValueError,
+        r"offset must be in \[0, 1\), got 1",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

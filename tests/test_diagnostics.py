@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from bad_input import INF, NAN, bad_input_test, case
 from torch.nn import functional as F
 
 import lstm_companion as lc
@@ -139,30 +140,143 @@ def _step(X_t, H):
     return torch.tanh(H + X_t.sum(1, keepdim=True))
 
 
-BAD = [
-    (lambda: lc.geometric_rate(torch.ones(2, 3)), ValueError, "norms"),
-    (lambda: lc.geometric_rate(torch.ones(4, dtype=torch.long)), TypeError, "norms"),
-    (lambda: lc.geometric_rate(torch.tensor([1.0, 0.0, 2.0])), ValueError, "norms"),
-    (lambda: lc.geometric_rate(torch.tensor([1.0])), ValueError, "norms"),
-    (lambda: lc.geometric_rate([1.0, 0.5]), TypeError, "norms"),
-    (lambda: lc.state_grad_norms(_step, torch.zeros(3, 4), H_OK), ValueError, "X"),
-    (lambda: lc.state_grad_norms(_step, X_OK.long(), H_OK), TypeError, "X"),
-    (lambda: lc.state_grad_norms(_step, X_OK, torch.zeros(3, 5)), ValueError, "H0"),
-    (lambda: lc.state_grad_norms("step", X_OK, H_OK), TypeError, "step"),
-    (lambda: lc.state_grad_norms(_step, X_OK, H_OK, loss_fn=3), TypeError, "loss_fn"),
-    (lambda: lc.state_grad_norms(_step, X_OK, H_OK, loss_fn=lambda H: H), ValueError, "loss_fn"),
-    (lambda: lc.state_grad_norms(lambda X_t, H: H[:1], X_OK, H_OK), ValueError, "step"),
-    (lambda: lc.scaled_orthogonal(0, 1.0), ValueError, "num_hiddens"),
-    (lambda: lc.scaled_orthogonal(4.0, 1.0), TypeError, "num_hiddens"),
-    (lambda: lc.scaled_orthogonal(4, -1.0), ValueError, "spectral_radius"),
-    (lambda: lc.scaled_orthogonal(4, 1.0, dtype=torch.long), TypeError, "dtype"),
-    (lambda: lc.spectral_radius(torch.zeros(2, 3)), ValueError, "W"),
-    (lambda: lc.spectral_radius(torch.zeros(3)), ValueError, "W"),
-    (lambda: lc.largest_singular_value(torch.zeros(2, 2, dtype=torch.long)), TypeError, "W"),
+# ---- bad input
+
+
+BAD_INPUT = [
+    case(
+        "scaled_orthogonal-inf",
+        lambda: lc.scaled_orthogonal(4, INF),
+        ValueError,
+        r"\bspectral_radius\b.*inf",
+    ),
+    case("scaled_orthogonal-seed-float", lambda: lc.scaled_orthogonal(4, 1.0, seed=0.5), TypeError, r"\bseed\b.*float"),
+    case(
+        "spectral_radius-nan", lambda: lc.spectral_radius(torch.full((2, 2), NAN)), ValueError, r"\bW\b.*finite.*4 NaN"
+    ),
+    case(
+        "singular_value-inf", lambda: lc.largest_singular_value(torch.full((2, 2), INF)), ValueError, r"\bW\b.*finite"
+    ),
+    case(
+        "geometric_rate-zero",
+        lambda: lc.geometric_rate(torch.tensor([1.0, 0.0])),
+        ValueError,
+        r"\bnorms\b.*finite and > 0",
+    ),
+    case(
+        "geometric_rate-norms",
+        lambda: lc.geometric_rate(torch.ones(2, 3)),
+        ValueError,
+        r"\bnorms must have 1 dimensions, got 2 with",
+    ),
+    case(
+        "geometric_rate-norms-2",
+        lambda: lc.geometric_rate(torch.ones(4, dtype=torch.long)),
+        TypeError,
+        r"\bnorms must be a floating\-point tensor, got",
+    ),
+    case(
+        "geometric_rate-norms-3",
+        lambda: lc.geometric_rate(torch.tensor([1.0, 0.0, 2.0])),
+        ValueError,
+        r"\bnorms must be finite and > 0 to take",
+    ),
+    case(
+        "geometric_rate-norms-4",
+        lambda: lc.geometric_rate(torch.tensor([1.0])),
+        ValueError,
+        r"\bnorms must hold at least 2 values to fit a",
+    ),
+    case(
+        "geometric_rate-norms-5",
+        lambda: lc.geometric_rate([1.0, 0.5]),
+        TypeError,
+        r"\bnorms must be a torch\.Tensor, got list",
+    ),
+    case(
+        "state_grad_norms-X",
+        lambda: lc.state_grad_norms(_step, torch.zeros(3, 4), H_OK),
+        ValueError,
+        r"\bX must have 3 dimensions, got 2 with shape",
+    ),
+    case(
+        "state_grad_norms-X-2",
+        lambda: lc.state_grad_norms(_step, X_OK.long(), H_OK),
+        TypeError,
+        r"\bX must be a floating\-point tensor, got dtype",
+    ),
+    case(
+        "state_grad_norms-H0",
+        lambda: lc.state_grad_norms(_step, X_OK, torch.zeros(3, 5)),
+        ValueError,
+        r"\bH0 must have batch_size=2 rows like X of",
+    ),
+    case(
+        "state_grad_norms-step",
+        lambda: lc.state_grad_norms("step", X_OK, H_OK),
+        TypeError,
+        r"\bstep must be callable as step\(X_t, H\), got",
+    ),
+    case(
+        "state_grad_norms-loss_fn",
+        lambda: lc.state_grad_norms(_step, X_OK, H_OK, loss_fn=3),
+        TypeError,
+        r"\bloss_fn must be callable as loss_fn\(H_T\) or",
+    ),
+    case(
+        "state_grad_norms-loss_fn-2",
+        lambda: lc.state_grad_norms(_step, X_OK, H_OK, loss_fn=lambda H: H),
+        ValueError,
+        r"\bloss_fn must return a scalar tensor, got \(2,",
+    ),
+    case(
+        "state_grad_norms-step-2",
+        lambda: lc.state_grad_norms(lambda X_t, H: H[:1], X_OK, H_OK),
+        ValueError,
+        r"\bstep must return a state of shape \(2, 5\)",
+    ),
+    case(
+        "scaled_orthogonal-num_hiddens",
+        lambda: lc.scaled_orthogonal(0, 1.0),
+        ValueError,
+        r"\bnum_hiddens must be an int > 0, got 0",
+    ),
+    case(
+        "scaled_orthogonal-num_hiddens-2",
+        lambda: lc.scaled_orthogonal(4.0, 1.0),
+        TypeError,
+        r"\bnum_hiddens must be an int > 0, got float",
+    ),
+    case(
+        "scaled_orthogonal-spectral_radius",
+        lambda: lc.scaled_orthogonal(4, -1.0),
+        ValueError,
+        r"\bspectral_radius must be a number > 0, got",
+    ),
+    case(
+        "scaled_orthogonal-dtype",
+        lambda: lc.scaled_orthogonal(4, 1.0, dtype=torch.long),
+        TypeError,
+        r"\bdtype must be a floating\-point torch\.dtype,",
+    ),
+    case(
+        "spectral_radius-W",
+        lambda: lc.spectral_radius(torch.zeros(2, 3)),
+        ValueError,
+        r"\bW must be square, got shape \(2, 3\)",
+    ),
+    case(
+        "spectral_radius-W-2",
+        lambda: lc.spectral_radius(torch.zeros(3)),
+        ValueError,
+        r"\bW must have 2 dimensions, got 1 with shape",
+    ),
+    case(
+        "largest_singular_value-W",
+        lambda: lc.largest_singular_value(torch.zeros(2, 2, dtype=torch.long)),
+        TypeError,
+        r"\bW must be a floating\-point tensor, got dtype",
+    ),
 ]
 
-
-@pytest.mark.parametrize("call, error, name", BAD, ids=[f"{i}-{c[2]}" for i, c in enumerate(BAD)])
-def test_bad_input_names_the_argument(call, error, name):
-    with pytest.raises(error, match=name):
-        call()
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 from torch.nn import functional as F
 
@@ -109,43 +110,89 @@ def test_float32_on_the_cpu_and_detached():
 # ------------------------------------------------------------------ bad input
 
 
-def test_bad_cell():
-    X, H0, C0 = _data()
-    with pytest.raises(TypeError, match="cell"):
-        lc.lstm_state_grad_norms("not a cell", X, (H0, C0))
-    with pytest.raises(ValueError, match="cell must return"):
-        lc.lstm_state_grad_norms(lambda X_t, s: s[0], X, (H0, C0))
-    with pytest.raises(ValueError, match="cell must return"):
-        lc.lstm_state_grad_norms(lambda X_t, s: (s[0][:, :2], s[1]), X, (H0, C0))
+# ---- bad input
 
+BAD_INPUT = [
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-cell",
+        lambda: lc.lstm_state_grad_norms("not a cell", _data()[0], (_data()[1], _data()[2])),
+        TypeError,
+        r"cell must be callable as cell\(X_t, \(H, C\)\), got",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-cell-2",
+        lambda: lc.lstm_state_grad_norms(lambda X_t, s: s[0], _data()[0], (_data()[1], _data()[2])),
+        ValueError,
+        r"cell must return",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-cell-3",
+        lambda: lc.lstm_state_grad_norms(lambda X_t, s: (s[0][:, :2], s[1]), _data()[0], (_data()[1], _data()[2])),
+        ValueError,
+        r"cell must return",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-X",
+        lambda: lc.lstm_state_grad_norms(_cell(), torch.zeros(4, 3, dtype=torch.float64), (_data()[1], _data()[2])),
+        ValueError,
+        r"X must have 3 dimensions, got 2 with shape \(4, 3\)",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-X-2",
+        lambda: lc.lstm_state_grad_norms(_cell(), torch.zeros(7, 4, 3, dtype=torch.long), (_data()[1], _data()[2])),
+        TypeError,
+        r"X must be a floating\-point tensor, got dtype",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-state0",
+        lambda: lc.lstm_state_grad_norms(_cell(), _data()[0], _data()[1]),
+        TypeError,
+        r"state0 must be a tuple \(H0, C0\) of two tensors,",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-state0-2",
+        lambda: lc.lstm_state_grad_norms(_cell(), _data()[0], [_data()[1], _data()[2]]),
+        TypeError,
+        r"state0 must be a tuple \(H0, C0\) of two tensors,",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-state0_0",
+        lambda: lc.lstm_state_grad_norms(_cell(), _data()[0], (_data()[1][None], _data()[2])),
+        ValueError,
+        r"state0\[0\] \(H0\) must have 2 dimensions, got 3 with",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-state0_s",
+        lambda: lc.lstm_state_grad_norms(_cell(), _data()[0], (_data()[1], _data()[2][:, :3])),
+        ValueError,
+        r"state0's H0 and C0 must have the same shape, got",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-state0-3",
+        lambda: lc.lstm_state_grad_norms(_cell(), _data()[0], (_data()[1][:2], _data()[2][:2])),
+        ValueError,
+        r"state0 must have batch_size=4 rows like X of",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-loss_fn",
+        lambda: lc.lstm_state_grad_norms(_cell(), _data()[0], (_data()[1], _data()[2]), loss_fn=3),
+        TypeError,
+        r"loss_fn must be callable as loss_fn\(H_T\) or None,",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-loss_fn-2",
+        lambda: lc.lstm_state_grad_norms(_cell(), _data()[0], (_data()[1], _data()[2]), loss_fn=lambda H: H),
+        ValueError,
+        r"loss_fn must return a scalar tensor, got \(4, 5\)",
+    ),
+    case(
+        "diagnostics_lstm-lstm_state_grad_norms-the",
+        lambda: lc.lstm_state_grad_norms(
+            _cell(), _data()[0], (_data()[1], _data()[2]), loss_fn=lambda H: H.detach().sum()
+        ),
+        ValueError,
+        r"does not require grad",
+    ),
+]
 
-def test_bad_X():
-    _, H0, C0 = _data()
-    with pytest.raises(ValueError, match="X"):
-        lc.lstm_state_grad_norms(_cell(), torch.zeros(4, 3, dtype=torch.float64), (H0, C0))
-    with pytest.raises(TypeError, match="X"):
-        lc.lstm_state_grad_norms(_cell(), torch.zeros(7, 4, 3, dtype=torch.long), (H0, C0))
-
-
-def test_bad_state0():
-    X, H0, C0 = _data()
-    with pytest.raises(TypeError, match="state0"):
-        lc.lstm_state_grad_norms(_cell(), X, H0)
-    with pytest.raises(TypeError, match="state0"):
-        lc.lstm_state_grad_norms(_cell(), X, [H0, C0])
-    with pytest.raises(ValueError, match="state0"):
-        lc.lstm_state_grad_norms(_cell(), X, (H0[None], C0))
-    with pytest.raises(ValueError, match="state0"):
-        lc.lstm_state_grad_norms(_cell(), X, (H0, C0[:, :3]))
-    with pytest.raises(ValueError, match="batch_size"):
-        lc.lstm_state_grad_norms(_cell(), X, (H0[:2], C0[:2]))
-
-
-def test_bad_loss_fn():
-    X, H0, C0 = _data()
-    with pytest.raises(TypeError, match="loss_fn"):
-        lc.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=3)
-    with pytest.raises(ValueError, match="loss_fn"):
-        lc.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=lambda H: H)
-    with pytest.raises(ValueError, match="does not require grad"):
-        lc.lstm_state_grad_norms(_cell(), X, (H0, C0), loss_fn=lambda H: H.detach().sum())
+test_bad_input = bad_input_test(BAD_INPUT)

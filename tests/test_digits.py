@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import NAN, bad_input_test, case
 from torch import nn
 
 import lstm_companion as lc
@@ -28,32 +29,11 @@ def test_load_digit_rows_split():
     assert not torch.equal(split.X_test, other.X_test)
 
 
-def test_load_digit_rows_bad_input():
-    with pytest.raises(ValueError, match="test_fraction"):
-        lc.load_digit_rows(1.0)
-    with pytest.raises(ValueError, match="test_fraction"):
-        lc.load_digit_rows(0.0)
-    with pytest.raises(TypeError, match="seed"):
-        lc.load_digit_rows(0.25, seed="0")
-
-
 def test_logistic_regression_accuracy():
     pytest.importorskip("sklearn")
     split = lc.load_digit_rows(0.25, seed=0)
     acc = lc.logistic_regression_accuracy(*split)
     assert 0.93 <= acc <= 1.0
-
-
-def test_logistic_regression_bad_input():
-    X, y = torch.rand(20, 8, 8), torch.arange(20) % 2
-    with pytest.raises(ValueError, match="X_train and its labels"):
-        lc.logistic_regression_accuracy(X, y[:-1], X, y)
-    with pytest.raises(ValueError, match="same number of pixels"):
-        lc.logistic_regression_accuracy(X, y, torch.rand(20, 7, 8), y)
-    with pytest.raises(TypeError, match="y_test must be an integer tensor"):
-        lc.logistic_regression_accuracy(X, y, X, y.float())
-    with pytest.raises(ValueError, match="C must be a number > 0"):
-        lc.logistic_regression_accuracy(X, y, X, y, C=0.0)
 
 
 # ------------------------------------------------------------------ lc.mean_squared_error
@@ -79,14 +59,110 @@ def test_mean_squared_error_of_the_constant_one_is_about_one_sixth():
     assert abs(lc.mean_squared_error(model, X, y) - lc.adding_baseline_mse()) < 0.01
 
 
-def test_mean_squared_error_bad_input():
-    X, y = lc.adding_problem(10, 5, seed=0)
-    model = lc.LastStateModel(nn.LSTM(2, 3), 1)
-    with pytest.raises(TypeError, match="y must be a floating-point tensor"):
-        lc.mean_squared_error(model, X, y.long())
-    with pytest.raises(ValueError, match="X and y must hold the same number"):
-        lc.mean_squared_error(model, X, y[:-1])
-    with pytest.raises(ValueError, match="batch_size"):
-        lc.mean_squared_error(model, X, y, batch_size=0)
-    with pytest.raises(ValueError, match=r"model must return \(batch_size, 1\)"):
-        lc.mean_squared_error(lc.LastStateModel(nn.LSTM(2, 3), 2), X, y)
+# ---- bad input
+
+
+IMAGES = torch.rand(20, 8, 8, generator=torch.Generator().manual_seed(0))  # 20 random 8x8 images
+LABELS = torch.arange(20) % 2  # two classes
+ADDING = lc.adding_problem(10, 5, seed=0)
+
+
+BAD_INPUT = [
+    case("digits-test_fraction-nan", lambda: lc.load_digit_rows(NAN), ValueError, r"\btest_fraction\b.*nan"),
+    case("digits-load_digit_rows-test_fraction", lambda: lc.load_digit_rows(1.0), ValueError, r"test_fraction"),
+    case("digits-load_digit_rows-test_fraction-2", lambda: lc.load_digit_rows(0.0), ValueError, r"test_fraction"),
+    case(
+        "digits-load_digit_rows-seed",
+        lambda: lc.load_digit_rows(0.25, seed="0"),
+        TypeError,
+        r"seed must be an int, got str '0'",
+    ),
+    case(
+        "digits-logistic_regression_accuracy-X_train",
+        lambda: lc.logistic_regression_accuracy(
+            IMAGES,
+            LABELS[:-1],
+            IMAGES,
+            LABELS,
+        ),
+        ValueError,
+        r"X_train and its labels",
+    ),
+    case(
+        "digits-logistic_regression_accuracy-X_train-2",
+        lambda: lc.logistic_regression_accuracy(
+            IMAGES,
+            LABELS,
+            torch.rand(20, 7, 8),
+            LABELS,
+        ),
+        ValueError,
+        r"same number of pixels",
+    ),
+    case(
+        "digits-logistic_regression_accuracy-y_test",
+        lambda: lc.logistic_regression_accuracy(
+            IMAGES,
+            LABELS,
+            IMAGES,
+            LABELS.float(),
+        ),
+        TypeError,
+        r"y_test must be an integer tensor",
+    ),
+    case(
+        "digits-logistic_regression_accuracy-C",
+        lambda: lc.logistic_regression_accuracy(
+            IMAGES,
+            LABELS,
+            IMAGES,
+            LABELS,
+            C=0.0,
+        ),
+        ValueError,
+        r"C must be a number > 0",
+    ),
+    case(
+        "digits-mean_squared_error-y",
+        lambda: lc.mean_squared_error(
+            lc.LastStateModel(nn.LSTM(2, 3), 1),
+            ADDING[0],
+            ADDING[1].long(),
+        ),
+        TypeError,
+        r"y must be a floating-point tensor",
+    ),
+    case(
+        "digits-mean_squared_error-X",
+        lambda: lc.mean_squared_error(
+            lc.LastStateModel(nn.LSTM(2, 3), 1),
+            ADDING[0],
+            ADDING[1][:-1],
+        ),
+        ValueError,
+        r"X and y must hold the same number",
+    ),
+    case(
+        "digits-mean_squared_error-batch_size",
+        lambda: lc.mean_squared_error(
+            lc.LastStateModel(nn.LSTM(2, 3), 1),
+            ADDING[0],
+            ADDING[1],
+            batch_size=0,
+        ),
+        ValueError,
+        r"batch_size must be an int > 0, got 0",
+    ),
+    case(
+        "digits-mean_squared_error-model",
+        lambda: lc.mean_squared_error(
+            lc.LastStateModel(nn.LSTM(2, 3), 2),
+            ADDING[0],
+            ADDING[1],
+        ),
+        ValueError,
+        r"model must return \(batch_size, 1\)",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

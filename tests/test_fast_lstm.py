@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+from bad_input import X3, bad_input_test, case, st
 
 matplotlib.use("Agg")
 
@@ -232,29 +233,6 @@ def test_bad_inputs_raise_clear_errors(cls: type[lc.FastLSTMBase]) -> None:
         cls.from_torch(nn.LSTM(3, 4, num_layers=2))
 
 
-def test_bad_conversions_and_names() -> None:
-    with pytest.raises(TypeError, match="lstm must be a torch.nn.LSTM, got GRU"):
-        BPTTLSTM.from_torch(nn.GRU(3, 4))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="num_layers=1.*got num_layers=2"):
-        BPTTLSTM.from_torch(nn.LSTM(3, 4, num_layers=2))
-    with pytest.raises(ValueError, match="bidirectional=True"):
-        make_lstm("fused", nn.LSTM(3, 4, bidirectional=True))
-    with pytest.raises(ValueError, match="name must be one of"):
-        make_lstm("fastest", nn.LSTM(3, 4))
-    with pytest.raises(ValueError, match="has no gradient"):
-        torch_layout_grads(FusedLSTM(3, 4))
-    with pytest.raises(TypeError, match="model must be an nn.LSTM"):
-        torch_layout_grads(nn.Linear(3, 4))
-    with pytest.raises(ValueError, match="repeats must be an int > 0"):
-        lc.time_interleaved({"a": lambda: None}, repeats=0)
-    with pytest.raises(ValueError, match="warmup must be an int >= 0"):
-        lc.time_interleaved({"a": lambda: None}, repeats=1, warmup=-1)
-    with pytest.raises(ValueError, match="cases must hold"):
-        lc.time_interleaved({}, repeats=1)
-    with pytest.raises(ValueError, match="seconds must hold"):
-        lc.summarize_times([])
-
-
 # ---------------------------------------------------------------- the benchmark script
 
 
@@ -382,3 +360,173 @@ def test_lstm_roofline_ms() -> None:
     with pytest.raises(ValueError, match="num_hiddens"):
         lc.lstm_matmul_flops(1, 1, 1, 0)
     assert lc.matmul_gflops(32, 32, 32, repeats=2) > 0
+
+
+# ---- bad input
+
+
+RUNGS = {cls.__name__: cls for cls in FAST_CLASSES}
+
+
+BAD_INPUT = [
+    case(
+        "fused-X-float64",
+        lambda: lc.FusedLSTM(3, 4)(X3(dtype=torch.float64)),
+        TypeError,
+        r"\bX\b.*dtype.*float64",
+    ),
+    case(
+        "bptt-state-shape",
+        lambda: lc.BPTTLSTM(3, 4)(X3(), st()),
+        ValueError,
+        r"state\[0\] \(H0\).*3 dimensions",
+    ),
+    case("make_lstm-name", lambda: lc.make_lstm("fastest", nn.LSTM(3, 4)), ValueError, r"\bname\b.*'fastest'"),
+    *[
+        c
+        for name, cls in RUNGS.items()
+        for c in (
+            case(
+                f"{name}-num_inputs-0", lambda cls=cls: cls(0, 4), ValueError, r"num_inputs must be an int > 0, got 0"
+            ),
+            case(
+                f"{name}-num_hiddens-float", lambda cls=cls: cls(3, 4.0), TypeError, r"num_hiddens must be an int > 0"
+            ),
+            case(
+                f"{name}-X-None",
+                lambda cls=cls: cls(3, 4)(None),
+                TypeError,
+                r"\bX must be a torch\.Tensor, got NoneType",
+            ),
+            case(
+                f"{name}-X-2d", lambda cls=cls: cls(3, 4)(torch.zeros(2, 3)), ValueError, r"\bX must have 3 dimensions"
+            ),
+            case(
+                f"{name}-X-size",
+                lambda cls=cls: cls(3, 4)(X3(d=5)),
+                ValueError,
+                r"\bX must have shape \(\*, \*, 3\).*dimension 2 is 5",
+            ),
+            case(f"{name}-X-long", lambda cls=cls: cls(3, 4)(X3().long()), TypeError, r"\bX must be a floating-point"),
+            case(f"{name}-X-empty", lambda cls=cls: cls(3, 4)(X3(T=0)), ValueError, r"\bX must not be empty"),
+            case(
+                f"{name}-X-device",
+                lambda cls=cls: cls(3, 4)(torch.zeros(2, 2, 3, device="meta")),
+                ValueError,
+                r"\bX is on device meta, but the model's parameters are on cpu",
+            ),
+            case(
+                f"{name}-state-list",
+                lambda cls=cls: cls(3, 4)(X3(), [torch.zeros(1, 2, 4)] * 2),
+                TypeError,
+                r"state must be a tuple \(H0, C0\) of two tensors, got list",
+            ),
+            case(
+                f"{name}-state-float64",
+                lambda cls=cls: cls(3, 4)(X3(), (torch.zeros(1, 2, 4, dtype=torch.float64),) * 2),
+                TypeError,
+                r"state\[0\] \(H0\) must have dtype torch\.float32, got torch\.float64",
+            ),
+        )
+    ],
+    case(
+        "make_lstm-name-None", lambda: lc.make_lstm(None, nn.LSTM(3, 4)), ValueError, r"name must be one of \('naive'"
+    ),
+    case(
+        "make_lstm-lstm-gru",
+        lambda: lc.make_lstm("fused", nn.GRU(3, 4)),
+        TypeError,
+        r"lstm must be a torch\.nn\.LSTM, got GRU",
+    ),
+    case(
+        "make_lstm-lstm-None",
+        lambda: lc.make_lstm("fused", None),
+        TypeError,
+        r"lstm must be a torch\.nn\.LSTM, got NoneType",
+    ),
+    case(
+        "make_lstm-two-layers",
+        lambda: lc.make_lstm("fused", nn.LSTM(3, 4, num_layers=2)),
+        ValueError,
+        r"lstm must have num_layers=1.*got num_layers=2",
+    ),
+    case(
+        "make_lstm-batch_first",
+        lambda: lc.make_lstm("bptt", nn.LSTM(3, 4, batch_first=True)),
+        ValueError,
+        r"lstm must have .*batch_first=False.*got .*batch_first=True",
+    ),
+    case(
+        "make_lstm-bidirectional",
+        lambda: lc.make_lstm("premultiplied", nn.LSTM(3, 4, bidirectional=True)),
+        ValueError,
+        r"lstm must have .*got .*bidirectional=True",
+    ),
+    case(
+        "make_lstm-no-bias",
+        lambda: lc.make_lstm("script", nn.LSTM(3, 4, bias=False)),
+        ValueError,
+        r"lstm must have .*got .*bias=False",
+    ),
+    case(
+        "make_lstm-proj_size",
+        lambda: lc.make_lstm("naive", nn.LSTM(3, 4, proj_size=2)),
+        ValueError,
+        r"lstm must have .*got .*proj_size=2",
+    ),
+    case(
+        "make_lstm-cpp-two-layers",
+        lambda: lc.make_lstm("cpp", nn.LSTM(3, 4, num_layers=2)),
+        ValueError,
+        r"lstm must have num_layers=1.*got num_layers=2",
+    ),
+    case(
+        "fast_lstm-from_torch-lstm",
+        lambda: BPTTLSTM.from_torch(nn.GRU(3, 4)),
+        TypeError,
+        r"lstm must be a torch.nn.LSTM, got GRU",
+    ),
+    case(
+        "fast_lstm-from_torch-lstm-2",
+        lambda: BPTTLSTM.from_torch(nn.LSTM(3, 4, num_layers=2)),
+        ValueError,
+        r"num_layers=1.*got num_layers=2",
+    ),
+    case(
+        "fast_lstm-make_lstm-lstm",
+        lambda: make_lstm("fused", nn.LSTM(3, 4, bidirectional=True)),
+        ValueError,
+        r"bidirectional=True",
+    ),
+    case("fast_lstm-make_lstm-name", lambda: make_lstm("fastest", nn.LSTM(3, 4)), ValueError, r"name must be one of"),
+    case(
+        "fast_lstm-torch_layout_grads-FusedLSTM_W_x",
+        lambda: torch_layout_grads(FusedLSTM(3, 4)),
+        ValueError,
+        r"has no gradient",
+    ),
+    case(
+        "fast_lstm-torch_layout_grads-model",
+        lambda: torch_layout_grads(nn.Linear(3, 4)),
+        TypeError,
+        r"model must be an nn.LSTM",
+    ),
+    case(
+        "fast_lstm-time_interleaved-repeats",
+        lambda: lc.time_interleaved({"a": lambda: None}, repeats=0),
+        ValueError,
+        r"repeats must be an int > 0",
+    ),
+    case(
+        "fast_lstm-time_interleaved-warmup",
+        lambda: lc.time_interleaved({"a": lambda: None}, repeats=1, warmup=-1),
+        ValueError,
+        r"warmup must be an int >= 0",
+    ),
+    case(
+        "fast_lstm-time_interleaved-cases", lambda: lc.time_interleaved({}, repeats=1), ValueError, r"cases must hold"
+    ),
+    case("fast_lstm-summarize_times-seconds", lambda: lc.summarize_times([]), ValueError, r"seconds must hold"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

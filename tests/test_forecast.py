@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import INF, NAN, bad_input_test, case
 
 import lstm_companion as lc
 
@@ -31,15 +32,6 @@ def test_standardizer_uses_the_training_statistics():
     assert z[0] == 0 and z[1] > 50  # later values are scaled with the training statistics, not their own
     x = torch.randn(10, dtype=torch.float64)
     assert torch.allclose(s.inverse(s.transform(x)), x)
-
-
-def test_standardizer_bad_input():
-    with pytest.raises(ValueError, match="train must not be constant"):
-        lc.Standardizer.fit(torch.ones(5))
-    with pytest.raises(ValueError, match="train must have 1 dimensions"):
-        lc.Standardizer.fit(torch.ones(5, 1))
-    with pytest.raises(TypeError, match="train must be a floating-point tensor"):
-        lc.Standardizer.fit(torch.arange(5))
 
 
 # ------------------------------------------------------------------ windows
@@ -72,13 +64,6 @@ def test_sliding_windows_bad_input(kwargs, exc, match):
         lc.sliding_windows(torch.arange(10, dtype=torch.float64), **kwargs)
 
 
-def test_sliding_windows_bad_series():
-    with pytest.raises(ValueError, match="series must have 1 dimensions"):
-        lc.sliding_windows(torch.zeros(10, 1), 3)
-    with pytest.raises(TypeError, match="series must be a floating-point tensor"):
-        lc.sliding_windows(torch.arange(10), 3)
-
-
 # ------------------------------------------------------------------ autoregression
 
 
@@ -97,21 +82,6 @@ def test_autoregression_recovers_known_coefficients():
     assert torch.allclose(lc.predict_autoregression(coef, X[..., 0]), pred)  # 2-D windows work too
 
 
-def test_autoregression_bad_input():
-    X, y = lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)
-    with pytest.raises(ValueError, match="X and y must hold the same number of windows"):
-        lc.fit_autoregression(X, y[:-1])
-    with pytest.raises(ValueError, match="at least p \\+ 1 = 4 windows"):
-        lc.fit_autoregression(X[:3], y[:3])
-    with pytest.raises(ValueError, match="X must have one feature per step"):
-        lc.fit_autoregression(torch.zeros(10, 3, 2), torch.zeros(10))
-    coef = lc.fit_autoregression(X, y)
-    with pytest.raises(ValueError, match="windows of length p = 3"):
-        lc.predict_autoregression(coef, torch.zeros(4, 5))
-    with pytest.raises(ValueError, match="X must have shape"):
-        lc.predict_autoregression(coef, torch.zeros(4))
-
-
 # ------------------------------------------------------------------ errors
 
 
@@ -124,3 +94,102 @@ def test_rmse_and_mae():
         lc.rmse(pred, target[:2])
     with pytest.raises(TypeError, match="target must be a floating-point tensor"):
         lc.mae(pred, torch.tensor([1, 2, 3]))
+
+
+# ---- bad input
+
+
+BAD_INPUT = [
+    case(
+        "sunspots-window-0",
+        lambda: lc.sliding_windows(torch.zeros(9, dtype=torch.float64), 0),
+        ValueError,
+        r"\bwindow\b",
+    ),
+    case(
+        "standardizer-fit-nan",
+        lambda: lc.Standardizer.fit(torch.tensor([1.0, NAN, 2.0])),
+        ValueError,
+        r"\btrain\b.*finite.*1 NaN",
+    ),
+    case("standardizer-std-0", lambda: lc.Standardizer(0.0, 0.0), ValueError, r"\bstd\b.*> 0"),
+    case("standardizer-mean-inf", lambda: lc.Standardizer(INF, 1.0), ValueError, r"\bmean\b.*inf"),
+    case(
+        "standardizer-transform-None", lambda: lc.Standardizer(0.0, 1.0).transform(None), TypeError, r"\bx\b.*NoneType"
+    ),
+    case("forecast-fit-train", lambda: lc.Standardizer.fit(torch.ones(5)), ValueError, r"train must not be constant"),
+    case(
+        "forecast-fit-train-2",
+        lambda: lc.Standardizer.fit(torch.ones(5, 1)),
+        ValueError,
+        r"train must have 1 dimensions",
+    ),
+    case(
+        "forecast-fit-train-3",
+        lambda: lc.Standardizer.fit(torch.arange(5)),
+        TypeError,
+        r"train must be a floating-point tensor",
+    ),
+    case(
+        "forecast-sliding_windows-series",
+        lambda: lc.sliding_windows(torch.zeros(10, 1), 3),
+        ValueError,
+        r"series must have 1 dimensions",
+    ),
+    case(
+        "forecast-sliding_windows-series-2",
+        lambda: lc.sliding_windows(torch.arange(10), 3),
+        TypeError,
+        r"series must be a floating-point tensor",
+    ),
+    case(
+        "forecast-fit_autoregression-X",
+        lambda: lc.fit_autoregression(
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0],
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1][:-1],
+        ),
+        ValueError,
+        r"X and y must hold the same number of windows",
+    ),
+    case(
+        "forecast-fit_autoregression-X-2",
+        lambda: lc.fit_autoregression(
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0][:3],
+            lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1][:3],
+        ),
+        ValueError,
+        r"at least p \+ 1 = 4 windows",
+    ),
+    case(
+        "forecast-fit_autoregression-X-3",
+        lambda: lc.fit_autoregression(torch.zeros(10, 3, 2), torch.zeros(10)),
+        ValueError,
+        r"X must have one feature per step",
+    ),
+    case(
+        "forecast-predict_autoregression-X",
+        lambda: lc.predict_autoregression(
+            lc.fit_autoregression(
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0],
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1],
+            ),
+            torch.zeros(4, 5),
+        ),
+        ValueError,
+        r"windows of length p = 3",
+    ),
+    case(
+        "forecast-predict_autoregression-X-2",
+        lambda: lc.predict_autoregression(
+            lc.fit_autoregression(
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[0],
+                lc.sliding_windows(torch.randn(50, dtype=torch.float64), 3)[1],
+            ),
+            torch.zeros(4),
+        ),
+        ValueError,
+        r"X must have shape",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

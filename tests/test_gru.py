@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import X3, bad_input_test, case
 from torch import nn
 
+import lstm_companion as lc
 from lstm_companion import (
     GRU_BLOCKS,
     RNNLM,
@@ -139,19 +141,51 @@ def test_drops_into_rnnlm_and_last_state_model():
     assert model(torch.randn(4, 7, 2)).shape == (4, 1)
 
 
-def test_bad_input_raises_clear_errors():
-    mine = GRUScratch(3, 4, 2)
-    with pytest.raises(ValueError, match="X must have shape"):
-        mine(torch.randn(5, 2, 4))
-    with pytest.raises(ValueError, match="X must have 3 dimensions"):
-        mine(torch.randn(5, 3))
-    with pytest.raises(TypeError, match="X must have the parameters' dtype"):
-        mine(torch.randn(5, 2, 3, dtype=torch.float64))
-    with pytest.raises(ValueError, match="H0 must have shape"):
-        mine(torch.randn(5, 2, 3), torch.zeros(1, 2, 4))
-    with pytest.raises(ValueError, match="num_hiddens must be an int > 0"):
-        GRUScratch(3, 0)
-    with pytest.raises(TypeError, match="gru must be a torch.nn.GRU"):
-        GRUScratch.from_torch(nn.LSTM(3, 4))
-    with pytest.raises(ValueError, match="bidirectional=False"):
-        GRUScratch.from_torch(nn.GRU(3, 4, bidirectional=True))
+# ---- bad input
+
+
+BAD_INPUT = [
+    case(
+        "grucell-X_t-float64",
+        lambda: lc.GRUCellScratch(3, 4)(torch.zeros(2, 3, dtype=torch.float64), torch.zeros(2, 4)),
+        TypeError,
+        r"\bX_t\b.*float64",
+    ),
+    case(
+        "grucell-H-shape",
+        lambda: lc.GRUCellScratch(3, 4)(torch.zeros(2, 3), torch.zeros(4)),
+        ValueError,
+        r"\bH\b.*2 dimensions",
+    ),
+    case("gru-H0-shape", lambda: lc.GRUScratch(3, 4)(X3(), torch.zeros(2, 4)), ValueError, r"\bH0\b.*3 dimensions"),
+    case(
+        "gru-X-nan",
+        lambda: lc.GRUScratch(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case("gru-GRUScratch-X", lambda: GRUScratch(3, 4, 2)(torch.randn(5, 2, 4)), ValueError, r"X must have shape"),
+    case("gru-GRUScratch-X-2", lambda: GRUScratch(3, 4, 2)(torch.randn(5, 3)), ValueError, r"X must have 3 dimensions"),
+    case(
+        "gru-GRUScratch-X-3",
+        lambda: GRUScratch(3, 4, 2)(torch.randn(5, 2, 3, dtype=torch.float64)),
+        TypeError,
+        r"X must have the parameters' dtype",
+    ),
+    case(
+        "gru-GRUScratch-H0",
+        lambda: GRUScratch(3, 4, 2)(torch.randn(5, 2, 3), torch.zeros(1, 2, 4)),
+        ValueError,
+        r"H0 must have shape",
+    ),
+    case("gru-GRUScratch-num_hiddens", lambda: GRUScratch(3, 0), ValueError, r"num_hiddens must be an int > 0"),
+    case("gru-from_torch-gru", lambda: GRUScratch.from_torch(nn.LSTM(3, 4)), TypeError, r"gru must be a torch.nn.GRU"),
+    case(
+        "gru-from_torch-gru-2",
+        lambda: GRUScratch.from_torch(nn.GRU(3, 4, bidirectional=True)),
+        ValueError,
+        r"bidirectional=False",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import matplotlib
+from bad_input import INF, NAN, bad_input_test, case
 
 matplotlib.use("Agg")
 
@@ -346,3 +347,56 @@ def test_gate_statistics_rejects_bad_input():
         lc.gate_statistics(gate - 1.0, ["a"] * 4)
     with pytest.raises(ValueError, match="low and high must satisfy"):
         lc.gate_statistics(gate, ["a"] * 4, low=0.9, high=0.1)
+
+
+# ---- bad input
+
+
+BAD_INPUT = [
+    case(
+        "correlate-activations-nan",
+        lambda: lc.correlate_units(torch.tensor([[0.0], [NAN], [1.0]]), [0.0, 1.0, 2.0]),
+        ValueError,
+        r"\bactivations\b.*finite.*1 NaN",
+    ),
+    case(
+        "correlate-signal-nan",
+        lambda: lc.correlate_units(torch.zeros(3, 2), [0.0, NAN, 2.0]),
+        ValueError,
+        r"\bsignal\b.*finite",
+    ),
+    case(
+        "gate_statistics-nan",
+        lambda: lc.gate_statistics(torch.tensor([[0.5], [NAN]]), ["space", "other"]),
+        ValueError,
+        r"\bgate\b.*finite.*1 NaN",
+    ),
+    case(
+        "gate_statistics-low-inf",
+        lambda: lc.gate_statistics(torch.tensor([[0.5]]), ["space"], low=INF),
+        ValueError,
+        r"\blow\b.*inf",
+    ),
+    case("best_units-nan", lambda: lc.best_units(torch.tensor([0.1, NAN])), ValueError, r"\bcorrelations\b.*finite"),
+    case(
+        "colored_text-cmap-None",
+        lambda: lc.colored_text_html("ab", [0.0, 1.0], cmap=None),
+        TypeError,
+        r"\bcmap\b.*NoneType",
+    ),
+    case(
+        "colored_text-cmap-name",
+        lambda: lc.colored_text_html("ab", [0.0, 1.0], cmap="nope"),
+        ValueError,
+        r"\bcmap\b.*'nope'",
+    ),
+    case(
+        "cell_activations-indices-range",
+        lambda: lc.cell_activations(lc.LSTMScratch(3, 4), torch.tensor([0, 3])),
+        ValueError,
+        r"\bindices\b.*\[0, 3\)",
+    ),
+    case("word_spans-None", lambda: lc.word_spans(None), TypeError, r"\btext\b.*NoneType"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
+from bad_input import V, bad_input_test, case
 from test_distributed import TinyLM
 from torch import nn
 
@@ -48,18 +49,6 @@ def test_causal_transformer_is_causal_in_eval_mode_without_grad() -> None:
     with torch.no_grad():
         torch.testing.assert_close(t(x)[:, :7], t(y)[:, :7], rtol=0, atol=1e-6)
         assert not torch.allclose(t(x)[:, 7:], t(y)[:, 7:])
-
-
-def test_causal_transformer_bad_input() -> None:
-    with pytest.raises(ValueError, match="hidden_size must be a multiple of num_heads"):
-        lc.CausalTransformer(3, 10, 4)
-    t = lc.CausalTransformer(3, 8, 2, max_len=5)
-    with pytest.raises(ValueError, match="max_len=5"):
-        t(torch.randn(1, 6, 3))
-    with pytest.raises(ValueError, match="x"):
-        t(torch.randn(1, 4, 2))
-    with pytest.raises(ValueError, match="x .*(inf|NaN|nan)"):
-        t(torch.full((1, 4, 3), math.nan))
 
 
 def test_tagger_transformer_positions_count_as_parameters() -> None:
@@ -139,19 +128,6 @@ def test_window_perplexity_of_one_long_window_is_the_plain_perplexity() -> None:
     assert model.training  # the mode it was in
 
 
-def test_window_perplexity_bad_input() -> None:
-    model = lc.TokenTagger("mingru", 4, 4, 3)
-    corpus = torch.randint(0, 4, (30,))
-    with pytest.raises(ValueError, match="context must be an int in \\[0, window=8\\)"):
-        lc.window_perplexity(model, corpus, window=8, context=8)
-    with pytest.raises(ValueError, match="corpus must hold at least 2 tokens"):
-        lc.window_perplexity(model, corpus[:1])
-    with pytest.raises(TypeError, match="corpus must be an integer tensor"):
-        lc.window_perplexity(model, corpus.float())
-    with pytest.raises(ValueError, match="corpus"):
-        lc.window_perplexity(model, torch.tensor([0, 1, 9]))
-
-
 # --------------------------------------------------------------------------- the same targets as Kneser-Ney
 
 
@@ -202,17 +178,6 @@ def test_rerun_check_band_rule() -> None:
     assert inside["low"] == pytest.approx(41.0 - 1.5275, abs=1e-3) and inside["high"] == pytest.approx(42.5275, 1e-4)
     assert not lc.rerun_check(42.6, 41.0, seeds, exact=False)["ok"]
     assert not lc.rerun_check(39.4, 41.0, seeds, exact=False)["ok"]
-
-
-def test_rerun_check_bad_input() -> None:
-    with pytest.raises(ValueError, match="seed_values must hold at least 2"):
-        lc.rerun_check(1.0, 1.0, [1.0], exact=False)
-    with pytest.raises(ValueError, match="live"):
-        lc.rerun_check(math.nan, 1.0, [1.0, 2.0], exact=False)
-    with pytest.raises(ValueError, match="recorded"):
-        lc.rerun_check(1.0, math.inf, [1.0, 2.0], exact=True)
-    with pytest.raises((TypeError, ValueError), match="seed_values"):
-        lc.rerun_check(1.0, 1.0, [1.0, None], exact=False)  # type: ignore[list-item]
 
 
 @pytest.mark.parametrize("here", [True, False])
@@ -328,3 +293,92 @@ def test_xlstm_lm_script_selects_on_validation_and_tests_the_chosen_only(
         chosen = [r for r in table["runs"] if r["core"] == core and r["chosen"]]
         assert sorted(r["seed"] for r in chosen) == [0, 1, 2] and {r["lr"] for r in chosen} == {best["lr"]}
     assert out.with_suffix(".md").read_text().startswith("# Chapter 14")
+
+
+# ---- bad input
+
+
+BAD_INPUT = [
+    case(
+        "causal_perplexity-corpus-range",
+        lambda: lc.causal_perplexity(lc.CharLSTM(V, 4, bidirectional=False), torch.arange(20) % 7, num_steps=3),
+        ValueError,
+        r"\bcorpus\b.*\[0, 5\)",
+    ),
+    case(
+        "lm_compare-CausalTransformer-hidden_size",
+        lambda: lc.CausalTransformer(3, 10, 4),
+        ValueError,
+        r"hidden_size must be a multiple of num_heads",
+    ),
+    case(
+        "lm_compare-CausalTransformer-x",
+        lambda: lc.CausalTransformer(3, 8, 2, max_len=5)(torch.randn(1, 6, 3)),
+        ValueError,
+        r"x has 6 steps, more than max_len=5",
+    ),
+    case(
+        "lm_compare-CausalTransformer-x-2",
+        lambda: lc.CausalTransformer(3, 8, 2, max_len=5)(torch.randn(1, 4, 2)),
+        ValueError,
+        r"x must have shape \(\*, \*, 3\), got \(1, 4, 2\)",
+    ),
+    case(
+        "lm_compare-CausalTransformer-x-3",
+        lambda: lc.CausalTransformer(3, 8, 2, max_len=5)(torch.full((1, 4, 3), math.nan)),
+        ValueError,
+        r"x .*(inf|NaN|nan)",
+    ),
+    case(
+        "lm_compare-window_perplexity-context",
+        lambda: lc.window_perplexity(
+            lc.TokenTagger("mingru", 4, 4, 3), torch.randint(0, 4, (30,)), window=8, context=8
+        ),
+        ValueError,
+        r"context must be an int in \[0, window=8\)",
+    ),
+    case(
+        "lm_compare-window_perplexity-corpus",
+        lambda: lc.window_perplexity(lc.TokenTagger("mingru", 4, 4, 3), torch.randint(0, 4, (30,))[:1]),
+        ValueError,
+        r"corpus must hold at least 2 tokens",
+    ),
+    case(
+        "lm_compare-window_perplexity-corpus-2",
+        lambda: lc.window_perplexity(lc.TokenTagger("mingru", 4, 4, 3), torch.randint(0, 4, (30,)).float()),
+        TypeError,
+        r"corpus must be an integer tensor",
+    ),
+    case(
+        "lm_compare-window_perplexity-corpus-3",
+        lambda: lc.window_perplexity(lc.TokenTagger("mingru", 4, 4, 3), torch.tensor([0, 1, 9])),
+        ValueError,
+        r"corpus must hold token indices in \[0, 4\) \(the",
+    ),
+    case(
+        "lm_compare-rerun_check-seed_values",
+        lambda: lc.rerun_check(1.0, 1.0, [1.0], exact=False),
+        ValueError,
+        r"seed_values must hold at least 2",
+    ),
+    case(
+        "lm_compare-rerun_check-live",
+        lambda: lc.rerun_check(math.nan, 1.0, [1.0, 2.0], exact=False),
+        ValueError,
+        r"live must be a finite number, got nan",
+    ),
+    case(
+        "lm_compare-rerun_check-recorded",
+        lambda: lc.rerun_check(1.0, math.inf, [1.0, 2.0], exact=True),
+        ValueError,
+        r"recorded must be a finite number, got inf",
+    ),
+    case(
+        "lm_compare-rerun_check-seed_values-2",
+        lambda: lc.rerun_check(1.0, 1.0, [1.0, None], exact=False),
+        (TypeError, ValueError),
+        r"seed_values must be a number, got NoneType None",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

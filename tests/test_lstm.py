@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import INF, X3, bad_input_test, case, st
 from torch import nn
 from torch.func import functional_call
 
@@ -286,35 +287,6 @@ def lstm():
     return LSTMScratch(3, 4, 2)
 
 
-def test_bad_X_rank(lstm):
-    with pytest.raises(ValueError, match="X must have 3 dimensions"):
-        lstm(torch.randn(5, 3))
-
-
-def test_bad_X_feature_size(lstm):
-    with pytest.raises(ValueError, match=r"X must have shape \(\*, \*, 3\)"):
-        lstm(torch.randn(5, 2, 4))
-
-
-def test_bad_X_dtype(lstm):
-    with pytest.raises(TypeError, match="X must be a floating-point tensor"):
-        lstm(torch.zeros(5, 2, 3, dtype=torch.long))
-    with pytest.raises(TypeError, match="X must have the parameters' dtype"):
-        lstm(torch.zeros(5, 2, 3, dtype=torch.float64))
-
-
-def test_bad_X_type(lstm):
-    with pytest.raises(TypeError, match="X must be a torch.Tensor"):
-        lstm([[[0.0, 0.0, 0.0]]])
-
-
-def test_state_not_a_tuple(lstm):
-    with pytest.raises(TypeError, match=r"state must be a tuple \(H, C\)"):
-        lstm(torch.randn(5, 2, 3), torch.zeros(2, 2, 4))
-    with pytest.raises(TypeError, match=r"state must be a tuple \(H, C\)"):
-        lstm(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4),))
-
-
 @pytest.mark.parametrize("bad", [(1, 2, 4), (2, 3, 4), (2, 2, 5), (2, 4)])
 def test_bad_state_shape(lstm, bad):
     good = torch.zeros(2, 2, 4)
@@ -322,11 +294,6 @@ def test_bad_state_shape(lstm, bad):
         lstm(torch.randn(5, 2, 3), (torch.zeros(bad), good))
     with pytest.raises(ValueError, match=r"state\[1\] \(C\)"):
         lstm(torch.randn(5, 2, 3), (good, torch.zeros(bad)))
-
-
-def test_bad_state_dtype(lstm):
-    with pytest.raises(TypeError, match=r"state\[0\] \(H\) must have dtype"):
-        lstm(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4, dtype=torch.float64), torch.zeros(2, 2, 4)))
 
 
 @pytest.mark.parametrize(
@@ -340,15 +307,6 @@ def test_bad_state_dtype(lstm):
 def test_non_positive_sizes(kwargs, name):
     with pytest.raises(ValueError, match=name):
         LSTMScratch(**kwargs)
-
-
-def test_non_int_sizes():
-    with pytest.raises(TypeError, match="num_hiddens"):
-        LSTMCellScratch(3, 4.0)
-    with pytest.raises(TypeError, match="num_inputs"):
-        LSTMCellScratch(True, 4)
-    with pytest.raises(ValueError, match="num_layers"):
-        lstm_num_params(3, 4, 0)
 
 
 @pytest.mark.parametrize(
@@ -371,12 +329,6 @@ def test_from_torch_non_lstm(module):
         LSTMScratch.from_torch(module)
 
 
-def test_bad_gate_name():
-    cell = LSTMCellScratch(3, 4)
-    with pytest.raises(ValueError, match="gate must be one of"):
-        cell.weights("g")
-
-
 @pytest.mark.parametrize("layer", [-1, 2, 5])
 def test_gate_trace_bad_layer(lstm, layer):
     with pytest.raises(ValueError, match="layer must be in"):
@@ -389,11 +341,6 @@ def test_gate_trace_layer_not_int(lstm, layer):
         lstm.gate_trace(torch.randn(4, 2, 3), layer=layer)
 
 
-def test_gate_trace_checks_inputs(lstm):
-    with pytest.raises(ValueError, match="X must have shape"):
-        lstm.gate_trace(torch.randn(4, 2, 5))
-
-
 @pytest.mark.parametrize("module", [nn.RNN(3, 4), nn.GRU(3, 4), lc.RNNScratch(3, 4), nn.LSTMCell(3, 4)])
 def test_set_forget_bias_on_non_lstm(module):
     with pytest.raises(TypeError, match="core must be an LSTMScratch or a torch.nn.LSTM"):
@@ -404,3 +351,147 @@ def test_set_forget_bias_on_non_lstm(module):
 def test_set_forget_bias_bad_value(value):
     with pytest.raises((TypeError, ValueError), match="value"):
         set_forget_bias(LSTMScratch(3, 4), value)
+
+
+# ---- bad input
+
+
+def cell(d=3, h=4):
+    torch.manual_seed(0)
+    return lc.LSTMCellScratch(d, h)
+
+
+def lstm_layer():
+    torch.manual_seed(0)
+    return LSTMScratch(3, 4, 2)
+
+
+BAD_INPUT = [
+    case(
+        "lstmcell-X_t-size",
+        lambda: cell()(torch.zeros(2, 5), st()),
+        ValueError,
+        r"\bX_t\b.*dimension 1 is 5, expected 3",
+    ),
+    case("lstmcell-X_t-1d-broadcast", lambda: cell()(torch.zeros(3), st()), ValueError, r"\bX_t\b.*2 dimensions"),
+    case(
+        "lstmcell-X_t-float64",
+        lambda: cell()(torch.zeros(2, 3, dtype=torch.float64), st()),
+        TypeError,
+        r"\bX_t\b.*dtype.*float32.*got torch\.float64",
+    ),
+    case("lstmcell-X_t-None", lambda: cell()(None, st()), TypeError, r"\bX_t\b.*torch\.Tensor.*NoneType"),
+    case(
+        "lstmcell-state-tensor", lambda: cell()(torch.zeros(2, 3), torch.zeros(2, 4)), TypeError, r"\bstate\b.*\(H, C\)"
+    ),
+    case(
+        "lstmcell-H-batch", lambda: cell()(torch.zeros(2, 3), st(B=1)), ValueError, r"state\[0\] \(H\).*shape \(2, 4\)"
+    ),
+    case("lstmcell-gate", lambda: cell().weights("g"), ValueError, r"\bgate\b.*'g'"),
+    case(
+        "lstm-state-shape",
+        lambda: lc.LSTMScratch(3, 4)(X3(), st()),
+        ValueError,
+        r"state\[0\] \(H\).*3 dimensions",
+    ),
+    case(
+        "lstm-gate_trace-layer",
+        lambda: lc.LSTMScratch(3, 4).gate_trace(X3(), layer=1),
+        ValueError,
+        r"\blayer\b.*\[0, 1\)",
+    ),
+    case("set_forget_bias-inf", lambda: lc.set_forget_bias(lc.LSTMScratch(3, 4), INF), ValueError, r"\bvalue\b.*inf"),
+    case("set_forget_bias-gru", lambda: lc.set_forget_bias(nn.GRU(3, 4), 1.0), TypeError, r"\bcore\b.*GRU"),
+    case(
+        "fused_to_torch-b-shape",
+        lambda: lc.fused_to_torch(torch.zeros(3, 16), torch.zeros(4, 16), torch.zeros(12)),
+        ValueError,
+        r"\bb\b must have shape \(16\)",
+    ),
+    case(
+        "lstmcell-X_t-device",
+        lambda: cell()(torch.zeros(2, 3, device="meta"), st()),
+        ValueError,
+        r"\bX_t\b is on device meta",
+    ),
+    case(
+        "lstm-X-nan",
+        lambda: lc.LSTMScratch(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "lstm-X-inf",
+        lambda: lc.LSTMScratch(3, 4)(torch.full((2, 2, 3), float("inf"))),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
+    case(
+        "lstm-gate_trace-X-nan",
+        lambda: lc.LSTMScratch(3, 4).gate_trace(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere",
+    ),
+    case("lstm-forward-X", lambda: lstm_layer()(torch.randn(5, 3)), ValueError, r"X must have 3 dimensions"),
+    case(
+        "lstm-forward-X-2", lambda: lstm_layer()(torch.randn(5, 2, 4)), ValueError, r"X must have shape \(\*, \*, 3\)"
+    ),
+    case(
+        "lstm-forward-X-3",
+        lambda: lstm_layer()(torch.zeros(5, 2, 3, dtype=torch.long)),
+        TypeError,
+        r"X must be a floating-point tensor",
+    ),
+    case(
+        "lstm-forward-X-4",
+        lambda: lstm_layer()(torch.zeros(5, 2, 3, dtype=torch.float64)),
+        TypeError,
+        r"X must have the parameters' dtype",
+    ),
+    case("lstm-forward-X-5", lambda: lstm_layer()([[[0.0, 0.0, 0.0]]]), TypeError, r"X must be a torch.Tensor"),
+    case(
+        "lstm-forward-state",
+        lambda: lstm_layer()(torch.randn(5, 2, 3), torch.zeros(2, 2, 4)),
+        TypeError,
+        r"state must be a tuple \(H, C\)",
+    ),
+    case(
+        "lstm-forward-state-2",
+        lambda: lstm_layer()(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4),)),
+        TypeError,
+        r"state must be a tuple \(H, C\)",
+    ),
+    case(
+        "lstm-forward-state_0",
+        lambda: lstm_layer()(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4, dtype=torch.float64), torch.zeros(2, 2, 4))),
+        TypeError,
+        r"state\[0\] \(H\) must have dtype",
+    ),
+    case(
+        "lstm-LSTMCellScratch-num_hiddens",
+        lambda: LSTMCellScratch(3, 4.0),
+        TypeError,
+        r"num_hiddens must be an int > 0, got float 4\.0",
+    ),
+    case(
+        "lstm-LSTMCellScratch-num_inputs",
+        lambda: LSTMCellScratch(True, 4),
+        TypeError,
+        r"num_inputs must be an int > 0, got bool True",
+    ),
+    case(
+        "lstm-lstm_num_params-num_layers",
+        lambda: lstm_num_params(3, 4, 0),
+        ValueError,
+        r"num_layers must be an int > 0, got 0",
+    ),
+    case("lstm-LSTMCellScratch-gate", lambda: LSTMCellScratch(3, 4).weights("g"), ValueError, r"gate must be one of"),
+    case(
+        "lstm-gate_trace-X-size",
+        lambda: lstm_layer().gate_trace(torch.randn(4, 2, 5)),
+        ValueError,
+        r"X must have shape",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

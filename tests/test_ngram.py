@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 
@@ -74,21 +75,94 @@ def test_trigram_beats_unigram_on_repetitive_text():
     assert tri < 1.5 < uni
 
 
-def test_bad_input():
-    with pytest.raises(ValueError, match="order"):
-        lc.KneserNeyLM(order=0)
-    with pytest.raises(ValueError, match="discount"):
-        lc.KneserNeyLM(discount=1.0)
-    with pytest.raises(ValueError, match="discount"):
-        lc.KneserNeyLM(discount=0.0)
-    with pytest.raises(RuntimeError, match="fit"):
-        lc.KneserNeyLM().perplexity([0, 1])
-    with pytest.raises(ValueError, match=r"ids must hold token ids in \[0, 3\)"):
-        lc.KneserNeyLM().fit([0, 1, 3], 3)
-    with pytest.raises(TypeError, match="ids"):
-        lc.KneserNeyLM().fit(torch.tensor([0.0, 1.0]), 3)
-    lm = lc.KneserNeyLM(order=2).fit(HAND, 3)
-    with pytest.raises(ValueError, match="word"):
-        lm.prob(3, (0,))
-    with pytest.raises(ValueError, match="at least 2"):
-        lm.perplexity([1])
+# ---- bad input
+
+
+def fitted():
+    return lc.KneserNeyLM(order=2).fit(HAND, 3)
+
+
+BAD_INPUT = [
+    case("kn-order-0", lambda: lc.KneserNeyLM(order=0), ValueError, r"order must be an int > 0, got 0"),
+    case("kn-discount-1", lambda: lc.KneserNeyLM(discount=1.0), ValueError, r"discount must be a number >= 0 and < 1"),
+    case("kn-discount-0", lambda: lc.KneserNeyLM(discount=0.0), ValueError, r"discount must be > 0"),
+    case("kn-not-fitted", lambda: lc.KneserNeyLM().perplexity([0, 1]), RuntimeError, r"not fitted yet: call \.fit"),
+    case(
+        "kn-fit-ids-range",
+        lambda: lc.KneserNeyLM().fit([0, 1, 3], 3),
+        ValueError,
+        r"ids must hold token ids in \[0, 3\)",
+    ),
+    case(
+        "kn-fit-ids-float",
+        lambda: lc.KneserNeyLM().fit(torch.tensor([0.0, 1.0]), 3),
+        TypeError,
+        r"\bids\b must be an integer tensor",
+    ),
+    case("kn-prob-word", lambda: fitted().prob(3, (0,)), ValueError, r"\bword\b must be a token id in \[0, 3\)"),
+    case("kn-perplexity-short", lambda: fitted().perplexity([1]), ValueError, r"\bids\b must hold at least 2 tokens"),
+    case("kn-order-float", lambda: lc.KneserNeyLM(order=2.0), TypeError, r"order must be an int > 0, got float"),
+    case("kn-order-bool", lambda: lc.KneserNeyLM(order=True), TypeError, r"order must be an int > 0, got bool"),
+    case("kn-discount-nan", lambda: lc.KneserNeyLM(discount=math.nan), ValueError, r"discount must be a finite number"),
+    case("kn-discount-str", lambda: lc.KneserNeyLM(discount="0.5"), TypeError, r"discount must be a number.*str"),
+    case("kn-fit-vocab_size-0", lambda: lc.KneserNeyLM().fit([0, 1], 0), ValueError, r"vocab_size must be an int > 0"),
+    case(
+        "kn-fit-vocab_size-float",
+        lambda: lc.KneserNeyLM().fit([0, 1], 3.0),
+        TypeError,
+        r"vocab_size must be an int > 0",
+    ),
+    case(
+        "kn-fit-ids-negative",
+        lambda: lc.KneserNeyLM().fit([0, -1, 1], 3),
+        ValueError,
+        r"ids must hold token ids in \[0, 3\).*\[-1, 1\]",
+    ),
+    case(
+        "kn-fit-ids-2d",
+        lambda: lc.KneserNeyLM().fit(torch.zeros(2, 2, dtype=torch.long), 3),
+        ValueError,
+        r"ids must have 1 dimensions",
+    ),
+    case("kn-fit-ids-None", lambda: lc.KneserNeyLM().fit(None, 3), TypeError, r"ids must be a 1-D integer tensor"),
+    case(
+        "kn-fit-ids-empty", lambda: lc.KneserNeyLM().fit([], 3), ValueError, r"ids must hold at least 2 tokens, got 0"
+    ),
+    case("kn-fit-ids-str", lambda: lc.KneserNeyLM().fit("abc", 3), TypeError, r"ids must be a 1-D integer tensor.*str"),
+    case("kn-fit-ids-floats", lambda: lc.KneserNeyLM().fit([0, 1.0], 3), TypeError, r"ids must hold int token ids"),
+    case(
+        "kn-perplexity-ids-range",
+        lambda: fitted().perplexity([0, 5]),
+        ValueError,
+        r"ids must hold token ids in \[0, 3\).*\[0, 5\]",
+    ),
+    case(
+        "kn-perplexity-ids-float",
+        lambda: fitted().perplexity(torch.tensor([0.0, 1.0])),
+        TypeError,
+        r"ids must be an integer tensor",
+    ),
+    case(
+        "kn-prob-context-range",
+        lambda: fitted().prob(1, (7,)),
+        ValueError,
+        r"context must hold token ids in \[0, 3\).*\[7, 7\]",
+    ),
+    case(
+        "kn-prob-context-None",
+        lambda: fitted().prob(1, None),
+        TypeError,
+        r"context must be a 1-D integer tensor or a list of ints, got NoneType",
+    ),
+    case(
+        "kn-prob-context-float-tensor",
+        lambda: fitted().prob(1, torch.tensor([0.0])),
+        TypeError,
+        r"context must be an integer tensor",
+    ),
+    case("kn-prob-word-float", lambda: fitted().prob(1.0, (0,)), TypeError, r"word must be an int token id.*float"),
+    case("kn-prob-word-negative", lambda: fitted().prob(-1, (0,)), ValueError, r"word must be a token id in \[0, 3\)"),
+    case("kn-prob-not-fitted", lambda: lc.KneserNeyLM().prob(0), RuntimeError, r"not fitted yet: call \.fit"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

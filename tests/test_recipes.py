@@ -7,6 +7,7 @@ from dataclasses import fields
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import LSTMScratch, RNNScratch
@@ -107,23 +108,6 @@ def test_lr_drop_keeps_the_best_weights(shared_data, monkeypatch):
     assert abs(ppl - history.best_val_ppl) < 1e-4 * ppl
 
 
-def test_lr_drop_bad_arguments():
-    model = lc.RNNLM(lc.RNNScratch(5, 3), 5)
-    data = torch.zeros(200, dtype=torch.long)
-    config = lc.TrainConfig(num_epochs=1)
-    with pytest.raises(ValueError, match="lr_drop"):
-        lc.train_lm_with_lr_drop(model, data, data, config, lr_drop=0.0, lr_drop_epochs=1)
-    with pytest.raises(ValueError, match="lr_drop_epochs"):
-        lc.train_lm_with_lr_drop(model, data, data, config, lr_drop=0.1, lr_drop_epochs=0)
-
-
-def test_bad_kind():
-    with pytest.raises(ValueError, match="kind must be one of"):
-        lc.char_lm("gru")
-    with pytest.raises(ValueError, match="kind must be one of"):
-        lc.char_lm_config("transformer")
-
-
 def test_unknown_setting_is_an_error(monkeypatch):
     bad = copy.deepcopy(lc.CHAR_LM_SETTINGS)
     bad["lstm"]["dropout"] = 0.1
@@ -157,3 +141,40 @@ def test_missing_setting_is_an_error(monkeypatch):
     monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_SETTINGS", bad)
     with pytest.raises(ValueError, match="lacks the keys"):
         lc.char_lm_config("lstm")
+
+
+# ---- bad input
+
+BAD_INPUT = [
+    case("char_lm-kind", lambda: lc.char_lm_config("gru"), ValueError, r"\bkind\b.*'gru'"),
+    case(
+        "recipes-train_lm_with_lr_drop-lr_drop",
+        lambda: lc.train_lm_with_lr_drop(
+            lc.RNNLM(lc.RNNScratch(5, 3), 5),
+            torch.zeros(200, dtype=torch.long),
+            torch.zeros(200, dtype=torch.long),
+            lc.TrainConfig(num_epochs=1),
+            lr_drop=0.0,
+            lr_drop_epochs=1,
+        ),
+        ValueError,
+        r"lr_drop must be a number > 0, got 0\.0",
+    ),
+    case(
+        "recipes-train_lm_with_lr_drop-lr_drop_epochs",
+        lambda: lc.train_lm_with_lr_drop(
+            lc.RNNLM(lc.RNNScratch(5, 3), 5),
+            torch.zeros(200, dtype=torch.long),
+            torch.zeros(200, dtype=torch.long),
+            lc.TrainConfig(num_epochs=1),
+            lr_drop=0.1,
+            lr_drop_epochs=0,
+        ),
+        ValueError,
+        r"lr_drop_epochs",
+    ),
+    case("recipes-char_lm-kind", lambda: lc.char_lm("gru"), ValueError, r"kind must be one of"),
+    case("recipes-char_lm_config-kind", lambda: lc.char_lm_config("transformer"), ValueError, r"kind must be one of"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 
@@ -110,3 +111,12 @@ def test_one_repository_address() -> None:
         cells = json.loads(nb.read_text())["cells"]
         install = "".join(cells[1]["source"]) if len(cells) > 1 else ""
         assert f"{url}@v{lc.__version__}#subdirectory=companion" in install, f"{nb.name}: install cell {install!r}"
+
+
+# ---- bad input
+
+BAD_INPUT = [
+    case("find_results-absolute", lambda: lc.find_results("/etc/passwd"), ValueError, r"\bname\b.*'/etc/passwd'"),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import INF, NAN, VOCAB, X3, V, bad_input_test, case, lm
 from torch import nn
 from torch.func import functional_call
 
@@ -237,3 +238,170 @@ def test_generate_unknown_prefix_char():
     with pytest.raises(ValueError, match="é"):
         generate(model, "aé", 5, vocab)
     assert model.training  # a refused prefix leaves the model as it was
+
+
+# ---- bad input
+
+
+def scratch(d=3, h=4):
+    torch.manual_seed(0)
+    return lc.RNNScratch(d, h)
+
+
+def rnn_args(X_t=None, H=None):
+    r = scratch()
+    X_t = torch.zeros(2, 3) if X_t is None else X_t
+    H = torch.zeros(2, 4) if H is None else H
+    return X_t, H, r.W_xh, r.W_hh, r.b_h
+
+
+BAD_INPUT = [
+    case("rnn-X-2d", lambda: scratch()(torch.zeros(2, 3)), ValueError, r"\bX\b.*3 dimensions"),
+    case("rnn-X-features", lambda: scratch()(X3(d=5)), ValueError, r"\bX\b.*shape.*dimension 2 is 5, expected 3"),
+    case("rnn-X-integer", lambda: scratch()(X3().long()), TypeError, r"\bX\b.*floating"),
+    case("rnn-X-float64", lambda: scratch()(X3(dtype=torch.float64)), TypeError, r"\bX\b.*dtype.*float64"),
+    case("rnn-X-empty", lambda: scratch()(X3(T=0)), ValueError, r"\bX\b.*empty"),
+    case("rnn-X-not-tensor", lambda: scratch()([[[0.0] * 3]]), TypeError, r"\bX\b.*torch\.Tensor"),
+    case("rnn-H-shape", lambda: scratch()(X3(B=2), torch.zeros(3, 4)), ValueError, r"\bH\b.*shape"),
+    case("rnn-H-nn.RNN-shape", lambda: scratch()(X3(B=2), torch.zeros(1, 2, 4)), ValueError, r"\bH\b.*2 dimensions"),
+    case(
+        "rnn-H-float64",
+        lambda: scratch()(X3(), torch.zeros(2, 4, dtype=torch.float64)),
+        TypeError,
+        r"\bH\b.*float64",
+    ),
+    case("rnn-num_hiddens-0", lambda: lc.RNNScratch(3, 0), ValueError, r"\bnum_hiddens\b"),
+    case("rnn-num_inputs-negative", lambda: lc.RNNScratch(-3, 4), ValueError, r"\bnum_inputs\b.*-3"),
+    case("rnn-num_inputs-bool", lambda: lc.RNNScratch(True, 4), TypeError, r"\bnum_inputs\b.*bool"),
+    case("rnn-num_hiddens-float", lambda: lc.RNNScratch(3, 4.0), TypeError, r"\bnum_hiddens\b.*float"),
+    case("rnn-nonlinearity", lambda: lc.RNNScratch(3, 4, "sigmoid"), ValueError, r"\bnonlinearity\b.*'sigmoid'"),
+    case(
+        "from_torch-2-layers",
+        lambda: lc.RNNScratch.from_torch(nn.RNN(3, 4, num_layers=2)),
+        ValueError,
+        r"\brnn\b.*num_layers=2",
+    ),
+    case(
+        "from_torch-bidirectional",
+        lambda: lc.RNNScratch.from_torch(nn.RNN(3, 4, bidirectional=True)),
+        ValueError,
+        r"\brnn\b.*bidirectional=True",
+    ),
+    case(
+        "from_torch-batch_first",
+        lambda: lc.RNNScratch.from_torch(nn.RNN(3, 4, batch_first=True)),
+        ValueError,
+        r"\brnn\b.*batch_first=True",
+    ),
+    case(
+        "from_torch-no-bias",
+        lambda: lc.RNNScratch.from_torch(nn.RNN(3, 4, bias=False)),
+        ValueError,
+        r"\brnn\b.*bias=False",
+    ),
+    case("from_torch-lstm", lambda: lc.RNNScratch.from_torch(nn.LSTM(3, 4)), TypeError, r"\brnn\b.*LSTM"),
+    case("from_torch-linear", lambda: lc.RNNScratch.from_torch(nn.Linear(3, 4)), TypeError, r"\brnn\b.*Linear"),
+    case("lm-X-float", lambda: lm()(torch.zeros(2, 3)), TypeError, r"\bX\b.*integer"),
+    case("lm-X-too-large", lambda: lm()(torch.tensor([[0, V]])), ValueError, r"\bX\b.*\[0, 5\)"),
+    case("lm-X-negative", lambda: lm()(torch.tensor([[-1, 0]])), ValueError, r"\bX\b.*-1"),
+    case("lm-X-1d", lambda: lm()(torch.tensor([0, 1])), ValueError, r"\bX\b.*2 dimensions"),
+    case("lm-core-input-size", lambda: lc.RNNLM(lc.RNNScratch(4, 3), V), ValueError, r"\bvocab_size\b=5.*got 4"),
+    case("lm-core-no-size", lambda: lc.RNNLM(nn.Linear(5, 3), V), TypeError, r"\bcore\b.*Linear"),
+    case(
+        "lm-core-batch_first", lambda: lc.RNNLM(nn.RNN(V, 3, batch_first=True), V), ValueError, r"\bcore\b.*batch_first"
+    ),
+    case("lm-vocab_size-0", lambda: lc.RNNLM(lc.RNNScratch(V, 3), 0), ValueError, r"\bvocab_size\b"),
+    case("generate-empty-prefix", lambda: lc.generate(lm(), "", 5, VOCAB), ValueError, r"\bprefix\b"),
+    case("generate-prefix-not-str", lambda: lc.generate(lm(), ["a"], 5, VOCAB), ValueError, r"\bprefix\b"),
+    case("generate-unknown-char", lambda: lc.generate(lm(), "abé", 5, VOCAB), ValueError, r"\bprefix\b.*'é'"),
+    case("generate-num_preds-0", lambda: lc.generate(lm(), "ab", 0, VOCAB), ValueError, r"\bnum_preds\b"),
+    case(
+        "generate-temperature-negative",
+        lambda: lc.generate(lm(), "ab", 3, VOCAB, temperature=-1.0),
+        ValueError,
+        r"\btemperature\b.*-1",
+    ),
+    case(
+        "generate-temperature-0",
+        lambda: lc.generate(lm(), "ab", 3, VOCAB, temperature=0),
+        ValueError,
+        r"\btemperature\b",
+    ),
+    case(
+        "rnn_step-nonlinearity", lambda: lc.rnn_step(*rnn_args(), "sigmoid"), ValueError, r"\bnonlinearity\b.*'sigmoid'"
+    ),
+    case("rnn_step-X_t-size", lambda: lc.rnn_step(*rnn_args(torch.zeros(2, 5))), ValueError, r"\bX_t\b.*expected 3"),
+    case("rnn_step-X_t-1d", lambda: lc.rnn_step(*rnn_args(torch.zeros(3))), ValueError, r"\bX_t\b.*2 dimensions"),
+    case(
+        "rnn_step-H-batch-broadcast",
+        lambda: lc.rnn_step(*rnn_args(H=torch.zeros(1, 4))),
+        ValueError,
+        r"\bH\b.*shape \(2, 4\)",
+    ),
+    case(
+        "rnn_step-X_t-float64",
+        lambda: lc.rnn_step(*rnn_args(torch.zeros(2, 3, dtype=torch.float64))),
+        TypeError,
+        r"\bX_t\b.*same dtype as W_xh",
+    ),
+    case(
+        "bptt_tanh-W_hh-shape",
+        lambda: lc.bptt_tanh(X3(), torch.zeros(2, 4), torch.zeros(2, 2, 4), torch.zeros(3, 3), torch.zeros(2, 2, 4)),
+        ValueError,
+        r"\bW_hh\b.*shape \(4, 4\)",
+    ),
+    case(
+        "generate-temperature-inf",
+        lambda: lc.generate(lm(), "ab", 3, VOCAB, temperature=INF),
+        ValueError,
+        r"\btemperature\b.*inf",
+    ),
+    case(
+        "generate-temperature-nan",
+        lambda: lc.generate(lm(), "ab", 3, VOCAB, temperature=NAN),
+        ValueError,
+        r"\btemperature\b.*nan",
+    ),
+    case("generate-prefix-None", lambda: lc.generate(lm(), None, 3, VOCAB), ValueError, r"\bprefix\b.*None"),
+    case(
+        "generate-vocab-size",
+        lambda: lc.generate(lm(), "ab", 3, lc.Vocab(list("abcde"))),
+        ValueError,
+        r"\bvocab\b.*6 tokens.*vocab_size is 5",
+    ),
+    case("generate-vocab-None", lambda: lc.generate(lm(), "ab", 3, None), TypeError, r"\bvocab\b.*NoneType"),
+    case("generate-seed-str", lambda: lc.generate(lm(), "ab", 3, VOCAB, seed="0"), TypeError, r"\bseed\b.*str"),
+    case("generate-model-None", lambda: lc.generate(None, "ab", 3, VOCAB), TypeError, r"\bmodel\b.*NoneType"),
+    case(
+        "generate_causal-unknown",
+        lambda: lc.generate_causal(lc.CharLSTM(V, 4, bidirectional=False), "az", 3, VOCAB),
+        ValueError,
+        r"\bprefix\b.*'z'",
+    ),
+    case(
+        "charlstm-X-range",
+        lambda: lc.CharLSTM(V, 4, bidirectional=True)(torch.tensor([[0, V]])),
+        ValueError,
+        r"\bX\b.*\[0, 5\)",
+    ),
+    case(
+        "lm-X-device",
+        lambda: lm()(torch.zeros(1, 2, dtype=torch.long, device="meta")),
+        ValueError,
+        r"\bX\b is on device meta, but the model's parameters are on cpu",
+    ),
+    case(
+        "rnn-X-nan",
+        lambda: scratch()(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "rnn-X-one-inf",
+        lambda: scratch()(X3().index_fill(0, torch.tensor([1]), float("-inf"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 0 NaN and 6 infinite",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

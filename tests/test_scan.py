@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 
@@ -60,17 +61,42 @@ def test_mingru_methods_equal_and_gradients():
     assert torch.autograd.gradcheck(lambda t: model(t, method="log"), (xs,))
 
 
-def test_scan_bad_input():
-    a = torch.rand(1, 4, 2)
-    with pytest.raises(ValueError, match="b must have shape"):
-        lc.scan_loop(a, torch.rand(1, 3, 2))
-    with pytest.raises(ValueError, match="a must be finite"):
-        lc.scan_blelloch(torch.full((1, 2, 2), math.nan), torch.rand(1, 2, 2))
-    with pytest.raises(ValueError, match="a must be > 0"):
-        lc.scan_log(-a, a)
-    with pytest.raises(ValueError, match="h0 must have shape"):
-        lc.scan_loop(a, a, torch.zeros(2, 2))
-    with pytest.raises(ValueError, match="method must be one of"):
-        lc.linear_scan(a, a, method="fft")
-    with pytest.raises(ValueError, match="method='log' needs a > 0"):
-        lc.MinGRU(2, 2, negative=True)(a, method="log")
+# ---- bad input
+
+BAD_INPUT = [
+    case(
+        "scan-scan_loop-b",
+        lambda: lc.scan_loop(torch.rand(1, 4, 2), torch.rand(1, 3, 2)),
+        ValueError,
+        r"b must have shape",
+    ),
+    case(
+        "scan-scan_blelloch-a",
+        lambda: lc.scan_blelloch(torch.full((1, 2, 2), math.nan), torch.rand(1, 2, 2)),
+        ValueError,
+        r"a must be finite",
+    ),
+    case(
+        "scan-scan_log-a", lambda: lc.scan_log(-torch.rand(1, 4, 2), torch.rand(1, 4, 2)), ValueError, r"a must be > 0"
+    ),
+    case(
+        "scan-scan_loop-h0",
+        lambda: lc.scan_loop(torch.rand(1, 4, 2), torch.rand(1, 4, 2), torch.zeros(2, 2)),
+        ValueError,
+        r"h0 must have shape",
+    ),
+    case(
+        "scan-linear_scan-method",
+        lambda: lc.linear_scan(torch.rand(1, 4, 2), torch.rand(1, 4, 2), method="fft"),
+        ValueError,
+        r"method must be one of",
+    ),
+    case(
+        "scan-MinGRU-method_log",
+        lambda: lc.MinGRU(2, 2, negative=True)(torch.rand(1, 4, 2), method="log"),
+        ValueError,
+        r"method='log' needs a > 0",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from bad_input import NAN, VOCAB, bad_input_test, case
 
 import lstm_companion as lc
 from lstm_companion import (
@@ -190,27 +191,6 @@ def test_attention_weights_are_zero_on_padding():
     assert model.attention_query.weight.grad is not None
 
 
-def test_classifier_bad_arguments():
-    with pytest.raises(ValueError, match="pooling must be one of"):
-        SentimentClassifier(30, 8, 6, bidirectional=True, pooling="min")
-    with pytest.raises(TypeError, match="bidirectional must be a bool"):
-        SentimentClassifier(30, 8, 6, bidirectional=1)
-    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
-        SentimentClassifier(30, 8, 6, bidirectional=True, dropout=1.0)
-    model = SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")
-    tokens = torch.randint(0, 30, (2, 4))
-    with pytest.raises(ValueError, match="return_attention=True needs pooling='attention'"):
-        model(tokens, torch.tensor([4, 4]), return_attention=True)
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
-        model(tokens, torch.tensor([5, 1]))
-    with pytest.raises(ValueError, match="one entry per sentence"):
-        model(tokens, torch.tensor([4]))
-    with pytest.raises(ValueError, match=r"tokens must hold indices in \[0, 30\)"):
-        model(tokens + 30, torch.tensor([4, 4]))
-    with pytest.raises(TypeError, match="tokens must be an integer tensor"):
-        model(tokens.float(), torch.tensor([4, 4]))
-
-
 def _small(data: PolarityData, n: int) -> PolarityData:
     def cut(s: PolaritySplit, k: int) -> PolaritySplit:
         return PolaritySplit(s.texts[:k], s.tokens[:k], s.lengths[:k], s.labels[:k])
@@ -269,3 +249,112 @@ def test_recipe_and_baseline(data):
     assert 0.55 < result.test_acc <= 1.0
     with pytest.raises(ValueError, match="ngram_range"):
         lc.bag_of_ngrams_baseline(small, ngram_range=(2, 1))
+
+
+# ---- bad input
+
+
+def classifier(**kw):
+    torch.manual_seed(0)
+    return lc.SentimentClassifier(30, 8, 6, bidirectional=False, **{"dropout": 0.0, **kw})
+
+
+def polarity_split(labels):
+    tokens, lengths = lc.encode(["a b", "c"], POLARITY_VOCAB)
+    return lc.PolaritySplit(["a b", "c"], tokens, lengths, torch.tensor(labels))
+
+
+POLARITY_VOCAB = lc.Vocab(["a", "b", "c"] + [f"w{i}" for i in range(25)], reserved_tokens=[lc.PAD_TOKEN])  # 30 tokens
+
+
+BAD_INPUT = [
+    case("encode-vocab-no-pad", lambda: lc.encode(["a"], lc.Vocab(["a"])), ValueError, r"\bvocab\b.*'<pad>'"),
+    case("encode-texts-str", lambda: lc.encode("a b", POLARITY_VOCAB), TypeError, r"\btexts\b.*str"),
+    case("encode-max_length-0", lambda: lc.encode(["a"], POLARITY_VOCAB, max_length=0), ValueError, r"\bmax_length\b"),
+    case("classifier-padding_idx-float", lambda: classifier(padding_idx=1.5), TypeError, r"\bpadding_idx\b.*float"),
+    case("classifier-dropout-nan", lambda: classifier(dropout=NAN), ValueError, r"\bdropout\b.*nan"),
+    case(
+        "classifier-tokens-range",
+        lambda: classifier()(torch.tensor([[3, 30]]), torch.tensor([2])),
+        ValueError,
+        r"\btokens\b.*\[0, 30\)",
+    ),
+    case(
+        "sentiment_accuracy-labels",
+        lambda: lc.sentiment_accuracy(classifier(), polarity_split([1, 2])),
+        ValueError,
+        r"split\.labels.*class labels in \[0, 2\).*\[1, 2\]",
+    ),
+    case(
+        "predict_proba-vocab-size",
+        lambda: lc.predict_proba(classifier(), VOCAB, ["a"]),
+        ValueError,
+        r"\bvocab\b.*5 tokens.*vocab_size is 30",
+    ),
+    case(
+        "attention_weights-pooling",
+        lambda: lc.attention_weights(classifier(), POLARITY_VOCAB, "a b"),
+        ValueError,
+        r"\bmodel\b must have pooling='attention'",
+    ),
+    case(
+        "sentiment-SentimentClassifier-pooling",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=True, pooling="min"),
+        ValueError,
+        r"pooling must be one of",
+    ),
+    case(
+        "sentiment-SentimentClassifier-bidirectional",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=1),
+        TypeError,
+        r"bidirectional must be a bool",
+    ),
+    case(
+        "sentiment-SentimentClassifier-dropout",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=True, dropout=1.0),
+        ValueError,
+        r"dropout must be in \[0, 1\)",
+    ),
+    case(
+        "sentiment-SentimentClassifier-return_attention_True",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)), torch.tensor([4, 4]), return_attention=True
+        ),
+        ValueError,
+        r"return_attention=True needs pooling='attention'",
+    ),
+    case(
+        "sentiment-SentimentClassifier-lengths",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)), torch.tensor([5, 1])
+        ),
+        ValueError,
+        r"lengths must lie in \[1, 4\]",
+    ),
+    case(
+        "sentiment-SentimentClassifier-lengths-2",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)), torch.tensor([4])
+        ),
+        ValueError,
+        r"one entry per sentence",
+    ),
+    case(
+        "sentiment-SentimentClassifier-tokens",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)) + 30, torch.tensor([4, 4])
+        ),
+        ValueError,
+        r"tokens must hold indices in \[0, 30\)",
+    ),
+    case(
+        "sentiment-SentimentClassifier-tokens-2",
+        lambda: SentimentClassifier(30, 8, 6, bidirectional=False, pooling="max")(
+            torch.randint(0, 30, (2, 4)).float(), torch.tensor([4, 4])
+        ),
+        TypeError,
+        r"tokens must be an integer tensor",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

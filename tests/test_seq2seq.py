@@ -8,6 +8,17 @@ from pathlib import Path
 
 import pytest
 import torch
+from bad_input import (
+    INF,
+    SEQ2SEQ_CONFIG,
+    VOCAB,
+    bad_input_test,
+    case,
+    in_tmp,
+    lm,
+    seq2seq,
+    translation_data,
+)
 
 import lstm_companion as lc
 from lstm_companion import BOS_ID as BOS
@@ -115,24 +126,262 @@ def test_save_and_load_pretrained(tmp_path: Path) -> None:
         lc.load_pretrained(tmp_path, "m", data=data)
 
 
-def test_bad_input() -> None:
-    model = _model("luong", "general")
-    src, src_len, dec_in = _batch()
-    with pytest.raises(ValueError, match="src_len must have one length per source sentence"):
-        model(src, src_len[:1], dec_in)
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 5\]"):
-        model(src, torch.tensor([5, 0]), dec_in)  # an empty source sentence
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 5\]"):
-        model(src, torch.tensor([6, 3]), dec_in)  # a length longer than the padded batch
-    with pytest.raises(ValueError, match=r"src must hold token indices in \[0, 11\)"):
-        model(src + 10, src_len, dec_in)
-    with pytest.raises(ValueError, match="dec_in must have one row per source sentence"):
-        model(src, src_len, dec_in[:1])
-    with pytest.raises(ValueError, match="src must have 2 dimensions"):
-        model(src[0], src_len, dec_in)
-    with pytest.raises(TypeError, match="integer tensor"):
-        model(src.float(), src_len, dec_in)
-    with pytest.raises(ValueError, match="decoder must be 'plain', 'luong' or 'bahdanau'"):
-        build_seq2seq(Seq2SeqConfig(decoder="gru"), 5, 5)
-    with pytest.raises(ValueError, match="max_steps must be an int > 0"):
-        greedy_decode(model, src, src_len, 0)
+# ---- bad input
+
+
+def record(data):
+    return {"data": data.config.to_dict(), "model": SEQ2SEQ_CONFIG.to_dict()}
+
+
+def saved(folder):
+    """Save a tiny translator as ``folder/m.pt`` and ``folder/m.json``; return its data."""
+    data = translation_data()
+    lc.save_pretrained(seq2seq(data), folder, "m", record(data))
+    return data
+
+
+def edit_record(folder, **changes):
+    path = folder / "m.json"
+    rec = json.loads(path.read_text())
+    rec.update(changes)
+    path.write_text(json.dumps(rec))
+
+
+def load_with(damage):
+    """Save a translator, damage its files with ``damage(folder)``, then load it."""
+
+    def run(folder):
+        data = saved(folder)
+        damage(folder)
+        return lc.load_pretrained(folder, "m", data=data)
+
+    return in_tmp(run)
+
+
+def truncate_checkpoint(folder):
+    pt = folder / "m.pt"
+    pt.write_bytes(pt.read_bytes()[:200])
+    edit_record(folder, sha256=lc.file_hash(pt), bytes=pt.stat().st_size)
+
+
+def with_batch(call):
+    """A callable that calls ``call(model, src, src_len, dec_in)`` on a small Luong model and ``_batch()``."""
+    return lambda: call(_model("luong", "general"), *_batch())
+
+
+BAD_INPUT = [
+    case(
+        "seq2seq-config-dropout-inf",
+        lambda: lc.build_seq2seq(lc.Seq2SeqConfig(dropout=INF), 5, 5),
+        ValueError,
+        r"\bdropout\b.*inf",
+    ),
+    case(
+        "seq2seq-config-attention",
+        lambda: lc.build_seq2seq(lc.Seq2SeqConfig(attention="cosine"), 5, 5),
+        ValueError,
+        r"\battention\b.*'cosine'",
+    ),
+    case("seq2seq-config-None", lambda: lc.build_seq2seq(None, 5, 5), TypeError, r"\bconfig\b.*NoneType"),
+    case("seq2seq-tgt_vocab_size-0", lambda: lc.build_seq2seq(SEQ2SEQ_CONFIG, 5, 0), ValueError, r"\btgt_vocab_size\b"),
+    case("decoder-dropout-2", lambda: lc.PlainDecoder(5, 4, 4, dropout=2.0), ValueError, r"\bdropout\b.*2\.0"),
+    case(
+        "encoder-src-range",
+        lambda: lc.Seq2SeqEncoder(7, 4, 4)(torch.tensor([[1, 9]]), torch.tensor([2])),
+        ValueError,
+        r"\bsrc\b.*\[0, 7\).*9",
+    ),
+    case(
+        "greedy_decode-src_len-None",
+        lambda: lc.greedy_decode(seq2seq(), torch.tensor([[4, 3]]), None, 3),
+        TypeError,
+        r"\bsrc_len\b.*torch\.Tensor",
+    ),
+    case(
+        "greedy_decode-src-None",
+        lambda: lc.greedy_decode(seq2seq(), None, torch.tensor([2]), 3),
+        TypeError,
+        r"\bsrc\b.*torch\.Tensor",
+    ),
+    case(
+        "greedy_decode-model",
+        lambda: lc.greedy_decode(lm(), torch.tensor([[4, 3]]), torch.tensor([2]), 3),
+        TypeError,
+        r"\bmodel\b.*RNNLM",
+    ),
+    case(
+        "translate-tgt_vocab-size",
+        lambda: lc.translate(seq2seq(), [["a"]], translation_data().src_vocab, VOCAB),
+        ValueError,
+        r"\btgt_vocab\b has 5 tokens",
+    ),
+    case(
+        "translate-sentences-None",
+        lambda: lc.translate(seq2seq(), None, VOCAB, VOCAB),
+        TypeError,
+        r"\bsentences\b.*NoneType",
+    ),
+    case(
+        "seq2seq-dec_in-range",
+        lambda: seq2seq()(torch.tensor([[4, 3]]), torch.tensor([2]), torch.tensor([[2, 99]])),
+        ValueError,
+        r"\bdec_in\b.*99",
+    ),
+    case(
+        "save_pretrained-name-None",
+        in_tmp(lambda folder: lc.save_pretrained(seq2seq(), folder, None, {})),
+        TypeError,
+        r"\bname\b.*NoneType",
+    ),
+    case(
+        "save_pretrained-name-path",
+        in_tmp(lambda folder: lc.save_pretrained(seq2seq(), folder, "a/b", {})),
+        ValueError,
+        r"\bname\b.*'a/b'",
+    ),
+    case(
+        "save_pretrained-record-no-model",
+        in_tmp(lambda folder: lc.save_pretrained(seq2seq(), folder, "m", {"data": {}})),
+        ValueError,
+        r"\brecord\b.*lacks the key\(s\) \['model'\]",
+    ),
+    case(
+        "save_pretrained-record-unknown-field",
+        in_tmp(lambda folder: lc.save_pretrained(seq2seq(), folder, "m", {"data": {}, "model": {"num_heads": 2}})),
+        ValueError,
+        r"\brecord\b.*\['model'\].*'num_heads'",
+    ),
+    case(
+        "save_pretrained-record-bad-config",
+        in_tmp(lambda folder: lc.save_pretrained(seq2seq(), folder, "m", {"data": {"num_test": 0}, "model": {}})),
+        ValueError,
+        r"\brecord\b.*\['data'\].*num_test",
+    ),
+    case(
+        "save_pretrained-record-not-json",
+        in_tmp(
+            lambda folder: lc.save_pretrained(
+                seq2seq(), folder, "m", {**record(translation_data()), "x": torch.zeros(1)}
+            )
+        ),
+        TypeError,
+        r"\brecord\b must hold only JSON values",
+    ),
+    case(
+        "save_pretrained-weights-not-record",
+        in_tmp(lambda folder: lc.save_pretrained(seq2seq(), folder, "m", {"data": {}, "model": {"num_hiddens": 16}})),
+        ValueError,
+        r"m\.pt\.part-\w+ does not fit the model described by the record's 'model' settings",
+    ),
+    case("load_pretrained-folder-None", lambda: lc.load_pretrained(None, "m"), TypeError, r"\bfolder\b.*NoneType"),
+    case(
+        "load_pretrained-no-record",
+        in_tmp(lambda folder: lc.load_pretrained(folder, "m")),
+        FileNotFoundError,
+        r"m\.json was not found",
+    ),
+    case(
+        "load_pretrained-record-damaged",
+        load_with(lambda folder: (folder / "m.json").write_text('{"checkpoint": "m.pt", ')),
+        ValueError,
+        r"m\.json is not a valid JSON",
+    ),
+    case(
+        "load_pretrained-record-list",
+        load_with(lambda folder: (folder / "m.json").write_text("[]")),
+        ValueError,
+        r"m\.json is not a JSON translation record.*list",
+    ),
+    case(
+        "load_pretrained-record-incomplete",
+        load_with(lambda folder: (folder / "m.json").write_text('{"checkpoint": "m.pt"}')),
+        ValueError,
+        r"m\.json is not a complete translation record.*'sha256'",
+    ),
+    case(
+        "load_pretrained-checkpoint-missing",
+        load_with(lambda folder: (folder / "m.pt").unlink()),
+        FileNotFoundError,
+        r"m\.pt was not found \(the checkpoint named by .*m\.json\)",
+    ),
+    case(
+        "load_pretrained-checkpoint-path",
+        load_with(lambda folder: edit_record(folder, checkpoint="../m.pt")),
+        ValueError,
+        r"m\.json.*\['checkpoint'\].*'\.\./m\.pt'",
+    ),
+    case(
+        "load_pretrained-data-config",
+        load_with(lambda folder: edit_record(folder, data={"max_words": 0})),
+        ValueError,
+        r"m\.json.*\['data'\] is not a valid TranslationConfig.*max_words",
+    ),
+    case(
+        "load_pretrained-checkpoint-truncated",
+        load_with(truncate_checkpoint),
+        ValueError,
+        r"m\.pt is damaged or not a state dict of weights \(named by m\.json\)",
+    ),
+    case(
+        "load_pretrained-model-mismatch",
+        load_with(lambda folder: edit_record(folder, model={**SEQ2SEQ_CONFIG.to_dict(), "num_hiddens": 16})),
+        ValueError,
+        r"m\.pt does not fit the model described by .*m\.json",
+    ),
+    case(
+        "seq2seq-src_len-count",
+        with_batch(lambda m, src, n, dec_in: m(src, n[:1], dec_in)),
+        ValueError,
+        r"src_len must have one length per source sentence",
+    ),
+    case(
+        "seq2seq-src_len-0",
+        with_batch(lambda m, src, n, dec_in: m(src, torch.tensor([5, 0]), dec_in)),
+        ValueError,
+        r"lengths must lie in \[1, 5\]",
+    ),
+    case(
+        "seq2seq-src_len-too-long",
+        with_batch(lambda m, src, n, dec_in: m(src, torch.tensor([6, 3]), dec_in)),
+        ValueError,
+        r"lengths must lie in \[1, 5\]",
+    ),
+    case(
+        "seq2seq-src-range",
+        with_batch(lambda m, src, n, dec_in: m(src + 10, n, dec_in)),
+        ValueError,
+        r"src must hold token indices in \[0, 11\)",
+    ),
+    case(
+        "seq2seq-dec_in-rows",
+        with_batch(lambda m, src, n, dec_in: m(src, n, dec_in[:1])),
+        ValueError,
+        r"dec_in must have one row per source sentence",
+    ),
+    case(
+        "seq2seq-src-1d",
+        with_batch(lambda m, src, n, dec_in: m(src[0], n, dec_in)),
+        ValueError,
+        r"src must have 2 dimensions",
+    ),
+    case(
+        "seq2seq-src-float",
+        with_batch(lambda m, src, n, dec_in: m(src.float(), n, dec_in)),
+        TypeError,
+        r"\bsrc\b.*integer tensor",
+    ),
+    case(
+        "seq2seq-config-decoder",
+        lambda: build_seq2seq(Seq2SeqConfig(decoder="gru"), 5, 5),
+        ValueError,
+        r"decoder must be 'plain', 'luong' or 'bahdanau'",
+    ),
+    case(
+        "greedy_decode-max_steps-0",
+        with_batch(lambda m, src, n, dec_in: greedy_decode(m, src, n, 0)),
+        ValueError,
+        r"max_steps must be an int > 0",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

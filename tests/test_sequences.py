@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import V, bad_input_test, case
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence
 
@@ -98,15 +99,6 @@ def test_last_valid_bad_lengths(lengths, exc, match):
         lc.last_valid(torch.zeros(3, 2, 4), lengths)
 
 
-def test_last_valid_bad_outputs():
-    with pytest.raises(ValueError, match="outputs must have 3 dimensions"):
-        lc.last_valid(torch.zeros(3, 2), torch.tensor([1, 2]))
-    with pytest.raises(ValueError, match="lengths must have 1 dimensions"):
-        lc.length_mask(torch.tensor(3))
-    with pytest.raises(ValueError, match="num_steps"):
-        lc.length_mask(torch.tensor([1, 2]), 0)
-
-
 # ------------------------------------------------------------------ the padded-sequence model
 
 
@@ -133,22 +125,6 @@ def test_padded_model_works_with_gru_and_proj_size():
     assert lc.PaddedSequenceModel(nn.GRU(2, 5), 2)(X, lengths).shape == (2, 2)
     assert lc.PaddedSequenceModel(nn.LSTM(2, 5, proj_size=3), 2)(X, lengths).shape == (2, 2)
     assert lc.PaddedSequenceModel(nn.LSTM(2, 5, num_layers=2), 2)(X, lengths).shape == (2, 2)
-
-
-def test_padded_model_bad_input():
-    with pytest.raises(TypeError, match="core must be an nn.LSTM"):
-        lc.PaddedSequenceModel(lc.LSTMScratch(2, 3), 2)
-    with pytest.raises(ValueError, match="batch_first=False and bidirectional=False"):
-        lc.PaddedSequenceModel(nn.LSTM(2, 3, batch_first=True), 2)
-    with pytest.raises(ValueError, match="batch_first=False and bidirectional=False"):
-        lc.PaddedSequenceModel(nn.LSTM(2, 3, bidirectional=True), 2)
-    with pytest.raises(ValueError, match="num_outputs"):
-        lc.PaddedSequenceModel(nn.LSTM(2, 3), 0)
-    model = lc.PaddedSequenceModel(nn.LSTM(2, 3), 2)
-    with pytest.raises(ValueError, match="X must have shape"):
-        model(torch.zeros(2, 4, 3), torch.tensor([4, 2]))
-    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
-        model(torch.zeros(2, 4, 2), torch.tensor([5, 2]))
 
 
 # ------------------------------------------------------------------ task, training, accuracy
@@ -185,18 +161,156 @@ def test_train_padded_learns_and_accuracy():
     assert model.training  # padded_accuracy restores the mode
 
 
-def test_train_padded_bad_input():
-    seqs, y = lc.sign_of_sum_task(32, 2, 5, seed=0)
-    X, lengths = lc.pad_batch(seqs)
-    model = lc.PaddedSequenceModel(nn.LSTM(1, 4), 2)
-    config = lc.TaskConfig(num_updates=1, batch_size=8)
-    with pytest.raises(ValueError, match="X and y must hold the same number"):
-        lc.train_padded(model, X, lengths, y[:-1], config, progress=False)
-    with pytest.raises(ValueError, match="one entry per sequence"):
-        lc.train_padded(model, X, lengths[:-1], y, config, progress=False)
-    with pytest.raises(TypeError, match="y must be an integer tensor"):
-        lc.train_padded(model, X, lengths, y.float(), config, progress=False)
-    with pytest.raises(ValueError, match="batch_size must be <="):
-        lc.train_padded(model, X, lengths, y, lc.TaskConfig(batch_size=64), progress=False)
-    with pytest.raises(ValueError, match="batch_size"):
-        lc.padded_accuracy(model, X, lengths, y, batch_size=0)
+# ---- bad input
+
+
+BAD_INPUT = [
+    case(
+        "pad_batch-dtype",
+        lambda: lc.pad_batch([torch.zeros(2, 1), torch.zeros(1, 1, dtype=torch.float64)]),
+        TypeError,
+        r"sequences\[1\] has dtype torch\.float64",
+    ),
+    case("pad_batch-tensor", lambda: lc.pad_batch(torch.zeros(2, 3)), TypeError, r"\bsequences\b.*Tensor"),
+    case(
+        "last_valid-lengths-long",
+        lambda: lc.last_valid(torch.zeros(2, 2, 4), torch.tensor([1, 3])),
+        ValueError,
+        r"\blengths\b.*\[1, 2\].*\[1, 3\]",
+    ),
+    case(
+        "last_valid-lengths-count",
+        lambda: lc.last_valid(torch.zeros(2, 2, 4), torch.tensor([1, 1, 1])),
+        ValueError,
+        r"\blengths\b.*batch_size=2, got 3",
+    ),
+    case("length_mask-num_steps-0", lambda: lc.length_mask(torch.tensor([1]), 0), ValueError, r"\bnum_steps\b.*0"),
+    case("length_mask-None", lambda: lc.length_mask(None), TypeError, r"\blengths\b.*NoneType"),
+    case("tagger-core-size", lambda: lc.Tagger(nn.LSTM(4, 4), V, 3), ValueError, r"\bvocab_size\b=5.*got 4"),
+    case(
+        "padded-core-bidirectional",
+        lambda: lc.PaddedSequenceModel(nn.LSTM(1, 4, bidirectional=True), 2),
+        ValueError,
+        r"\bcore\b.*bidirectional",
+    ),
+    case(
+        "sequences-last_valid-outputs",
+        lambda: lc.last_valid(torch.zeros(3, 2), torch.tensor([1, 2])),
+        ValueError,
+        r"outputs must have 3 dimensions",
+    ),
+    case(
+        "sequences-length_mask-lengths",
+        lambda: lc.length_mask(torch.tensor(3)),
+        ValueError,
+        r"lengths must have 1 dimensions",
+    ),
+    case(
+        "sequences-length_mask-num_steps",
+        lambda: lc.length_mask(torch.tensor([1, 2]), 0),
+        ValueError,
+        r"num_steps must be an int > 0, got 0",
+    ),
+    case(
+        "sequences-PaddedSequenceModel-core",
+        lambda: lc.PaddedSequenceModel(lc.LSTMScratch(2, 3), 2),
+        TypeError,
+        r"core must be an nn.LSTM",
+    ),
+    case(
+        "sequences-PaddedSequenceModel-core-2",
+        lambda: lc.PaddedSequenceModel(nn.LSTM(2, 3, batch_first=True), 2),
+        ValueError,
+        r"batch_first=False and bidirectional=False",
+    ),
+    case(
+        "sequences-PaddedSequenceModel-core-3",
+        lambda: lc.PaddedSequenceModel(nn.LSTM(2, 3, bidirectional=True), 2),
+        ValueError,
+        r"batch_first=False and bidirectional=False",
+    ),
+    case(
+        "sequences-PaddedSequenceModel-num_outputs",
+        lambda: lc.PaddedSequenceModel(nn.LSTM(2, 3), 0),
+        ValueError,
+        r"num_outputs must be an int > 0, got 0",
+    ),
+    case(
+        "sequences-PaddedSequenceModel-X",
+        lambda: lc.PaddedSequenceModel(nn.LSTM(2, 3), 2)(torch.zeros(2, 4, 3), torch.tensor([4, 2])),
+        ValueError,
+        r"X must have shape",
+    ),
+    case(
+        "sequences-PaddedSequenceModel-lengths",
+        lambda: lc.PaddedSequenceModel(nn.LSTM(2, 3), 2)(torch.zeros(2, 4, 2), torch.tensor([5, 2])),
+        ValueError,
+        r"lengths must lie in \[1, 4\]",
+    ),
+    case(
+        "sequences-train_padded-X",
+        lambda: lc.train_padded(
+            lc.PaddedSequenceModel(nn.LSTM(1, 4), 2),
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1],
+            lc.sign_of_sum_task(32, 2, 5, seed=0)[1][:-1],
+            lc.TaskConfig(num_updates=1, batch_size=8),
+            progress=False,
+        ),
+        ValueError,
+        r"X and y must hold the same number",
+    ),
+    case(
+        "sequences-train_padded-lengths",
+        lambda: lc.train_padded(
+            lc.PaddedSequenceModel(nn.LSTM(1, 4), 2),
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1][:-1],
+            lc.sign_of_sum_task(32, 2, 5, seed=0)[1],
+            lc.TaskConfig(num_updates=1, batch_size=8),
+            progress=False,
+        ),
+        ValueError,
+        r"one entry per sequence",
+    ),
+    case(
+        "sequences-train_padded-y",
+        lambda: lc.train_padded(
+            lc.PaddedSequenceModel(nn.LSTM(1, 4), 2),
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1],
+            lc.sign_of_sum_task(32, 2, 5, seed=0)[1].float(),
+            lc.TaskConfig(num_updates=1, batch_size=8),
+            progress=False,
+        ),
+        TypeError,
+        r"y must be an integer tensor",
+    ),
+    case(
+        "sequences-train_padded-batch_size",
+        lambda: lc.train_padded(
+            lc.PaddedSequenceModel(nn.LSTM(1, 4), 2),
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1],
+            lc.sign_of_sum_task(32, 2, 5, seed=0)[1],
+            lc.TaskConfig(batch_size=64),
+            progress=False,
+        ),
+        ValueError,
+        r"batch_size must be <=",
+    ),
+    case(
+        "sequences-padded_accuracy-batch_size",
+        lambda: lc.padded_accuracy(
+            lc.PaddedSequenceModel(nn.LSTM(1, 4), 2),
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
+            lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1],
+            lc.sign_of_sum_task(32, 2, 5, seed=0)[1],
+            batch_size=0,
+        ),
+        ValueError,
+        r"batch_size must be an int > 0, got 0",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

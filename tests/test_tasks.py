@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+from bad_input import V, bad_input_test, case, last_state
 
 matplotlib.use("Agg")
 
@@ -187,37 +188,146 @@ def _train(X=TOKENS, y=LABELS, **cfg):
     )
 
 
-BAD = [
-    (lambda: lc.agreement_task(0, 5), ValueError, "num_samples"),
-    (lambda: lc.agreement_task(10, 0), ValueError, "distance"),
-    (lambda: lc.agreement_task(10, 5.0), TypeError, "distance"),
-    (lambda: lc.agreement_task(10, 5, vocab_size=2), ValueError, "vocab_size"),
-    (lambda: lc.agreement_task(10, 5, seed="0"), TypeError, "seed"),
-    (lambda: lc.adding_problem(-3, 10), ValueError, "num_samples"),
-    (lambda: lc.adding_problem(10, 0), ValueError, "num_steps"),
-    (lambda: lc.adding_problem(10, 1), ValueError, "num_steps"),
-    (lambda: lc.adding_problem(10, 10, seed=1.5), TypeError, "seed"),
-    (lambda: lc.LastStateModel(nn.RNN(5, 3), 0), ValueError, "num_outputs"),
-    (lambda: lc.LastStateModel(nn.RNN(5, 3), 2, vocab_size=6), ValueError, "vocab_size"),
-    (lambda: lc.LastStateModel(nn.RNN(5, 3, batch_first=True), 2), ValueError, "batch_first"),
-    (lambda: lc.LastStateModel(nn.Linear(5, 3), 2), TypeError, "core"),
-    (lambda: _token_model()(TOKENS.float()), TypeError, "X"),
-    (lambda: _token_model()(TOKENS[0]), ValueError, "X"),
-    (lambda: _token_model()(TOKENS + 10), ValueError, "X"),
-    (lambda: lc.LastStateModel(nn.RNN(2, 3), 1)(FEATURES[..., :1]), ValueError, "X"),
-    (_train(num_updates=0), ValueError, "num_updates"),
-    (_train(batch_size=100), ValueError, "batch_size"),
-    (_train(lr=0.0), ValueError, "lr"),
-    (_train(optimizer="rmsprop"), ValueError, "optimizer"),
-    (_train(clip=-1.0), ValueError, "clip"),
-    (_train(y=LABELS[:5]), ValueError, "X and y"),
-    (_train(y=LABELS[:, None]), ValueError, "y"),
-    (lambda: lc.accuracy(_token_model(), TOKENS, LABELS.float()), TypeError, "y"),
-    (lambda: lc.accuracy(_token_model(), TOKENS, LABELS, batch_size=0), ValueError, "batch_size"),
+# ---- bad input
+
+
+BAD_INPUT = [
+    case("adding-num_steps-1", lambda: lc.adding_problem(4, 1), ValueError, r"\bnum_steps\b.*>= 2"),
+    case("agreement-vocab-2", lambda: lc.agreement_task(4, 3, vocab_size=2), ValueError, r"\bvocab_size\b.*>= 3"),
+    case("sign_of_sum-lengths", lambda: lc.sign_of_sum_task(4, 5, 2), ValueError, r"\bmax_length\b.*>= min_length"),
+    case("lookahead-offset", lambda: lc.lookahead_task(4, 3, offset=3), ValueError, r"\boffset\b.*< num_steps=3"),
+    case("lookahead-seed-float", lambda: lc.lookahead_task(4, 5, seed=1.5), TypeError, r"\bseed\b.*float"),
+    case(
+        "last_state-X-range",
+        lambda: lc.LastStateModel(lc.RNNScratch(V, 4), 2, vocab_size=V)(torch.tensor([[0, 7]])),
+        ValueError,
+        r"\bX\b.*\[0, 5\).*7",
+    ),
+    case(
+        "last_state-X-device",
+        lambda: last_state()(torch.zeros(1, 2, 3, device="meta")),
+        ValueError,
+        r"\bX\b is on device meta",
+    ),
+    case(
+        "last_state-X-inf",
+        lambda: last_state()(torch.full((2, 2, 3), float("inf"))),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
+    case(
+        "agreement_task-num_samples",
+        lambda: lc.agreement_task(0, 5),
+        ValueError,
+        r"\bnum_samples must be an int > 0, got 0",
+    ),
+    case(
+        "agreement_task-distance", lambda: lc.agreement_task(10, 0), ValueError, r"\bdistance must be an int > 0, got 0"
+    ),
+    case(
+        "agreement_task-distance-2",
+        lambda: lc.agreement_task(10, 5.0),
+        TypeError,
+        r"\bdistance must be an int > 0, got float 5\.0",
+    ),
+    case(
+        "agreement_task-vocab_size",
+        lambda: lc.agreement_task(10, 5, vocab_size=2),
+        ValueError,
+        r"\bvocab_size must be >= 3 \(two subject tokens",
+    ),
+    case(
+        "agreement_task-seed",
+        lambda: lc.agreement_task(10, 5, seed="0"),
+        TypeError,
+        r"\bseed must be an int, got str '0'",
+    ),
+    case(
+        "adding_problem-num_samples",
+        lambda: lc.adding_problem(-3, 10),
+        ValueError,
+        r"\bnum_samples must be an int > 0, got \-3",
+    ),
+    case(
+        "adding_problem-num_steps",
+        lambda: lc.adding_problem(10, 0),
+        ValueError,
+        r"\bnum_steps must be an int > 0, got 0",
+    ),
+    case(
+        "adding_problem-num_steps-2",
+        lambda: lc.adding_problem(10, 1),
+        ValueError,
+        r"\bnum_steps must be >= 2 to hold two markers,",
+    ),
+    case(
+        "adding_problem-seed",
+        lambda: lc.adding_problem(10, 10, seed=1.5),
+        TypeError,
+        r"\bseed must be an int, got float 1\.5",
+    ),
+    case(
+        "LastStateModel-num_outputs",
+        lambda: lc.LastStateModel(nn.RNN(5, 3), 0),
+        ValueError,
+        r"\bnum_outputs must be an int > 0, got 0",
+    ),
+    case(
+        "LastStateModel-vocab_size",
+        lambda: lc.LastStateModel(nn.RNN(5, 3), 2, vocab_size=6),
+        ValueError,
+        r"\bvocab_size=6 \(one\-hot inputs\), got 5",
+    ),
+    case(
+        "LastStateModel-batch_first",
+        lambda: lc.LastStateModel(nn.RNN(5, 3, batch_first=True), 2),
+        ValueError,
+        r"\bbatch_first=False\)",
+    ),
+    case(
+        "LastStateModel-core",
+        lambda: lc.LastStateModel(nn.Linear(5, 3), 2),
+        TypeError,
+        r"\bcore must expose num_hiddens/num_inputs or",
+    ),
+    case("token_model-X", lambda: _token_model()(TOKENS.float()), TypeError, r"\bX must be an integer tensor of token"),
+    case(
+        "token_model-X-2",
+        lambda: _token_model()(TOKENS[0]),
+        ValueError,
+        r"\bX must have 2 dimensions, got 1 with shape",
+    ),
+    case(
+        "token_model-X-3",
+        lambda: _token_model()(TOKENS + 10),
+        ValueError,
+        r"\bX must hold token indices in \[0, 5\), got",
+    ),
+    case(
+        "LastStateModel-X",
+        lambda: lc.LastStateModel(nn.RNN(2, 3), 1)(FEATURES[..., :1]),
+        ValueError,
+        r"\bX must have shape \(\*, \*, 2\), got \(8, 4, 1\)",
+    ),
+    case("train-num_updates", _train(num_updates=0), ValueError, r"\bnum_updates must be an int > 0, got 0"),
+    case("train-batch_size", _train(batch_size=100), ValueError, r"\bbatch_size must be <= the number of samples"),
+    case("train-lr", _train(lr=0.0), ValueError, r"\blr must be a number > 0, got 0\.0"),
+    case("train-optimizer", _train(optimizer="rmsprop"), ValueError, r"\boptimizer must be 'sgd' or 'adam', got"),
+    case("train-clip", _train(clip=-1.0), ValueError, r"\bclip must be a number > 0, got \-1\.0"),
+    case("train-X_and_y", _train(y=LABELS[:5]), ValueError, r"\bX and y must hold the same number of"),
+    case("train-y", _train(y=LABELS[:, None]), ValueError, r"\by must have 1 dimensions, got 2 with shape"),
+    case(
+        "accuracy-y",
+        lambda: lc.accuracy(_token_model(), TOKENS, LABELS.float()),
+        TypeError,
+        r"\by must be an integer tensor of token",
+    ),
+    case(
+        "accuracy-batch_size",
+        lambda: lc.accuracy(_token_model(), TOKENS, LABELS, batch_size=0),
+        ValueError,
+        r"\bbatch_size must be an int > 0, got 0",
+    ),
 ]
 
-
-@pytest.mark.parametrize("call, error, name", BAD, ids=[f"{i}-{c[2]}" for i, c in enumerate(BAD)])
-def test_bad_input_names_the_argument(call, error, name):
-    with pytest.raises(error, match=name):
-        call()
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -9,6 +9,7 @@ import pickle
 
 import pytest
 import torch
+from bad_input import CORPUS, bad_input_test, case, in_tmp, lm
 from torch import nn
 
 import lstm_companion as lc
@@ -428,3 +429,192 @@ def test_cache_key(monkeypatch):
 def test_cache_key_rejects_bad_names(bad):
     with pytest.raises(ValueError, match=r"\bname\b"):
         cache_key(bad, {})
+
+
+# ---- bad input
+
+V = 5  # vocabulary size of bad_input's lm() and CORPUS
+
+
+def train(**cfg):
+    base = dict(num_epochs=1, batch_size=2, num_steps=4)
+    return lambda: lc.train_lm(lm(), CORPUS, None, lc.TrainConfig(**{**base, **cfg}), progress=False)
+
+
+def linear_and_sgd():
+    model = nn.Linear(2, 2)
+    return model, torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def save_state(**changes):
+    """A callable that saves a training state of a small linear model with ``changes`` to the arguments."""
+
+    def run(folder):
+        model, optimizer = linear_and_sgd()
+        return lc.save_training_state(folder / "s.pt", **{"model": model, "optimizer": optimizer, "step": 1, **changes})
+
+    return in_tmp(run)
+
+
+def load_state(damage=None, **kw):
+    """A callable that saves a training state, damages it with ``damage(path)`` and loads it with ``kw``."""
+
+    def run(folder):
+        model, optimizer = linear_and_sgd()
+        path = lc.save_training_state(folder / "s.pt", model=model, optimizer=optimizer, step=1)
+        if damage is not None:
+            damage(path)
+        return lc.load_training_state(path, **{"model": nn.Linear(2, 2), **kw})
+
+    return in_tmp(run)
+
+
+BAD_INPUT = [
+    # weights with a JSON record (the translator's format)
+    case("save_with_record-folder-None", lambda: lc.save_with_record(None, "m", {}, {}), TypeError, r"\bfolder\b"),
+    case(
+        "save_with_record-name-path",
+        in_tmp(lambda folder: lc.save_with_record(folder, "a/b", {}, {})),
+        ValueError,
+        r"\bname\b.*'a/b'",
+    ),
+    case(
+        "save_with_record-state-not-tensors",
+        in_tmp(lambda folder: lc.save_with_record(folder, "m", {"w": 1.0}, {})),
+        TypeError,
+        r"\bstate\b must be a state dict",
+    ),
+    case(
+        "save_with_record-record-list",
+        in_tmp(lambda folder: lc.save_with_record(folder, "m", {}, [])),
+        TypeError,
+        r"\brecord\b must be a mapping",
+    ),
+    case(
+        "load_with_record-no-record",
+        in_tmp(lambda folder: lc.load_with_record(folder, "m")),
+        FileNotFoundError,
+        r"m\.json was not found",
+    ),
+    case("config-optimizer", train(optimizer="rmsprop"), ValueError, r"\boptimizer\b.*'rmsprop'"),
+    case("config-lr-negative", train(lr=-0.1), ValueError, r"\blr\b.*-0\.1"),
+    case("config-lr-nan", train(lr=float("nan")), ValueError, r"\blr\b.*nan"),
+    case("config-lr-inf", train(lr=float("inf")), ValueError, r"\blr\b.*finite.*inf"),
+    case("config-clip-0", train(clip=0), ValueError, r"\bclip\b"),
+    case("config-num_epochs-0", train(num_epochs=0), ValueError, r"\bnum_epochs\b"),
+    case("config-patience-0", train(patience=0), ValueError, r"\bpatience\b"),
+    case("config-batch_size-bool", train(batch_size=True), TypeError, r"\bbatch_size\b"),
+    case(
+        "train-device-string",
+        lambda: lc.train_lm(lm(), CORPUS, None, lc.TrainConfig(), device="gpu"),
+        ValueError,
+        r"\bdevice\b.*'gpu'",
+    ),
+    case("evaluate-2d-corpus", lambda: lc.evaluate_perplexity(lm(), CORPUS.reshape(10, 10)), ValueError, r"\bcorpus\b"),
+    case(
+        "evaluate-too-short",
+        lambda: lc.evaluate_perplexity(lm(), torch.arange(10) % V),
+        ValueError,
+        r"\bcorpus\b.*too short",
+    ),
+    case(
+        "evaluate-num_steps-0", lambda: lc.evaluate_perplexity(lm(), CORPUS, num_steps=0), ValueError, r"\bnum_steps\b"
+    ),
+    case(
+        "evaluate-batch_size-0",
+        lambda: lc.evaluate_perplexity(lm(), CORPUS, batch_size=0),
+        ValueError,
+        r"\bbatch_size\b",
+    ),
+    case("cache_key-name", lambda: lc.cache_key("my model", {}), ValueError, r"\bname\b.*'my model'"),
+    case("cache_key-empty-name", lambda: lc.cache_key("", {}), ValueError, r"\bname\b"),
+    case(
+        "load_or_train-name",
+        lambda: lc.load_or_train("../up", lm(), {}, lambda: None),
+        ValueError,
+        r"\bname\b.*'\.\./up'",
+    ),
+    case("load_model-missing-file", lambda: lc.load_model(lm(), "no/such/file.pt"), FileNotFoundError, r"file\.pt"),
+    case("save_training_state-step-negative", save_state(step=-1), ValueError, r"step must be an int >= 0, got -1"),
+    case("save_training_state-step-float", save_state(step=1.5), ValueError, r"step must be an int >= 0, got 1\.5"),
+    case(
+        "save_training_state-model-None",
+        save_state(model=None),
+        TypeError,
+        r"model must be a torch\.nn\.Module, got NoneType",
+    ),
+    case(
+        "save_training_state-optimizer-None",
+        save_state(optimizer=None),
+        TypeError,
+        r"optimizer must be a torch\.optim\.Optimizer, got NoneType",
+    ),
+    case(
+        "save_training_state-extra-object",
+        save_state(extra={"x": object()}),
+        TypeError,
+        r"extra\['x'\] must hold only str, int, float, bool, None, tensors",
+    ),
+    case(
+        "save_training_state-sampler-str",
+        save_state(sampler="x"),
+        TypeError,
+        r"sampler must be a ShardedStreamSampler or None",
+    ),
+    case(
+        "load_training_state-missing",
+        in_tmp(lambda folder: lc.load_training_state(folder / "s.pt", model=nn.Linear(2, 2))),
+        FileNotFoundError,
+        r"no training state at .*s\.pt",
+    ),
+    case(
+        "load_training_state-model-None",
+        load_state(model=None),
+        TypeError,
+        r"model must be a torch\.nn\.Module, got NoneType",
+    ),
+    case(
+        "load_training_state-other-model",
+        load_state(model=nn.Linear(3, 3)),
+        ValueError,
+        r"s\.pt: model: weight has shape \(2, 2\) in the file, \(3, 3\) in this model",
+    ),
+    case(
+        "load_training_state-damaged",
+        load_state(lambda path: path.write_bytes(b"xx")),
+        ValueError,
+        r"s\.pt is damaged or not a training state",
+    ),
+    case(
+        "state_dict_sha256-None",
+        lambda: lc.state_dict_sha256(None),
+        TypeError,
+        r"state must be a state dict \(a mapping of tensors\), got NoneType",
+    ),
+    case(
+        "state_dict_sha256-module",
+        lambda: lc.state_dict_sha256(nn.Linear(2, 2)),
+        TypeError,
+        r"state must be a state dict.*got Linear",
+    ),
+    case(
+        "max_abs_difference-names",
+        lambda: lc.max_abs_difference(nn.Linear(2, 2).state_dict(), {"weight": torch.zeros(2, 2)}),
+        ValueError,
+        r"a and b must have the same names; differ in \['bias'\]",
+    ),
+    case(
+        "max_abs_difference-shapes",
+        lambda: lc.max_abs_difference({"a": torch.zeros(2)}, {"a": torch.zeros(3)}),
+        ValueError,
+        r"a: shapes differ, \(2,\) and \(3,\)",
+    ),
+    case(
+        "max_abs_difference-None",
+        lambda: lc.max_abs_difference(None, {"a": torch.zeros(2)}),
+        TypeError,
+        r"a and b must be state dicts",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

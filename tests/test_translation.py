@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from bad_input import VOCAB, bad_input_test, case
 
+import lstm_companion as lc
 from lstm_companion import (
     BOS_ID as BOS,
 )
@@ -110,17 +112,6 @@ def test_split_groups_by_source_sentence() -> None:
     assert with_dev.num_train + sum(len(r) for r in with_dev.dev_refs) == data.num_train
 
 
-def test_bad_config() -> None:
-    with pytest.raises(ValueError, match="num_test \\+ num_dev must be smaller than the number of distinct source"):
-        load_translation(TranslationConfig(max_words=4, num_test=50), text=TEXT)
-    with pytest.raises(ValueError, match="num_test \\+ num_dev must be smaller"):
-        load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, num_dev=50), text=TEXT)
-    with pytest.raises(ValueError, match="num_dev must be an int >= 0"):
-        load_translation(TranslationConfig(max_words=4, num_dev=-1), text=TEXT)
-    with pytest.raises(ValueError, match="max_words must be an int > 0"):
-        load_translation(TranslationConfig(max_words=0), text=TEXT)
-
-
 def test_real_file(shared_data: Path) -> None:
     text = read_fra_eng(local_dir=shared_data)
     assert len(text.split("\n")) == 167131  # 167130 pairs and a final empty line
@@ -198,3 +189,49 @@ def test_the_committed_translator_loads_bit_for_bit(tmp_path: Path) -> None:
     save_with_record(tmp_path, "attention", state, own)  # written again: the same bytes, both files
     for file in ("attention.pt", "attention.json"):
         assert (tmp_path / file).read_bytes() == (folder / file).read_bytes(), file
+
+
+# ---- bad input
+
+
+BAD_INPUT = [
+    case("encode_batch-vocab-None", lambda: lc.encode_batch([["a"]], None), TypeError, r"\bvocab\b.*NoneType"),
+    case("decode_ids-beyond-vocab", lambda: lc.decode_ids([4, 9], VOCAB), ValueError, r"\bids\b.*\[0, 5\).*9"),
+    case("decode_ids-float", lambda: lc.decode_ids(torch.tensor([4.0]), VOCAB), TypeError, r"\bids\b.*integer"),
+    case("decode_ids-None", lambda: lc.decode_ids(None, VOCAB), TypeError, r"\bids\b.*NoneType"),
+    case("tokenize_nmt-None", lambda: lc.tokenize_nmt(None), TypeError, r"\btext\b.*NoneType"),
+    case(
+        "load_translation-seed-float",
+        lambda: lc.load_translation(lc.TranslationConfig(seed=0.5), text=TEXT),
+        TypeError,
+        r"\bseed\b.*float",
+    ),
+    case("load_translation-config-dict", lambda: lc.load_translation({}, text=TEXT), TypeError, r"\bconfig\b.*dict"),
+    case("load_translation-text-bytes", lambda: lc.load_translation(text=b"a\tb"), TypeError, r"\btext\b.*bytes"),
+    case(
+        "translation-load_translation-num_test",
+        lambda: load_translation(TranslationConfig(max_words=4, num_test=50), text=TEXT),
+        ValueError,
+        r"num_test \+ num_dev must be smaller than the number of distinct source",
+    ),
+    case(
+        "translation-load_translation-num_test-2",
+        lambda: load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=2, num_dev=50), text=TEXT),
+        ValueError,
+        r"num_test \+ num_dev must be smaller",
+    ),
+    case(
+        "translation-load_translation-num_dev",
+        lambda: load_translation(TranslationConfig(max_words=4, num_dev=-1), text=TEXT),
+        ValueError,
+        r"num_dev must be an int >= 0",
+    ),
+    case(
+        "translation-load_translation-max_words",
+        lambda: load_translation(TranslationConfig(max_words=0), text=TEXT),
+        ValueError,
+        r"max_words must be an int > 0",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

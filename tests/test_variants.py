@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
+from bad_input import INF, X3, bad_input_test, case, write_and_read
 from torch import nn
 
 import lstm_companion as lc
@@ -136,29 +139,125 @@ def test_run_ablation_repeats_and_caches(monkeypatch):
     assert d != a
 
 
-def test_bad_input_raises_clear_errors():
-    with pytest.raises(ValueError, match="variant must be one of"):
-        LSTMVariant(3, 4, variant="peephole")
-    with pytest.raises(ValueError, match="no forget gate, so forget_bias must be None"):
-        LSTMVariant(3, 4, variant="no_forget", forget_bias=1.0)
-    with pytest.raises(TypeError, match="forget_bias must be a finite number"):
-        LSTMVariant(3, 4, forget_bias="1")
-    with pytest.raises(ValueError, match="forget_bias must be a finite number"):
-        LSTMVariant(3, 4, forget_bias=float("nan"))
-    mine = LSTMVariant(3, 4)
-    with pytest.raises(ValueError, match="X must have shape"):
-        mine(torch.randn(5, 2, 4))
-    with pytest.raises(ValueError, match=r"state\[0\] \(H0\) must have shape"):
-        mine(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4), torch.zeros(2, 2, 4)))
-    with pytest.raises(ValueError, match="block must be one of"):
-        LSTMVariant(3, 4, variant="no_input").block_slice("i")
-    with pytest.raises(ValueError, match="only variant='vanilla' converts"):
-        LSTMVariant(3, 4, variant="coupled").to_torch()
-    with pytest.raises(ValueError, match="num_layers=1"):
-        LSTMVariant.from_torch(nn.LSTM(3, 4, 2))
-    with pytest.raises(ValueError, match="ablation must be one of"):
-        lc.make_core("lstm", 2, 4)
-    with pytest.raises(ValueError, match="task must be one of"):
-        lc.ablation_data("mnist")
-    with pytest.raises(TypeError, match="seed must be an int"):
-        lc.run_ablation("adding", "vanilla", 1.5)
+# ---- bad input
+
+
+ABLATION_TABLE = {"settings": {}, "ablations": [], "seeds": [0], "results": {"adding": {"vanilla": {"scores": [1.0]}}}}
+
+
+BAD_INPUT = [
+    case("variant-name", lambda: lc.LSTMVariant(3, 4, variant="peephole"), ValueError, r"\bvariant\b.*'peephole'"),
+    case("variant-forget_bias-inf", lambda: lc.LSTMVariant(3, 4, forget_bias=INF), ValueError, r"\bforget_bias\b.*inf"),
+    case(
+        "variant-no_forget-bias",
+        lambda: lc.LSTMVariant(3, 4, variant="no_forget", forget_bias=1.0),
+        ValueError,
+        r"\bforget_bias\b must be None",
+    ),
+    case("variant-X-integer", lambda: lc.LSTMVariant(3, 4)(X3().long()), TypeError, r"\bX\b.*floating"),
+    case(
+        "ablation_table-damaged",
+        write_and_read(lc.load_ablation_table, '{"settings": '),
+        ValueError,
+        r"table\.json is not a valid JSON ablation table",
+    ),
+    case(
+        "ablation_table-incomplete",
+        write_and_read(lc.load_ablation_table, '{"settings": {}}'),
+        ValueError,
+        r"table\.json is not a complete ablation table.*'ablations'",
+    ),
+    case(
+        "ablation_table-row-without-mean",
+        write_and_read(lc.load_ablation_table, json.dumps(ABLATION_TABLE)),
+        ValueError,
+        r"table\.json \['results'\]\['adding'\]\['vanilla'\].*'mean'",
+    ),
+    case(
+        "ablation_table-missing",
+        lambda: lc.load_ablation_table("no/such/ablations.json"),
+        FileNotFoundError,
+        r"ablations\.json was not found",
+    ),
+    case("make_core-ablation", lambda: lc.make_core("nope", 2, 4), ValueError, r"\bablation\b.*'nope'"),
+    case("make_core-num_hiddens-0", lambda: lc.make_core("gru", 2, 0), ValueError, r"\bnum_hiddens\b.*0"),
+    case(
+        "ablation_model-seed-str",
+        lambda: lc.ablation_model("adding", "vanilla", "1", lc.AblationData("adding")),
+        TypeError,
+        r"\bseed\b.*str",
+    ),
+    case(
+        "ablation_model-data-None",
+        lambda: lc.ablation_model("adding", "vanilla", 1, None),
+        TypeError,
+        r"\bdata\b.*NoneType",
+    ),
+    case("ablation-task", lambda: lc.ablation_data("sorting"), ValueError, r"\btask\b.*'sorting'"),
+    case(
+        "variant-X-nan",
+        lambda: lc.LSTMVariant(3, 4)(torch.full((2, 2, 3), float("nan"))),
+        ValueError,
+        r"\bX must be finite everywhere, got 12 NaN",
+    ),
+    case(
+        "variant-coupled-X-inf",
+        lambda: lc.LSTMVariant(3, 4, variant="coupled")(torch.full((2, 2, 3), float("inf"))),
+        ValueError,
+        r"\bX must be finite.*12 infinite",
+    ),
+    case(
+        "variants-LSTMVariant-variant",
+        lambda: LSTMVariant(3, 4, variant="peephole"),
+        ValueError,
+        r"variant must be one of",
+    ),
+    case(
+        "variants-LSTMVariant-variant_no_forget",
+        lambda: LSTMVariant(3, 4, variant="no_forget", forget_bias=1.0),
+        ValueError,
+        r"no forget gate, so forget_bias must be None",
+    ),
+    case(
+        "variants-LSTMVariant-forget_bias",
+        lambda: LSTMVariant(3, 4, forget_bias="1"),
+        TypeError,
+        r"forget_bias must be a finite number",
+    ),
+    case(
+        "variants-LSTMVariant-forget_bias-2",
+        lambda: LSTMVariant(3, 4, forget_bias=float("nan")),
+        ValueError,
+        r"forget_bias must be a finite number",
+    ),
+    case("variants-LSTMVariant-X", lambda: LSTMVariant(3, 4)(torch.randn(5, 2, 4)), ValueError, r"X must have shape"),
+    case(
+        "variants-LSTMVariant-state_0",
+        lambda: LSTMVariant(3, 4)(torch.randn(5, 2, 3), (torch.zeros(2, 2, 4), torch.zeros(2, 2, 4))),
+        ValueError,
+        r"state\[0\] \(H0\) must have shape",
+    ),
+    case(
+        "variants-LSTMVariant-block",
+        lambda: LSTMVariant(3, 4, variant="no_input").block_slice("i"),
+        ValueError,
+        r"block must be one of",
+    ),
+    case(
+        "variants-LSTMVariant-only",
+        lambda: LSTMVariant(3, 4, variant="coupled").to_torch(),
+        ValueError,
+        r"only variant='vanilla' converts",
+    ),
+    case("variants-from_torch-lstm", lambda: LSTMVariant.from_torch(nn.LSTM(3, 4, 2)), ValueError, r"num_layers=1"),
+    case("variants-make_core-ablation", lambda: lc.make_core("lstm", 2, 4), ValueError, r"ablation must be one of"),
+    case("variants-ablation_data-task", lambda: lc.ablation_data("mnist"), ValueError, r"task must be one of"),
+    case(
+        "variants-run_ablation-seed",
+        lambda: lc.run_ablation("adding", "vanilla", 1.5),
+        TypeError,
+        r"seed must be an int",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 from torch import nn
 
 import lstm_companion as lc
@@ -141,31 +142,6 @@ def test_tied_weights_share_one_parameter():
         lc.WordLM(V, E, 8, L, tie_weights=True)
 
 
-def test_bad_input():
-    model = lc.WordLM(V, E, E, L)
-    with pytest.raises(TypeError, match="tokens must be an integer tensor"):
-        model(torch.zeros(2, 3))
-    with pytest.raises(ValueError, match="tokens must have 2 dimensions"):
-        model(torch.zeros(3, dtype=torch.long))
-    with pytest.raises(ValueError, match=r"tokens must hold token ids in \[0, 40\)"):
-        model(torch.tensor([[0, 40]]))
-    with pytest.raises(ValueError, match=r"state\[0\] \(H\) must have shape \(2, 1, 6\)"):
-        model(torch.tensor([[0, 1]]), (torch.zeros(1, 1, E), torch.zeros(1, 1, E)))
-    with pytest.raises(TypeError, match="state must be None or a tuple"):
-        model(torch.tensor([[0, 1]]), torch.zeros(2, 1, E))
-    for name in ("dropout", "dropouti", "dropouth", "dropoute", "wdrop"):
-        with pytest.raises(ValueError, match=f"{name} must be a number >= 0 and < 1"):
-            lc.WordLM(V, E, E, L, **{name: 1.0})
-    with pytest.raises(ValueError, match="num_layers"):
-        lc.WordLM(V, E, E, 0)
-    with pytest.raises(TypeError, match="tie_weights"):
-        lc.WordLM(V, E, E, tie_weights=1)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="module must be an nn.LSTM"):
-        lc.WeightDrop(nn.GRU(2, 2))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="embedding must be an nn.Embedding"):
-        lc.embedding_dropout(nn.Linear(2, 2), torch.zeros(1, dtype=torch.long), 0.1)  # type: ignore[arg-type]
-
-
 def test_config_builds_the_model():
     cfg = lc.WordLMConfig(embed_size=E, hidden_size=E, num_layers=3, wdrop=0.2, tie_weights=True)
     model = cfg.build(V)
@@ -267,3 +243,147 @@ def test_cached_word_lm_loads_the_second_time():
     assert hist2.val_ppl == hist.val_ppl
     for a, b in zip(first.state_dict().values(), again.state_dict().values()):
         assert torch.equal(a, b)
+
+
+# ---- bad input
+
+
+def word_lm():
+    return lc.WordLM(V, E, E, L)
+
+
+BAD_INPUT = [
+    case(
+        "word_lm-tokens-float",
+        lambda: word_lm()(torch.zeros(2, 3)),
+        TypeError,
+        r"tokens must be an integer tensor",
+    ),
+    case(
+        "word_lm-tokens-1d",
+        lambda: word_lm()(torch.zeros(3, dtype=torch.long)),
+        ValueError,
+        r"tokens must have 2 dimensions",
+    ),
+    case(
+        "word_lm-tokens-range",
+        lambda: word_lm()(torch.tensor([[0, 40]])),
+        ValueError,
+        r"tokens must hold token ids in \[0, 40\)",
+    ),
+    case(
+        "word_lm-state-shape",
+        lambda: word_lm()(torch.tensor([[0, 1]]), (torch.zeros(1, 1, E), torch.zeros(1, 1, E))),
+        ValueError,
+        r"state\[0\] \(H\) must have shape \(2, 1, 6\)",
+    ),
+    case(
+        "word_lm-state-tensor",
+        lambda: word_lm()(torch.tensor([[0, 1]]), torch.zeros(2, 1, E)),
+        TypeError,
+        r"state must be None or a tuple",
+    ),
+    *[
+        case(
+            f"word_lm-{name}-1",
+            lambda name=name: lc.WordLM(V, E, E, L, **{name: 1.0}),
+            ValueError,
+            rf"\b{name} must be a number >= 0 and < 1",
+        )
+        for name in ("dropout", "dropouti", "dropouth", "dropoute", "wdrop")
+    ],
+    case("word_lm-num_layers-0", lambda: lc.WordLM(V, E, E, 0), ValueError, r"num_layers must be an int > 0"),
+    case(
+        "word_lm-tie_weights-int", lambda: lc.WordLM(V, E, E, tie_weights=1), TypeError, r"tie_weights must be a bool"
+    ),
+    case("weight_drop-gru", lambda: lc.WeightDrop(nn.GRU(2, 2)), TypeError, r"module must be an nn\.LSTM"),
+    case(
+        "embedding_dropout-linear",
+        lambda: lc.embedding_dropout(nn.Linear(2, 2), torch.zeros(1, dtype=torch.long), 0.1),
+        TypeError,
+        r"embedding must be an nn\.Embedding",
+    ),
+    case("word_lm-vocab_size-0", lambda: lc.WordLM(0, E, E), ValueError, r"vocab_size must be an int > 0, got 0"),
+    case(
+        "word_lm-embed_size-negative", lambda: lc.WordLM(V, -1, E), ValueError, r"embed_size must be an int > 0, got -1"
+    ),
+    case(
+        "word_lm-hidden_size-float",
+        lambda: lc.WordLM(V, E, 6.0),
+        TypeError,
+        r"hidden_size must be an int > 0, got float",
+    ),
+    case(
+        "word_lm-dropout-nan",
+        lambda: lc.WordLM(V, E, E, dropout=float("nan")),
+        ValueError,
+        r"dropout must be a finite number >= 0 and < 1, got nan",
+    ),
+    case("word_lm-locked-int", lambda: lc.WordLM(V, E, E, locked=1), TypeError, r"locked must be a bool, got int 1"),
+    case("word_lm-tokens-None", lambda: word_lm()(None), TypeError, r"tokens must be a torch\.Tensor, got NoneType"),
+    case(
+        "word_lm-tokens-negative",
+        lambda: word_lm()(torch.tensor([[-1, 0]])),
+        ValueError,
+        r"tokens must hold token ids in \[0, 40\).*\[-1, 0\]",
+    ),
+    case(
+        "word_lm-tokens-empty",
+        lambda: word_lm()(torch.zeros(0, 2, dtype=torch.long)),
+        ValueError,
+        r"tokens must not be empty",
+    ),
+    case(
+        "word_lm-tokens-device",
+        lambda: word_lm()(torch.zeros(2, 2, dtype=torch.long, device="meta")),
+        ValueError,
+        r"tokens is on device meta, but the model's parameters are on cpu",
+    ),
+    case(
+        "word_lm-state-list",
+        lambda: word_lm()(torch.zeros(2, 1, dtype=torch.long), [(torch.zeros(1, 1, E), torch.zeros(1, 1, E))] * 2),
+        TypeError,
+        r"state must be None or a tuple \(H, C\)",
+    ),
+    case(
+        "word_lm_config-embed_size-0",
+        lambda: lc.WordLMConfig(embed_size=0).build(V),
+        ValueError,
+        r"embed_size must be an int > 0, got 0",
+    ),
+    case(
+        "word_lm_config-vocab_size-0",
+        lambda: lc.WordLMConfig(embed_size=E, hidden_size=E).build(0),
+        ValueError,
+        r"vocab_size must be an int > 0, got 0",
+    ),
+    case(
+        "weight_drop-p-1", lambda: lc.WeightDrop(nn.LSTM(2, 2), p=1.0), ValueError, r"\bp must be a number >= 0 and < 1"
+    ),
+    case(
+        "weight_drop-p-nan", lambda: lc.WeightDrop(nn.LSTM(2, 2), p=float("nan")), ValueError, r"\bp must be a finite"
+    ),
+    case(
+        "weight_drop-p-negative", lambda: lc.WeightDrop(nn.LSTM(2, 2), p=-0.1), ValueError, r"\bp must be a number >= 0"
+    ),
+    case(
+        "embedding_dropout-p-1.5",
+        lambda: lc.embedding_dropout(nn.Embedding(3, 2), torch.zeros(1, dtype=torch.long), 1.5),
+        ValueError,
+        r"\bp must be a number >= 0 and < 1, got 1\.5",
+    ),
+    case(
+        "embedding_dropout-tokens-float",
+        lambda: lc.embedding_dropout(nn.Embedding(3, 2), torch.zeros(1), 0.1),
+        TypeError,
+        r"tokens must be an integer tensor",
+    ),
+    case(
+        "embedding_dropout-tokens-range",
+        lambda: lc.embedding_dropout(nn.Embedding(3, 2), torch.tensor([5]), 0.1),
+        ValueError,
+        r"tokens must hold token ids in \[0, 3\) \(the embedding's rows\), got values in \[5, 5\]",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+from bad_input import bad_input_test, case
 
 import lstm_companion as lc
 
@@ -96,42 +97,6 @@ def test_slstm_stabiliser():
     torch.testing.assert_close(stab.double(), ref, rtol=1e-4, atol=1e-5)
 
 
-def test_heads_must_divide_width():
-    with pytest.raises(ValueError, match="num_heads must divide hidden_size"):
-        lc.SLSTMScratch(3, 10, 3)
-    with pytest.raises(ValueError, match="num_heads must divide hidden_size"):
-        lc.MLSTMScratch(3, 10, 4)
-
-
-def test_bad_input():
-    layer = lc.SLSTMScratch(3, 4, 2)
-    with pytest.raises(ValueError, match="x must have shape"):
-        layer(torch.randn(2, 5, 4))
-    with pytest.raises(ValueError, match="x must be finite"):
-        layer(torch.full((1, 2, 3), math.nan))
-    with pytest.raises(ValueError, match="forget must be one of"):
-        lc.SLSTMScratch(3, 4, 2, forget="tanh")
-    m = lc.MLSTMScratch(3, 4, 2)
-    with pytest.raises(ValueError, match="form must be one of"):
-        m(torch.randn(1, 2, 3), form="fast")
-    with pytest.raises(ValueError, match="x must be finite"):
-        m(torch.tensor([[[1.0, math.inf, 0.0]]]))
-    q, k, v, i, f = _qkv(T=6)
-    with pytest.raises(ValueError, match="k must have shape"):
-        lc.mlstm_parallel(q, k[:, :, :5], v, i, f)
-    with pytest.raises(ValueError, match="i_pre must have 3 dimensions"):
-        lc.mlstm_recurrent(q, k, v, i[..., None], f)
-    with pytest.raises(ValueError, match="chunk_size must divide"):
-        lc.mlstm_chunkwise(q, k, v, i, f, chunk_size=4)
-    with pytest.raises(ValueError, match="x_pre must have"):
-        lc.slstm_scan(torch.randn(1, 2, 5), torch.randn(1, 8, 2), torch.zeros(8))
-    with pytest.raises(ValueError, match="core must be one of"):
-        lc.TokenTagger("gru", 2, 2, 4)
-    tagger = lc.TokenTagger("lstm", 2, 2, 4)
-    with pytest.raises(ValueError, match="tokens must lie in"):
-        tagger(torch.tensor([[0, 2]]))
-
-
 def test_matched_hidden_near_budget():
     for core in lc.TAGGER_CORES:
         h = lc.matched_hidden(core, 1200, 2, 2, embed_size=8)
@@ -182,3 +147,80 @@ def test_tagger_shift_reads_the_previous_token():
 def test_every_core_has_a_label() -> None:
     assert set(lc.CORE_LABELS) == set(lc.TAGGER_CORES)
     assert len(set(lc.CORE_LABELS.values())) == len(lc.CORE_LABELS)
+
+
+# ---- bad input
+
+
+def with_qkv(call):
+    """A callable that calls ``call(q, k, v, i, f)`` on the inputs of ``_qkv(T=6)``."""
+    return lambda: call(*_qkv(T=6))
+
+
+BAD_INPUT = [
+    case("slstm-x-size", lambda: lc.SLSTMScratch(3, 4, 2)(torch.randn(2, 5, 4)), ValueError, r"\bx must have shape"),
+    case(
+        "slstm-x-nan",
+        lambda: lc.SLSTMScratch(3, 4, 2)(torch.full((1, 2, 3), math.nan)),
+        ValueError,
+        r"\bx must be finite",
+    ),
+    case("slstm-forget", lambda: lc.SLSTMScratch(3, 4, 2, forget="tanh"), ValueError, r"forget must be one of"),
+    case(
+        "mlstm-form",
+        lambda: lc.MLSTMScratch(3, 4, 2)(torch.randn(1, 2, 3), form="fast"),
+        ValueError,
+        r"form must be one of",
+    ),
+    case(
+        "mlstm-x-inf",
+        lambda: lc.MLSTMScratch(3, 4, 2)(torch.tensor([[[1.0, math.inf, 0.0]]])),
+        ValueError,
+        r"\bx must be finite",
+    ),
+    case(
+        "mlstm_parallel-k-size",
+        with_qkv(lambda q, k, v, i, f: lc.mlstm_parallel(q, k[:, :, :5], v, i, f)),
+        ValueError,
+        r"\bk must have shape",
+    ),
+    case(
+        "mlstm_recurrent-i_pre-rank",
+        with_qkv(lambda q, k, v, i, f: lc.mlstm_recurrent(q, k, v, i[..., None], f)),
+        ValueError,
+        r"i_pre must have 3 dimensions",
+    ),
+    case(
+        "mlstm_chunkwise-chunk_size",
+        with_qkv(lambda q, k, v, i, f: lc.mlstm_chunkwise(q, k, v, i, f, chunk_size=4)),
+        ValueError,
+        r"chunk_size must divide",
+    ),
+    case(
+        "slstm_scan-x_pre-size",
+        lambda: lc.slstm_scan(torch.randn(1, 2, 5), torch.randn(1, 8, 2), torch.zeros(8)),
+        ValueError,
+        r"x_pre must have",
+    ),
+    case("token_tagger-core", lambda: lc.TokenTagger("gru", 2, 2, 4), ValueError, r"core must be one of"),
+    case(
+        "token_tagger-tokens-range",
+        lambda: lc.TokenTagger("lstm", 2, 2, 4)(torch.tensor([[0, 2]])),
+        ValueError,
+        r"tokens must lie in",
+    ),
+    case(
+        "xlstm-SLSTMScratch-num_heads",
+        lambda: lc.SLSTMScratch(3, 10, 3),
+        ValueError,
+        r"num_heads must divide hidden_size",
+    ),
+    case(
+        "xlstm-MLSTMScratch-num_heads",
+        lambda: lc.MLSTMScratch(3, 10, 4),
+        ValueError,
+        r"num_heads must divide hidden_size",
+    ),
+]
+
+test_bad_input = bad_input_test(BAD_INPUT)

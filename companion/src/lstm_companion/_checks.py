@@ -37,6 +37,7 @@ __all__ = [
     "check_text",
     "check_signal",
     "check_finite_tensor",
+    "check_finite_input",
     "check_index_range",
     "check_same_dtype",
     "read_json_record",
@@ -49,6 +50,8 @@ __all__ = [
     "check_seed",
     "check_samples",
     "check_rank",
+    "check_device",
+    "check_bool",
 ]
 
 
@@ -174,6 +177,20 @@ def check_finite_tensor(name: str, x: torch.Tensor) -> torch.Tensor:
             raise ValueError(
                 f"{name} must be finite everywhere, got {num_nan} NaN and {num_inf} infinite value(s) among {x.numel()}"
             )
+    return x
+
+
+def check_finite_input(name: str, x: torch.Tensor) -> torch.Tensor:
+    """Return ``x`` if every entry is finite, checked in one reduction pass (``torch.aminmax``).
+
+    Cheap enough for a model's whole input once per call: NaN propagates to
+    the minimum and maximum, and an infinity is one of them. A non-finite
+    input raises as :func:`check_finite_tensor` does (with the counts).
+    """
+    if x.numel() and x.is_floating_point():
+        lo, hi = torch.aminmax(x.detach())
+        if not bool(torch.isfinite(lo) & torch.isfinite(hi)):
+            check_finite_tensor(name, x)
     return x
 
 
@@ -384,3 +401,20 @@ def check_rank(rank: object, world_size: object) -> tuple[int, int]:
     if not 0 <= rank < world:
         raise ValueError(f"rank must be in [0, world_size={world}), got {rank}")
     return rank, world
+
+
+def check_device(name: str, device: object) -> torch.device:
+    """``device`` (a ``torch.device`` or a string such as ``"cpu"`` or ``"cuda:0"``) as a ``torch.device``."""
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{name} must be a torch.device or a device string such as 'cpu', got {type(device).__name__}")
+    try:
+        return torch.device(device)
+    except RuntimeError as err:
+        raise ValueError(f"{name} must name a device such as 'cpu', 'cuda' or 'cuda:0', got {device!r}") from err
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Return ``value`` if it is a ``bool``, else raise naming ``name``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value

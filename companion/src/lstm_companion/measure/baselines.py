@@ -63,9 +63,6 @@ def logistic_regression_accuracy(
     once: a linear model that sees the whole image, the baseline an LSTM
     reading rows must be compared with.
     """
-    from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_limits
-
     check_positive_float("C", C)
     check_positive_int("max_iter", max_iter)
     arrays = []
@@ -81,6 +78,9 @@ def logistic_regression_accuracy(
         raise ValueError(
             f"X_train and X_test must have the same number of pixels, got {arrays[0].shape[1]} and {arrays[2].shape[1]}"
         )
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
     # One BLAS thread: the problem is tiny, and BLAS threads competing with PyTorch's
     # for the same cores can make the fit a hundred times slower.
     with threadpool_limits(limits=1):

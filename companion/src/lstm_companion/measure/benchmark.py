@@ -43,7 +43,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_record_keys, check_tensor
+from .._checks import check_bool, check_device, check_positive_int, check_record_keys, check_tensor
 from ..models.fast_lstm import LADDER
 
 __all__ = [
@@ -61,6 +61,8 @@ __all__ = [
 
 def forward_backward(model: nn.Module, X: torch.Tensor) -> None:
     """One forward and backward pass of ``model`` on ``X`` (the loss is the sum of the outputs); clears the gradients."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     for p in model.parameters():
         p.grad = None
     outputs, _ = model(X)
@@ -93,9 +95,11 @@ def time_interleaved(
     if not isinstance(cases, Mapping) or not cases:
         raise ValueError(f"cases must hold at least one case (a mapping of name to callable), got {cases!r}")
     for name, case in cases.items():
+        if not isinstance(name, str):
+            raise TypeError(f"cases must be keyed by str names, got the key {name!r}")
         if not callable(case):
             raise TypeError(f"cases[{name!r}] must be callable with no arguments, got {type(case).__name__}")
-    dev = torch.device(device)
+    dev = check_device("device", device)
     names = list(cases)
     seconds: dict[str, list[float]] = {name: [] for name in names}
     rounds: Any = range(warmup + repeats)
@@ -120,9 +124,11 @@ def summarize_times(seconds: Sequence[float]) -> dict[str, float]:
     if isinstance(seconds, str) or not hasattr(seconds, "__len__") or len(seconds) == 0:
         raise ValueError(f"seconds must hold at least one timing (a list of seconds), got {seconds!r}")
     for i, s in enumerate(seconds):
-        if not (isinstance(s, (int, float)) or hasattr(s, "__float__")) or not 0 <= float(s) < float("inf"):
+        if isinstance(s, bool) or not (isinstance(s, (int, float)) or hasattr(s, "__float__")):
+            raise TypeError(f"seconds[{i}] must be a number of seconds, got {type(s).__name__} {s!r}")
+        if not 0 <= float(s) < float("inf"):
             raise ValueError(f"seconds[{i}] must be a finite number of seconds >= 0, got {s!r}")
-    ms = sorted(1000 * s for s in seconds)
+    ms = sorted(1000 * float(s) for s in seconds)
     if len(ms) >= 2:
         q1, _, q3 = statistics.quantiles(ms, n=4, method="inclusive")
     else:
@@ -167,6 +173,8 @@ def profile_step(model: nn.Module, X: torch.Tensor, *, train: bool = True, profi
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     check_tensor("X", X)
+    check_bool("train", train)
+    check_bool("profile_memory", profile_memory)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if X.device.type == "cuda" else [])
     with _native_stderr_silenced(), profile(activities=activities, profile_memory=profile_memory) as prof:
         if train:

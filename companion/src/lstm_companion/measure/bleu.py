@@ -94,6 +94,20 @@ def ngrams(tokens: Words, n: int) -> Counter[tuple[str, ...]]:
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
+def _check_sentences(name: str, sentences: object, references: object) -> None:
+    """``sentences`` a non-empty list of word lists and ``references`` one entry per sentence, else raise naming ``name``."""
+    if isinstance(sentences, str) or not isinstance(sentences, Sequence):
+        raise TypeError(f"{name} must be a list of word lists, got {type(sentences).__name__}")
+    if len(sentences) == 0:
+        raise ValueError(f"{name} must be a non-empty list of word lists")
+    for i, words in enumerate(sentences):
+        if isinstance(words, str) or not isinstance(words, Sequence) or not all(isinstance(w, str) for w in words):
+            raise TypeError(f"{name}[{i}] must be a list of words (str), got {words!r}")
+    if isinstance(references, str) or not isinstance(references, Sequence) or len(references) != len(sentences):
+        got = len(references) if isinstance(references, Sequence) else type(references).__name__
+        raise ValueError(f"references must hold one entry per candidate ({len(sentences)}), got {got}")
+
+
 def _as_references(refs: object, i: int) -> list[list[str]]:
     if isinstance(refs, str) or not isinstance(refs, Sequence):
         raise TypeError(f"references[{i}] must be a word list or a list of word lists, got {type(refs).__name__}")
@@ -227,6 +241,8 @@ def paired_bootstrap_bleu(
         or len(candidates_b) != len(candidates_a)
     ):
         raise ValueError("candidates_b must be a list of word lists as long as candidates_a")
+    _check_sentences("candidates_a", candidates_a, references)
+    _check_sentences("candidates_b", candidates_b, references)
     check_positive_int("max_n", max_n)
 
     def sentence_stats(candidates: Sequence[Words]) -> np.ndarray:
@@ -286,12 +302,16 @@ def sacre_bleu(candidates: Sequence[Words], references: Sequence[Words | Sequenc
         raise ImportError(
             "sacre_bleu needs the sacrebleu package: pip install 'lstm-companion[apps]' (or pip install sacrebleu)"
         ) from err
+    for name, value in (("candidates", candidates), ("references", references)):
+        if isinstance(value, str) or not isinstance(value, Sequence):
+            raise TypeError(f"{name} must be a list of word lists, got {type(value).__name__}")
     if len(candidates) != len(references):
         raise ValueError(
             f"candidates and references must have the same length, got {len(candidates)} and {len(references)}"
         )
     if not candidates:
         raise ValueError("candidates must not be empty")
+    _check_sentences("candidates", candidates, references)
     refs = [[detokenize(r) for r in _as_references(refs_i, i)] for i, refs_i in enumerate(references)]
     hyps = [detokenize(c) for c in candidates]
     # Reference stream k holds every sentence's k-th reference, None where a sentence has fewer:

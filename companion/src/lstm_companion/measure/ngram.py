@@ -83,10 +83,10 @@ class KneserNeyLM:
             self.context_types.append(dict(types))
         return self
 
-    def _ids(self, name: str, ids: torch.Tensor | Sequence[int], vocab_size: int) -> list[int]:
+    def _ids(self, name: str, ids: torch.Tensor | Sequence[int], vocab_size: int, *, min_tokens: int = 2) -> list[int]:
         check_positive_int("vocab_size", vocab_size)
         if isinstance(ids, torch.Tensor):
-            check_tensor(name, ids, ndim=1, floating=False)
+            check_tensor(name, ids, ndim=1, floating=False, nonempty=min_tokens > 0)
             tokens = [int(t) for t in ids.tolist()]
         elif isinstance(ids, Sequence) and not isinstance(ids, str):
             tokens = list(ids)
@@ -94,8 +94,10 @@ class KneserNeyLM:
                 raise TypeError(f"{name} must hold int token ids")
         else:
             raise TypeError(f"{name} must be a 1-D integer tensor or a list of ints, got {type(ids).__name__}")
-        if len(tokens) < 2:
-            raise ValueError(f"{name} must hold at least 2 tokens, got {len(tokens)}")
+        if len(tokens) < min_tokens:
+            raise ValueError(f"{name} must hold at least {min_tokens} tokens, got {len(tokens)}")
+        if not tokens:
+            return tokens
         lo, hi = min(tokens), max(tokens)
         if lo < 0 or hi >= vocab_size:
             raise ValueError(
@@ -110,9 +112,14 @@ class KneserNeyLM:
     def prob(self, word: int, context: Sequence[int] = ()) -> float:
         """``P(word | context)``; only the last ``order - 1`` tokens of ``context`` are used."""
         self._check_fitted()
+        if isinstance(word, bool) or not isinstance(word, int):
+            raise TypeError(
+                f"word must be an int token id in [0, {self.vocab_size}), got {type(word).__name__} {word!r}"
+            )
         if not 0 <= word < self.vocab_size:
             raise ValueError(f"word must be a token id in [0, {self.vocab_size}), got {word}")
-        h = tuple(context)[-(self.order - 1) :] if self.order > 1 else ()
+        tokens = self._ids("context", context, self.vocab_size, min_tokens=0)
+        h = tuple(tokens)[-(self.order - 1) :] if self.order > 1 else ()
         return self._prob(word, h)
 
     def _prob(self, word: int, h: Gram) -> float:

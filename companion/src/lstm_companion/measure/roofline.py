@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 import torch
 
-from .._checks import check_positive_int, check_record_keys
+from .._checks import check_device, check_positive_int, check_record_keys
 from .benchmark import time_interleaved
 
 __all__ = [
@@ -81,7 +81,7 @@ def matmul_gflops(
     for name, v in (("m", m), ("k", k), ("n", n)):
         check_positive_int(name, v)
     check_positive_int("repeats", repeats)
-    dev = torch.device(device)
+    dev = check_device("device", device)
     gen = torch.Generator().manual_seed(0)
     a = torch.randn(m, k, generator=gen).to(dev)
     b = torch.randn(k, n, generator=gen).to(dev)

@@ -32,7 +32,7 @@ from typing import Generic, TypeVar, cast
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_same_device, check_tensor
+from .._checks import check_finite_input, check_positive_int, check_same_device, check_tensor
 
 __all__ = ["uniform_parameter", "ScratchRecurrent", "StackedScratchRecurrent"]
 
@@ -113,13 +113,14 @@ class ScratchRecurrent(nn.Module):
         """Check a time-major input ``X`` ``(num_steps, batch_size, num_inputs)`` against the parameter ``like``.
 
         Raises naming ``X`` for a wrong shape, a non-floating dtype, another
-        dtype than the parameters' or another device; returns ``X``.
+        dtype than the parameters', another device or a NaN or infinite entry
+        (one ``aminmax`` pass over ``X``); returns ``X``.
         """
         X = check_tensor("X", X, shape=(None, None, self.num_inputs), floating=True)
         if X.dtype != like.dtype:
             raise TypeError(f"X must have the parameters' dtype {like.dtype}, got {X.dtype}")
         check_same_device("X", X, like.device)
-        return X
+        return check_finite_input("X", X)
 
     def extra_repr(self) -> str:
         layers = f", num_layers={self.num_layers}" if hasattr(self, "num_layers") else ""

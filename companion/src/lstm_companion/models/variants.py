@@ -44,7 +44,7 @@ import math
 import torch
 from torch import nn
 
-from .._checks import check_lstm_input
+from .._checks import check_finite_input, check_lstm_input
 from .lstm import check_one_layer_lstm, copy_fused_from_torch, fused_to_torch
 from .scratch_base import ScratchRecurrent
 from .state import LSTMState
@@ -140,8 +140,9 @@ class LSTMVariant(ScratchRecurrent):
         return torch.zeros(shape, dtype=w.dtype, device=w.device), torch.zeros(shape, dtype=w.dtype, device=w.device)
 
     def check_inputs(self, X: torch.Tensor, state: object) -> None:
-        """Raise a clear error for a wrongly shaped, typed or placed input or state."""
+        """Raise a clear error for a wrongly shaped, typed or placed input or state, or a NaN or infinite input."""
         check_lstm_input(X, state, num_inputs=self.num_inputs, num_hiddens=self.num_hiddens, like=self.W_h)
+        check_finite_input("X", X)
 
     def forward(self, X: torch.Tensor, state: LSTMState | None = None) -> tuple[torch.Tensor, LSTMState]:
         self.check_inputs(X, state)

@@ -101,6 +101,7 @@ def embedding_dropout(
     p = check_probability("p", p)
     check_tensor("tokens", tokens, floating=False)
     weight = embedding.weight
+    check_index_range("tokens", tokens, weight.shape[0], what="token ids", of="the embedding's rows")
     if not training or p == 0:
         return F.embedding(tokens, weight, embedding.padding_idx, embedding.max_norm)
     mask = weight.new_empty(weight.shape[0], 1).bernoulli_(1 - p) / (1 - p)  # (vocab_size, 1)
@@ -199,6 +200,8 @@ class WordLM(nn.Module):
         self.wdrop = check_probability("wdrop", wdrop)
         if not isinstance(tie_weights, bool):
             raise TypeError(f"tie_weights must be a bool, got {type(tie_weights).__name__} {tie_weights!r}")
+        if not isinstance(locked, bool):
+            raise TypeError(f"locked must be a bool, got {type(locked).__name__} {locked!r}")
         if tie_weights and embed_size != hidden_size:
             raise ValueError(
                 f"tie_weights=True needs embed_size == hidden_size (the decoder reads hidden_size features and "
