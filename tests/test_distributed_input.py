@@ -180,6 +180,28 @@ BAD_INPUT = [
         ValueError,
         r"backend must be 'gloo', 'nccl', 'mpi' or None, got 'mpi2'",
     ),
+    case(
+        "lm_loss-y-beyond-vocab",
+        lambda: lc.lm_loss(word_lm(), X, torch.full((3, 2), 20)),
+        ValueError,
+        r"\by must hold token ids in \[0, 10\)",
+    ),
+    case("mean_over_ranks-nan", lambda: lc.mean_over_ranks(math.nan), ValueError, r"\bvalue must be a finite"),
+    case("mean_over_ranks-str", lambda: lc.mean_over_ranks("1"), TypeError, r"\bvalue must be a number"),
+    case("init_distributed-gpu", lambda: lc.init_distributed("gpu"), ValueError, r"\bdevice must name a device"),
+    case("init_distributed-int", lambda: lc.init_distributed(3), TypeError, r"\bdevice must be a torch\.device"),
+    case(
+        "launch_command-module-int",
+        lambda: lc.launch_command("a.py", module=1),
+        TypeError,
+        r"\bmodule must be a bool, got int",
+    ),
+    case(
+        "max_abs_difference-floats",
+        lambda: lc.max_abs_difference({"a": 1.0}, {"a": 1.0}),
+        TypeError,
+        r"a\['a'\] and b\['a'\] must be tensors",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

@@ -527,6 +527,20 @@ BAD_INPUT = [
         "fast_lstm-time_interleaved-cases", lambda: lc.time_interleaved({}, repeats=1), ValueError, r"cases must hold"
     ),
     case("fast_lstm-summarize_times-seconds", lambda: lc.summarize_times([]), ValueError, r"seconds must hold"),
+    case(
+        "FusedLSTM-dtype-long",
+        lambda: lc.FusedLSTM(3, 4, dtype=torch.long),
+        TypeError,
+        r"\bdtype must be a floating torch\.dtype",
+    ),
+    case("FusedLSTM-dtype-str", lambda: lc.FusedLSTM(3, 4, dtype="float32"), TypeError, r"\bdtype must be a floating"),
+    case("FusedLSTM-device-gpu", lambda: lc.FusedLSTM(3, 4, device="gpu"), ValueError, r"\bdevice must name a device"),
+    case(
+        "LSTMScratch-dtype-int",
+        lambda: lc.LSTMScratch(3, 4, dtype=torch.int32),
+        TypeError,
+        r"\bdtype must be a floating",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

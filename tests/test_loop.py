@@ -118,6 +118,35 @@ BAD_INPUT = [
         TypeError,
         r"batches must be a function epoch -> minibatches, got list",
     ),
+    case(
+        "clip_gradients-params-None", lambda: lc.clip_gradients(None, 1.0), TypeError, r"\bparams must be an iterable"
+    ),
+    case(
+        "clip_gradients-params-tensor",
+        lambda: lc.clip_gradients(torch.ones(2), 1.0),
+        TypeError,
+        r"\bparams must be an iterable",
+    ),
+    case(
+        "fit-optimizer-other-params",
+        lambda: lc.fit(
+            nn.Linear(2, 1),
+            lambda e: [],
+            lambda m, b, s: (m.weight.sum(), 1, None),
+            lc.FitConfig(),
+            optimizer=torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1),
+        ),
+        ValueError,
+        r"\boptimizer must hold exactly the model's trainable parameters",
+    ),
+    case(
+        "FitConfig-momentum-adam",
+        lambda: lc.fit(
+            nn.Linear(2, 1), lambda e: [], lambda m, b, s: (m.weight.sum(), 1, None), lc.FitConfig(momentum=0.9)
+        ),
+        ValueError,
+        r"\bmomentum needs optimizer='sgd'",
+    ),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

@@ -615,6 +615,36 @@ BAD_INPUT = [
         TypeError,
         r"a and b must be state dicts",
     ),
+    case(
+        "max_abs_difference-dtypes",
+        lambda: lc.max_abs_difference({"a": torch.zeros(2)}, {"a": torch.zeros(2, dtype=torch.long)}),
+        ValueError,
+        r"a: dtypes differ, torch\.float32 and torch\.int64",
+    ),
+    case(
+        "state_dict_sha256-float", lambda: lc.state_dict_sha256({"a": 1.0}), TypeError, r"state\['a'\] must be a tensor"
+    ),
+    case(
+        "save_training_state-path-None",
+        lambda: lc.save_training_state(
+            None, model=nn.Linear(2, 2), optimizer=torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1), step=1
+        ),
+        TypeError,
+        r"\bpath must be a str or os\.PathLike",
+    ),
+    case(
+        "load_training_state-path-None",
+        lambda: lc.load_training_state(None, model=nn.Linear(2, 2)),
+        TypeError,
+        r"\bpath must be a str or os\.PathLike",
+    ),
+    case(
+        "load_training_state-restore_rng-int",
+        lambda: lc.load_training_state("s.pt", model=nn.Linear(2, 2), restore_rng=1),
+        TypeError,
+        r"\brestore_rng must be a bool",
+    ),
+    case("save_model-model-None", lambda: lc.save_model(None, "m.pt"), TypeError, r"\bmodel must be a torch\.nn"),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

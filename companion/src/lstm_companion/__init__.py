@@ -49,12 +49,14 @@ from .data.synthetic import *  # noqa: F403
 from .data.tatoeba import *  # noqa: F403
 from .data.text import *  # noqa: F403
 from .data.words import *  # noqa: F403
+from .fingerprint import *  # noqa: F403
 from .machine import *  # noqa: F403
 from .measure.activations import *  # noqa: F403
 from .measure.baselines import *  # noqa: F403
 from .measure.benchmark import *  # noqa: F403
 from .measure.bleu import *  # noqa: F403
 from .measure.diagnostics import *  # noqa: F403
+from .measure.forecast_baselines import *  # noqa: F403
 from .measure.forecasting import *  # noqa: F403
 from .measure.interpret import *  # noqa: F403
 from .measure.metrics import *  # noqa: F403

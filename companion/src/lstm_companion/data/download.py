@@ -17,6 +17,9 @@ downloaded again; a wrong file anywhere else raises :class:`ChecksumError`.
 Set ``LSTM_COMPANION_DATA`` to a folder that already holds the files (the
 book's CI does) and nothing is downloaded at all; set
 ``LSTM_COMPANION_MIRROR`` and every file is downloaded from there instead.
+Data files and committed results go through one checked path (find, fetch,
+verify, rename), so the module holds both, past the package's usual 400
+lines.
 
 The polarity files are published only inside the archive
 ``rt-polaritydata.tar.gz`` (:data:`POLARITY_URL`), so their registry entries

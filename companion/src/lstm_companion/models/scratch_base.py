@@ -32,7 +32,7 @@ from typing import Generic, TypeVar, cast
 import torch
 from torch import nn
 
-from .._checks import check_finite_input, check_positive_int, check_same_device, check_tensor
+from .._checks import check_device, check_finite_input, check_positive_int, check_same_device, check_tensor
 
 __all__ = ["uniform_parameter", "ScratchRecurrent", "StackedScratchRecurrent"]
 
@@ -83,6 +83,10 @@ class ScratchRecurrent(nn.Module):
         self.num_hiddens = check_positive_int("num_hiddens", num_hiddens)
         if num_layers is not None:
             self.num_layers = check_positive_int("num_layers", num_layers)
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise TypeError(f"dtype must be a floating torch.dtype (torch.float32, ...) or None, got {dtype!r}")
+        if device is not None:
+            check_device("device", device)
         self.factory_dtype, self.factory_device = dtype, device
 
     def param(self, *shape: int) -> nn.Parameter:

@@ -42,15 +42,16 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from lstm_companion.data.batching import ShardedStreamSampler
 from lstm_companion.data.words import load_word_corpus
+from lstm_companion.fingerprint import state_dict_sha256
 from lstm_companion.machine import machine_summary
 from lstm_companion.models.word_lm import WordLM
 from lstm_companion.runtime import atomic_write, fit_threads, seed_everything
-from lstm_companion.training.checkpoint import load_training_state, save_training_state, state_dict_sha256
+from lstm_companion.training.bptt import evaluate_stream_perplexity
+from lstm_companion.training.checkpoint import load_training_state, save_training_state
 from lstm_companion.training.distributed import (
     DistContext,
     carry_state,
     cleanup_distributed,
-    evaluate_stream_perplexity,
     init_distributed,
     lm_loss,
     mean_over_ranks,

@@ -12,7 +12,10 @@ read as parallel streams and the state is carried from one minibatch to the
 next, detached at each boundary (truncated backpropagation through time); the
 gradient's global norm is clipped, and the held-out perplexity scores each
 epoch. :func:`evaluate_perplexity` reads a corpus the same way and returns
-``exp`` of the mean negative log-likelihood.
+``exp`` of the mean negative log-likelihood; :func:`evaluate_stream_perplexity`
+reads a token stream as rows of one process's batch, windows of ``bptt``
+tokens (a shorter last one included), optionally under chapter 12's bfloat16
+autocast (chapters 11 and 12).
 
 :func:`train_lm_with_lr_drop` runs :func:`train_lm` twice, the second time at
 a smaller learning rate from the best weights of the first ("reduce on
@@ -36,12 +39,20 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._checks import check_positive_float, check_positive_int, check_seed, check_tensor, exp_or_inf
-from ..data.batching import seq_data_iter_random, seq_data_iter_sequential
+from ..data.batching import seq_data_iter_random, seq_data_iter_sequential, shard_stream
 from ..models.state import RecurrentState
 from ..runtime import get_device, model_device
+from .distributed import carry_state, lm_autocast, unwrap_model
 from .loop import FitConfig, History, fit
 
-__all__ = ["epochs_before_drop", "train_lm_with_lr_drop", "TrainConfig", "evaluate_perplexity", "train_lm"]
+__all__ = [
+    "epochs_before_drop",
+    "train_lm_with_lr_drop",
+    "TrainConfig",
+    "evaluate_perplexity",
+    "evaluate_stream_perplexity",
+    "train_lm",
+]
 
 
 def epochs_before_drop(val_ppl: list[float], num_epochs: int, patience: int) -> int:
@@ -242,3 +253,42 @@ def train_lm(
         device=dev,
         progress=progress,
     )
+
+
+@torch.no_grad()
+def evaluate_stream_perplexity(
+    model: nn.Module,
+    stream: torch.Tensor,
+    *,
+    batch_size: int = 10,
+    bptt: int = 35,
+    autocast_dtype: torch.dtype | None = None,
+) -> float:
+    """Perplexity of a language model on a token stream, the state carried across windows (chapter 12).
+
+    The stream is batched as :func:`shard_stream` does for one process; the
+    mean is over tokens (a shorter last window counts for its length).
+    Evaluates the unwrapped model in ``eval`` mode, under bfloat16 autocast
+    if asked, and puts the model back in the mode it was in.
+    """
+    inner = unwrap_model(model)
+    check_positive_int("bptt", bptt)
+    data = shard_stream(stream, batch_size)
+    device = next(inner.parameters()).device
+    data = data.to(device)
+    was_training = inner.training
+    inner.eval()
+    total, count, state = 0.0, 0, None
+    try:
+        for i in range(0, data.shape[1] - 1, bptt):
+            seq = min(bptt, data.shape[1] - 1 - i)
+            x, y = data[:, i : i + seq], data[:, i + 1 : i + 1 + seq]
+            with lm_autocast(device, autocast_dtype):
+                logits, state = inner(x, state)
+            state = carry_state(state, inner)
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
+            total += float(loss)
+            count += y.numel()
+    finally:
+        inner.train(was_training)
+    return math.exp(total / count)

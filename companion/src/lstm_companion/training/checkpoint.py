@@ -24,16 +24,15 @@ raises an error naming it and the part at fault. The formats:
   names and shapes, the optimiser's type, the sampler's layout, the random
   states) before it restores anything.
 
-:func:`state_dict_sha256` and :func:`max_abs_difference` compare the weights
-of two runs. The formats and their one loader are one idea (a change to how
-files are read or written changes them all), so the module holds them all,
-past the package's usual 400 lines.
+The sha256 of a payload and the comparison of two runs' weights
+(:func:`~lstm_companion.state_dict_sha256`,
+:func:`~lstm_companion.max_abs_difference`) are in
+:mod:`lstm_companion.fingerprint`.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -45,8 +44,9 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .._checks import check_folder_and_name, check_plain, read_json_record
+from .._checks import check_bool, check_folder_and_name, check_plain, read_json_record
 from ..data.batching import ShardedStreamSampler
+from ..fingerprint import payload_sha256
 from ..models.state import map_state
 from ..rng import capture_rng_state, check_rng_state, restore_rng_state
 from ..runtime import atomic_write, atomic_write_many, file_hash, model_device
@@ -60,9 +60,6 @@ __all__ = [
     "TrainingState",
     "save_training_state",
     "load_training_state",
-    "payload_sha256",
-    "state_dict_sha256",
-    "max_abs_difference",
 ]
 
 CHECKPOINT_FORMAT = "lstm-companion-training-state"
@@ -96,6 +93,10 @@ def _state_dict(obj: Any, path: Path, what: str, *, tensors: bool = False) -> di
 
 def save_model(model: nn.Module, path: str | os.PathLike[str]) -> Path:
     """Save ``model.state_dict()`` atomically (temporary file, then rename)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike naming the weights file, got {type(path).__name__}")
     target = Path(path)
     atomic_write(target, lambda tmp: torch.save(model.state_dict(), tmp))
     return target
@@ -131,36 +132,6 @@ class TrainingState:
     step: int
     hidden: Any
     extra: dict[str, Any]
-
-
-def _hash_tensor(h: Any, prefix: str, tensor: torch.Tensor) -> None:
-    """Feed ``prefix|dtype|shape|`` and the tensor's bytes to the hash ``h``."""
-    t = tensor.detach().cpu().contiguous()
-    h.update(f"{prefix}|{t.dtype}|{tuple(t.shape)}|".encode())
-    h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
-
-
-def payload_sha256(obj: Any) -> str:
-    """sha256 over a payload's structure and every tensor's bytes (dicts in key order)."""
-    h = hashlib.sha256()
-
-    def walk(x: Any) -> None:
-        if isinstance(x, torch.Tensor):
-            _hash_tensor(h, "T", x)
-        elif isinstance(x, Mapping):
-            h.update(f"D{len(x)}|".encode())
-            for k in sorted(x, key=repr):
-                h.update(f"{k!r}:".encode())
-                walk(x[k])
-        elif isinstance(x, (list, tuple)):
-            h.update(f"L{len(x)}|".encode())
-            for v in x:
-                walk(v)
-        else:
-            h.update(f"V{x!r}|".encode())
-
-    walk(obj)
-    return h.hexdigest()
 
 
 def _read(path: Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -220,6 +191,8 @@ def save_training_state(
     if extra is not None and not isinstance(extra, Mapping):
         raise TypeError(f"extra must be a mapping of plain values or None, got {type(extra).__name__}")
     check_plain("extra", dict(extra or {}))
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike naming the training-state file, got {type(path).__name__}")
     target = Path(path)
     mine = {
         "rng": capture_rng_state(),
@@ -275,6 +248,9 @@ def load_training_state(
     type or a bad random state is found before anything is restored, so a
     failed load changes nothing.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike naming a training-state file, got {type(path).__name__}")
+    check_bool("restore_rng", restore_rng)
     file = Path(path)
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -422,28 +398,3 @@ def load_with_record(
 
 
 # --------------------------------------------------------------------------- comparing runs
-
-
-def state_dict_sha256(state: Mapping[str, torch.Tensor]) -> str:
-    """sha256 over a state dict's names, dtypes, shapes and bytes: equal only for bit-identical weights."""
-    if not isinstance(state, Mapping):
-        raise TypeError(f"state must be a state dict (a mapping of tensors), got {type(state).__name__}")
-    h = hashlib.sha256()
-    for name in sorted(state):
-        _hash_tensor(h, name, state[name])
-    return h.hexdigest()
-
-
-def max_abs_difference(a: Mapping[str, torch.Tensor], b: Mapping[str, torch.Tensor]) -> float:
-    """Largest absolute difference between two state dicts with the same names and shapes."""
-    if not isinstance(a, Mapping) or not isinstance(b, Mapping):
-        raise TypeError("a and b must be state dicts (mappings of tensors)")
-    if set(a) != set(b):
-        raise ValueError(f"a and b must have the same names; differ in {sorted(set(a) ^ set(b))}")
-    worst = 0.0
-    for name in a:
-        if a[name].shape != b[name].shape:
-            raise ValueError(f"{name}: shapes differ, {tuple(a[name].shape)} and {tuple(b[name].shape)}")
-        if a[name].numel():
-            worst = max(worst, float((a[name].double() - b[name].double()).abs().max()))
-    return worst

@@ -24,7 +24,9 @@ averaging; this module supplies the rest, shared by the DDP program
   :func:`~lstm_companion.fit`, with these pieces; :func:`lm_train_step` is
   one such step alone (:func:`lm_loss`, then
   :func:`~lstm_companion.fit_step`), for the chapter's experiments.
-  :func:`evaluate_stream_perplexity` measures a stream's perplexity.
+  A stream's perplexity under the same autocast is
+  :func:`~lstm_companion.evaluate_stream_perplexity`
+  (:mod:`lstm_companion.training.bptt`).
 
 The rest of chapter 12 lives by role: each rank's rows of the token stream
 (:func:`~lstm_companion.shard_stream`,
@@ -52,8 +54,15 @@ import torch.distributed as dist
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_positive_int, check_rank, check_tensor
-from ..data.batching import shard_stream
+from .._checks import (
+    check_bool,
+    check_device,
+    check_finite_float,
+    check_index_range,
+    check_positive_int,
+    check_rank,
+    check_tensor,
+)
 from ..models.state import map_state
 from .loop import fit_step
 
@@ -73,7 +82,6 @@ __all__ = [
     "onednn_bf16_supported",
     "carry_state",
     "lm_autocast",
-    "evaluate_stream_perplexity",
 ]
 
 
@@ -118,7 +126,9 @@ def init_distributed(device: str | torch.device | None = None, backend: str | No
     if given, else NCCL for CUDA and gloo for the CPU.
     """
     if device is not None:
-        dev = torch.device(device)
+        dev = check_device("device", device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device is {dev}, but CUDA is not available on this machine")
     elif torch.cuda.is_available():
         dev = torch.device("cuda", _env_int("LOCAL_RANK", 0))
     else:
@@ -183,6 +193,7 @@ def launch_command(
     ``--rdzv-endpoint`` instead of ``--standalone`` (chapter 12).
     """
     check_positive_int("nproc_per_node", nproc_per_node)
+    check_bool("module", module)
     if not isinstance(script, (str, os.PathLike)):
         raise TypeError(f"script must be a file path, got {type(script).__name__}")
     if isinstance(args, str) or not all(isinstance(a, str) for a in args):
@@ -287,11 +298,13 @@ def lm_loss(
         raise ValueError(
             f"model must return logits (B, T, V) for x of shape {tuple(x.shape)}, got {tuple(logits.shape)}"
         )
+    check_index_range("y", y, logits.shape[-1], what="token ids", of="the model's logits")
     return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1)), new_state
 
 
 def mean_over_ranks(value: float) -> float:
     """``value`` averaged over the process group's ranks (in float32, as the losses are); ``value`` alone."""
+    value = check_finite_float("value", value)
     if process_group_size() == 1:
         return value
     t = torch.tensor(value, dtype=torch.float32)
@@ -358,42 +371,3 @@ def carry_state(state: Any, model: nn.Module) -> Any:
         return t.to(dtype) if dtype is not None and t.is_floating_point() else t
 
     return map_state(state, carry)
-
-
-@torch.no_grad()
-def evaluate_stream_perplexity(
-    model: nn.Module,
-    stream: torch.Tensor,
-    *,
-    batch_size: int = 10,
-    bptt: int = 35,
-    autocast_dtype: torch.dtype | None = None,
-) -> float:
-    """Perplexity of a language model on a token stream, the state carried across windows (chapter 12).
-
-    The stream is batched as :func:`shard_stream` does for one process; the
-    mean is over tokens (a shorter last window counts for its length).
-    Evaluates the unwrapped model in ``eval`` mode, under bfloat16 autocast
-    if asked, and puts the model back in the mode it was in.
-    """
-    inner = unwrap_model(model)
-    check_positive_int("bptt", bptt)
-    data = shard_stream(stream, batch_size)
-    device = next(inner.parameters()).device
-    data = data.to(device)
-    was_training = inner.training
-    inner.eval()
-    total, count, state = 0.0, 0, None
-    try:
-        for i in range(0, data.shape[1] - 1, bptt):
-            seq = min(bptt, data.shape[1] - 1 - i)
-            x, y = data[:, i : i + seq], data[:, i + 1 : i + 1 + seq]
-            with lm_autocast(device, autocast_dtype):
-                logits, state = inner(x, state)
-            state = carry_state(state, inner)
-            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
-            total += float(loss)
-            count += y.numel()
-    finally:
-        inner.train(was_training)
-    return math.exp(total / count)

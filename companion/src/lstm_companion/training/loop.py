@@ -68,6 +68,11 @@ def clip_gradients(params: Iterable[nn.Parameter], max_norm: float, *, error_if_
     so the next loss shows it, and warns; ``error_if_nonfinite=True`` raises instead.
     """
     check_positive_float("max_norm", max_norm)
+    if isinstance(params, torch.Tensor) or not isinstance(params, Iterable):
+        raise TypeError(f"params must be an iterable of parameters (model.parameters()), got {type(params).__name__}")
+    params = list(params)
+    if not all(isinstance(p, torch.Tensor) for p in params):
+        raise TypeError("params must hold tensors (model.parameters())")
     params = [p for p in params if p.grad is not None]
     norm = grad_norm(params)
     if not math.isfinite(norm):
