@@ -26,7 +26,6 @@ LONG_BY_DESIGN = {  # module: the sentence of its docstring that says why it is 
     "models/fast_lstm/cpp.py": "one build state",
     "models/seq2seq.py": "one interface",
     "data/download.py": "one checked path",
-    "_checks.py": "one home for every check",
 }
 
 

@@ -7,18 +7,15 @@ They cover numbers (:func:`check_positive_int`, :func:`check_probability`,
 (:func:`check_tensor`: rank, shape, dtype; and their device, finiteness and
 index range), sample-first data
 (:func:`check_samples`), a process's rank (:func:`check_rank`), the call of a one-layer LSTM
-(:func:`check_lstm_input`, the layers of chapters 8 and 10), and the JSON
-records read from ``results/`` (:func:`read_json_record`,
-:func:`check_record_keys`), a checkpoint's folder and file name
+(:func:`check_lstm_input`, the layers of chapters 8 and 10), the keys of a
+record (:func:`check_record_keys`), a checkpoint's folder and file name
 (:func:`check_folder_and_name`) and what a ``weights_only`` checkpoint may
 hold (:func:`check_plain`). The module is one home for every check, so that
-every message reads alike; it runs past the package's usual 400 lines for
-that reason.
+every message reads alike.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,7 +39,6 @@ __all__ = [
     "check_finite_input",
     "check_index_range",
     "check_same_dtype",
-    "read_json_record",
     "check_record_keys",
     "check_folder_and_name",
     "check_plain",
@@ -217,29 +213,6 @@ def check_same_dtype(name: str, x: torch.Tensor, like: torch.Tensor, *, like_nam
             f"{name} must have the same dtype as {like_name} ({like.dtype}), got {x.dtype}; "
             f"convert it with {name}.to({like.dtype})"
         )
-
-
-def read_json_record(
-    path: str | os.PathLike[str], *, what: str = "record", required: Iterable[str] = ()
-) -> dict[str, Any]:
-    """Read a JSON object from ``path``; a missing, unreadable, damaged or incomplete file raises naming it.
-
-    ``what`` says what the file should be (e.g. ``"translation record"``);
-    ``required`` are keys the object must have.
-    """
-    if path is None or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or os.PathLike naming a JSON {what}, got {type(path).__name__}")
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"{p} was not found (expected a JSON {what})")
-    try:
-        obj = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{p} is not a valid JSON {what} (damaged or truncated?): {err}") from err
-    if not isinstance(obj, dict):
-        raise ValueError(f"{p} is not a JSON {what}: it holds a {type(obj).__name__}, expected an object")
-    check_record_keys(obj, required, where=str(p), what=what)
-    return obj
 
 
 def check_record_keys(record: object, required: Iterable[str], *, where: str, what: str = "record") -> dict[str, Any]:

@@ -38,7 +38,9 @@ against them. :func:`find_results` finds such a file: in
 ``LSTM_COMPANION_RESULTS``, in ``results/`` of the current folder or of a
 parent (a clone), in the cache, or else downloaded from the repository's
 release and checked against its sha256 in :data:`RESULT_FILES` (on Colab, or
-after a plain ``pip install``).
+after a plain ``pip install``). :func:`read_json_record` reads such a record
+(or any JSON record of the package), naming a missing, damaged or incomplete
+file.
 
 The loaders are in :mod:`lstm_companion.data.text`,
 :mod:`~lstm_companion.data.polarity` and :mod:`~lstm_companion.data.tatoeba`;
@@ -49,16 +51,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import tarfile
 import tempfile
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .._checks import check_positive_float
+from .._checks import check_positive_float, check_record_keys
 from ..runtime import (
     DATA_ENV,
     MIRROR_ENV,
@@ -73,6 +78,7 @@ from ..runtime import (
 )
 
 __all__ = [
+    "read_json_record",
     "DataFile",
     "POLARITY_URL",
     "SERIES_URL",
@@ -430,3 +436,26 @@ def find_results(
             f"{name}, or set {MIRROR_ENV} to a server that has results/{name}"
         ) from err
     return target
+
+
+def read_json_record(
+    path: str | os.PathLike[str], *, what: str = "record", required: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Read a JSON object from ``path``; a missing, unreadable, damaged or incomplete file raises naming it.
+
+    ``what`` says what the file should be (e.g. ``"translation record"``);
+    ``required`` are keys the object must have.
+    """
+    if path is None or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike naming a JSON {what}, got {type(path).__name__}")
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{p} was not found (expected a JSON {what})")
+    try:
+        obj = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{p} is not a valid JSON {what} (damaged or truncated?): {err}") from err
+    if not isinstance(obj, dict):
+        raise ValueError(f"{p} is not a JSON {what}: it holds a {type(obj).__name__}, expected an object")
+    check_record_keys(obj, required, where=str(p), what=what)
+    return obj

@@ -36,8 +36,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from .._checks import check_positive_int, check_record_keys, check_seed, read_json_record
-from ..data.download import find_results
+from .._checks import check_positive_int, check_record_keys, check_seed
+from ..data.download import find_results, read_json_record
 from ..data.synthetic import adding_problem
 from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import mean_squared_error

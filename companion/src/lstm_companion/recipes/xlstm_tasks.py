@@ -42,8 +42,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._checks import check_positive_int, check_seed, read_json_record
-from ..data.download import find_results
+from .._checks import check_positive_int, check_seed
+from ..data.download import find_results, read_json_record
 from ..data.synthetic import mqar_task, parity_task
 from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import window_perplexity

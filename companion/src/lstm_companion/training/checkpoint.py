@@ -25,8 +25,7 @@ raises an error naming it and the part at fault. The formats:
   states) before it restores anything.
 
 The sha256 of a payload and the comparison of two runs' weights
-(:func:`~lstm_companion.state_dict_sha256`,
-:func:`~lstm_companion.max_abs_difference`) are in
+(:func:`~lstm_companion.max_abs_difference`) are in
 :mod:`lstm_companion.fingerprint`.
 """
 
@@ -44,8 +43,9 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from .._checks import check_bool, check_folder_and_name, check_plain, read_json_record
+from .._checks import check_bool, check_folder_and_name, check_plain
 from ..data.batching import ShardedStreamSampler
+from ..data.download import read_json_record
 from ..fingerprint import payload_sha256
 from ..models.state import map_state
 from ..rng import capture_rng_state, check_rng_state, restore_rng_state
