@@ -315,6 +315,30 @@ def fit_with(model=None, loss_fn=squared_error, config=None, **changes):
 
 
 BAD_INPUT = [
+    case(
+        "fit_step-model-str",
+        lambda: lc.fit_step("m", torch.optim.SGD(with_grad(), lr=0.1), torch.tensor(1.0), None),
+        TypeError,
+        r"\bmodel must be a torch\.nn\.Module",
+    ),
+    case(
+        "fit_step-optimizer-str",
+        lambda: lc.fit_step(nn.Linear(2, 1), "sgd", torch.tensor(1.0), None),
+        TypeError,
+        r"\boptimizer must be a torch\.optim\.Optimizer",
+    ),
+    case(
+        "fit_step-loss-vector",
+        lambda: lc.fit_step(nn.Linear(2, 1), torch.optim.SGD(with_grad(), lr=0.1), torch.ones(3), None),
+        TypeError,
+        r"\bloss must be a scalar tensor .*shape \(3,\)",
+    ),
+    case(
+        "fit_step-loss-float",
+        lambda: lc.fit_step(nn.Linear(2, 1), torch.optim.SGD(with_grad(), lr=0.1), 1.0, None),
+        TypeError,
+        r"\bloss must be a scalar tensor .*float",
+    ),
     case("clip-max_norm-0", lambda: lc.clip_gradients(with_grad(), 0.0), ValueError, r"\bmax_norm\b"),
     case(
         "clip_gradients-max_norm-nan",

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,7 @@ LONG_BY_DESIGN = {  # module: the sentence of its docstring that says why it is 
 }
 
 
+@functools.cache
 def _modules() -> dict[str, Path]:
     """Dotted name (``models.lstm``, ``models.fast_lstm``) of every module of the package, and its file."""
     out = {}
@@ -71,15 +73,12 @@ def _imports(name: str, path: Path) -> set[str]:
 
 def _graph() -> dict[str, set[str]]:
     """Import graph of the modules, package ``__init__`` files left out (they re-export, they are not used)."""
+    modules = _modules()
     return {
-        name: {m for m in _imports(name, path) if _modules()[m].name != "__init__.py"}
-        for name, path in _modules().items()
+        name: {m for m in _imports(name, path) if modules[m].name != "__init__.py"}
+        for name, path in modules.items()
         if path.name != "__init__.py"
     }
-
-
-def _layer(name: str) -> int | None:
-    return LAYERS.get(name.split(".")[0])
 
 
 def test_imports_point_down_the_layers() -> None:

@@ -217,6 +217,13 @@ def fit_step(
     the gradients' global norm before clipping. :func:`fit` calls it for every
     minibatch; so does chapter 12's :func:`~lstm_companion.lm_train_step`.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        got = f"shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise TypeError(f"loss must be a scalar tensor (the minibatch's mean loss), got {got}")
     optimizer.zero_grad(set_to_none=True)
     torch.autograd.backward(loss)  # = loss.backward(), which torch leaves unannotated
     params = [p for p in model.parameters() if p.requires_grad]
