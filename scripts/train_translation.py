@@ -76,7 +76,15 @@ def main() -> None:
     model_cfg = lc.Seq2SeqConfig(
         args.embed_size, args.num_hiddens, args.num_layers, args.dropout, args.decoder, args.attention
     )
-    train_cfg = lc.Seq2SeqTrainConfig(args.epochs, args.batch_size, args.lr, 1.0, args.seed)
+    train_cfg = lc.FitConfig(
+        num_epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        clip=1.0,
+        max_seconds=None if args.max_minutes is None else 60 * args.max_minutes,
+        seed=args.seed,
+        dropout_seed=args.seed,
+    )
     model = lc.build_seq2seq(model_cfg, len(data.src_vocab), len(data.tgt_vocab))
     out = Path(args.out)
     print(
@@ -136,7 +144,6 @@ def main() -> None:
         data,
         train_cfg,
         progress=False,
-        max_seconds=None if args.max_minutes is None else 60 * args.max_minutes,
         on_epoch=on_epoch,
     )
     for suffix in (".pt", ".json"):

@@ -52,27 +52,27 @@ def fit_paths() -> dict[str, dict[str, Any]]:
     torch.manual_seed(0)
     corpus = torch.randint(0, 12, (2000,))
     model: nn.Module = lc.RNNLM(lc.LSTMScratch(12, 16), 12)
-    config = lc.TrainConfig(num_epochs=2, batch_size=4, num_steps=10, lr=0.5)
+    config = lc.FitConfig(num_epochs=2, batch_size=4, num_steps=10, lr=0.5, optimizer="sgd")
     out["train_lm"] = record(model, lc.train_lm(model, corpus, corpus[:400], config, device="cpu", progress=False))
 
     X, y = lc.adding_problem(96, 10, seed=0)
     torch.manual_seed(0)
     model = lc.LastStateModel(lc.FusedLSTM(2, 16), 1)
-    task = lc.TaskConfig(num_updates=20, batch_size=32, lr=0.01, optimizer="adam")
+    task = lc.FitConfig(num_updates=20, batch_size=32, lr=0.01, optimizer="adam")
     out["train_on_task"] = record(model, lc.train_on_task(model, X, y, task, device="cpu", progress=False))
 
     seqs, labels = lc.sign_of_sum_task(256, 2, 8, seed=0)
     padded, lengths = lc.pad_batch(seqs)
     torch.manual_seed(0)
     model = lc.PaddedSequenceModel(nn.LSTM(1, 16), 2)
-    task = lc.TaskConfig(num_updates=20, batch_size=64, lr=1e-2, optimizer="adam", seed=0)
+    task = lc.FitConfig(num_updates=20, batch_size=64, lr=1e-2, optimizer="adam", seed=0)
     hist = lc.train_padded(model, padded, lengths, labels, task, device="cpu", progress=False)
     out["train_padded"] = record(model, hist)
 
     torch.manual_seed(0)
     X, Y = lc.lookahead_task(500, 8, vocab_size=4, offset=1, seed=0)
     model = lc.Tagger(nn.LSTM(4, 16, bidirectional=True), 4, 5)
-    tagger = lc.TaggerConfig(num_updates=20, batch_size=64, lr=2e-2)
+    tagger = lc.FitConfig(num_updates=20, batch_size=64, lr=2e-2)
     out["train_tagger"] = record(model, lc.train_tagger(model, X, Y, tagger, device="cpu", progress=False))
 
     words = ("abc", "def", "ghi", "jkl")
@@ -80,7 +80,7 @@ def fit_paths() -> dict[str, dict[str, Any]]:
     data = lc.load_translation(lc.TranslationConfig(max_words=4, min_freq=1, num_test=6), text=text)
     torch.manual_seed(0)
     model = lc.build_seq2seq(lc.Seq2SeqConfig(16, 32, 1, 0.0, "luong", "dot"), len(data.src_vocab), len(data.tgt_vocab))
-    s2s = lc.Seq2SeqTrainConfig(num_epochs=2, batch_size=25, lr=2e-2)
+    s2s = lc.FitConfig(num_epochs=2, batch_size=25, lr=2e-2, dropout_seed=0)
     out["train_seq2seq"] = record(model, lc.train_seq2seq(model, data, s2s, progress=False))  # type: ignore[arg-type]
 
     series = torch.sin(torch.arange(400, dtype=torch.float64) * 2 * math.pi / 12)
@@ -88,7 +88,7 @@ def fit_paths() -> dict[str, dict[str, Any]]:
     val = lc.forecast_windows(series, list(range(300, 390, 6)), history=24, horizon=4, scale=0.7)
     torch.manual_seed(0)
     model = lc.LSTMForecaster(1, 8, 4)
-    forecast = lc.ForecastConfig(num_epochs=2, lr=1e-2, batch_size=16)
+    forecast = lc.FitConfig(num_epochs=2, lr=1e-2, batch_size=16)
     out["train_forecaster"] = record(model, lc.train_forecaster(model, train, val, forecast))  # type: ignore[arg-type]
 
     polarity = lc.load_polarity()
@@ -98,7 +98,7 @@ def fit_paths() -> dict[str, dict[str, Any]]:
 
     torch.manual_seed(0)
     model = lc.SentimentClassifier(len(polarity.vocab), 16, 8, bidirectional=True, pooling="max", dropout=0.2)
-    sentiment = lc.SentimentConfig(num_epochs=2, batch_size=64, lr=1e-2, patience=None, seed=1)
+    sentiment = lc.FitConfig(num_epochs=2, batch_size=64, lr=1e-2, optimizer="adamw", clip=5.0, seed=1, dropout_seed=1)
     hist = lc.train_classifier(
         model, cut(polarity.train, 300), cut(polarity.val, 75), sentiment, device="cpu", progress=False
     )

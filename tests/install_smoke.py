@@ -31,7 +31,7 @@ logits, _ = model(corpus[:40].reshape(4, 10))
 assert logits.shape == (4, 10, vocab_size)
 logits.sum().backward()
 assert all(p.grad is not None for p in model.parameters())
-config = lc.TrainConfig(num_epochs=1, batch_size=4, num_steps=10, lr=0.01, optimizer="adam")
+config = lc.FitConfig(num_epochs=1, batch_size=4, num_steps=10, lr=0.01, optimizer="adam")
 history = lc.train_lm(model, corpus[:130], None, config, device="cpu", progress=False)
 assert len(history.step_loss) == 3, history.step_loss  # (130 - 1) // (4 * 10) = 3 minibatches
 report["scratch_lstm_losses"] = history.step_loss
@@ -43,7 +43,7 @@ X = torch.randn(7, 5, 3)
 assert torch.allclose(fused(X)[0], lstm(X)[0], atol=1e-5)
 X_task, y_task = lc.adding_problem(96, 10, seed=0)
 head = lc.LastStateModel(lc.FusedLSTM(2, num_hiddens), 1)
-task_cfg = lc.TaskConfig(num_updates=3, batch_size=32, lr=0.01, optimizer="adam")
+task_cfg = lc.FitConfig(num_updates=3, batch_size=32, lr=0.01, optimizer="adam")
 report["fused_lstm_losses"] = lc.train_on_task(head, X_task, y_task, task_cfg, device="cpu", progress=False).step_loss
 
 # A seq2seq model with attention: forward, backward, three updates of fit.

@@ -179,7 +179,7 @@ def test_bidirectional_tagger_learns_what_a_unidirectional_one_cannot():
     torch.manual_seed(0)
     X, Y = lc.lookahead_task(2000, 8, vocab_size=4, offset=1, seed=0)
     X_test, Y_test = lc.lookahead_task(500, 8, vocab_size=4, offset=1, seed=1)
-    config = lc.TaggerConfig(num_updates=150, batch_size=64, lr=2e-2)
+    config = lc.FitConfig(num_updates=150, batch_size=64, lr=2e-2)
     acc = {}
     for name, core in (("bi", nn.LSTM(4, 16, bidirectional=True)), ("uni", nn.LSTM(4, 24))):
         model = lc.Tagger(core, 4, 5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -158,17 +159,58 @@ def test_on_epoch_returning_true_stops_training():
     assert calls == [0, 1, 2] and len(hist.train_loss) == 3
 
 
-def test_seed_repeats_dropout_and_adamw_weight_decay():
+def test_dropout_seed_repeats_dropout_and_adamw_weight_decay():
     X, y = _regression()
 
-    def run() -> torch.Tensor:
+    def run(dropout_seed: int | None, draws_between: int = 0) -> torch.Tensor:
         torch.manual_seed(0)
         model = nn.Sequential(nn.Dropout(0.5), nn.Linear(3, 1))
-        config = lc.FitConfig(num_epochs=2, lr=0.01, optimizer="adamw", weight_decay=0.1, seed=3)
+        torch.rand(draws_between)  # something drawn from torch's generator after the model was built
+        config = lc.FitConfig(num_epochs=2, lr=0.01, optimizer="adamw", weight_decay=0.1, dropout_seed=dropout_seed)
         lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, device="cpu", progress=False)
         return model[1].weight.detach().clone()
 
-    assert torch.equal(run(), run())
+    assert torch.equal(run(3), run(3, draws_between=5))  # reseeded at the start of fit: the masks repeat
+    assert not torch.equal(run(None), run(None, draws_between=5))  # unseeded: they go on from the draws
+    assert torch.equal(run(None), run(None))
+
+
+def test_seed_is_the_batch_order_only():
+    """FitConfig's rule: ``seed`` draws the minibatch order from a generator of its own, never torch's."""
+    config = lc.FitConfig(seed=7)
+    a, b = config.batch_generator(), lc.FitConfig(seed=7).batch_generator()
+    assert torch.equal(torch.randperm(20, generator=a), torch.randperm(20, generator=b))
+    torch.manual_seed(0)
+    before = torch.rand(3)
+    torch.manual_seed(0)
+    lc.FitConfig(seed=123).batch_generator()
+    assert torch.equal(torch.rand(3), before)  # torch's global generator untouched
+    X, y = lc.adding_problem(64, 5, seed=0)
+
+    def run(seed: int) -> list[float]:
+        torch.manual_seed(0)
+        model = lc.LastStateModel(nn.LSTM(2, 4), 1)
+        config = lc.FitConfig(num_updates=6, batch_size=16, lr=0.01, seed=seed)
+        return lc.train_on_task(model, X, y, config, device="cpu", progress=False).step_loss
+
+    assert run(1) == run(1) and run(1) != run(2)
+
+
+def test_num_updates_stops_fit_across_epochs():
+    X, y = _regression()
+    config = lc.FitConfig(num_epochs=10, num_updates=7, lr=0.01)
+    hist = lc.fit(nn.Linear(3, 1), _batches(64, 16), _loss_fn(X, y), config, device="cpu", progress=False)
+    assert len(hist.step_loss) == 7 and len(hist.train_loss) == 2  # 4 updates per epoch: stopped in the second
+
+
+def test_fit_config_is_frozen_and_records_itself():
+    config = lc.FitConfig(lr=0.1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.lr = 1.0  # type: ignore[misc]
+    assert lc.FitConfig(**config.to_dict()) == config
+    with pytest.raises(ValueError, match="config.num_updates must be set"):
+        X, y = lc.adding_problem(16, 5, seed=0)
+        lc.train_on_task(lc.LastStateModel(nn.LSTM(2, 4), 1), X, y, config, device="cpu", progress=False)
 
 
 @pytest.mark.parametrize(
@@ -185,6 +227,13 @@ def test_seed_repeats_dropout_and_adamw_weight_decay():
         ({"patience": 0}, "patience must be an int > 0"),
         ({"max_seconds": -1.0}, "max_seconds must be"),
         ({"seed": 1.5}, "seed must be an int"),
+        ({"seed": None}, "seed must be an int"),
+        ({"dropout_seed": "0"}, "dropout_seed must be an int"),
+        ({"num_updates": 0}, "num_updates must be an int > 0"),
+        ({"batch_size": 0}, "batch_size must be an int > 0"),
+        ({"num_steps": -1}, "num_steps must be an int > 0"),
+        ({"sequential": 1}, "sequential must be a bool"),
+        ({"restore_best": None}, "restore_best must be a bool"),
     ],
 )
 def test_fit_config_is_checked(change, message):
@@ -203,7 +252,7 @@ def test_fit_arguments_are_checked():
     with pytest.raises(TypeError, match="loss_fn must be a function"):
         lc.fit(nn.Linear(2, 1), lambda e: [], None, config)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="config must be a FitConfig"):
-        lc.fit(nn.Linear(2, 1), lambda e: [], loss_fn, lc.TrainConfig())  # type: ignore[arg-type]
+        lc.fit(nn.Linear(2, 1), lambda e: [], loss_fn, {"lr": 0.1})  # type: ignore[arg-type]
     frozen = nn.Linear(2, 1).requires_grad_(False)
     with pytest.raises(ValueError, match="no trainable parameters"):
         lc.fit(frozen, lambda e: [], loss_fn, config)

@@ -309,14 +309,14 @@ def test_train_forecaster_learns_a_sine_and_keeps_the_best_epoch():
     val = lc.forecast_windows(series, list(range(300, 390, 6)), history=24, horizon=4, scale=0.7)
     torch.manual_seed(0)
     model = lc.LSTMForecaster(1, 8, 4)
-    hist = lc.train_forecaster(model, train, val, lc.ForecastConfig(num_epochs=8, lr=1e-2, batch_size=16))
+    hist = lc.train_forecaster(model, train, val, lc.FitConfig(num_epochs=8, lr=1e-2, batch_size=16))
     assert hist.val_score[hist.best_epoch] == min(hist.val_score)
     assert hist.val_score[hist.best_epoch] < 0.5 * hist.val_score[0]
     forecast, std = lc.predict_forecaster(model, val)
     assert forecast.shape == (15, 4) and std is None
     with pytest.raises(ValueError, match="inputs and horizon"):
-        lc.train_forecaster(lc.LSTMForecaster(1, 8, 5), train, val, lc.ForecastConfig())
-    with pytest.raises(TypeError, match="config must be a ForecastConfig"):
+        lc.train_forecaster(lc.LSTMForecaster(1, 8, 5), train, val, lc.FitConfig())
+    with pytest.raises(TypeError, match="config must be a FitConfig"):
         lc.train_forecaster(model, train, val, {})
 
 

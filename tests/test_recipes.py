@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import fields
+import dataclasses
 
 import pytest
 import torch
@@ -14,21 +13,23 @@ from lstm_companion import LSTMScratch, RNNScratch
 
 
 @pytest.mark.parametrize("kind", lc.CHAR_LM_KINDS)
-def test_settings_are_valid(kind):
-    settings = lc.CHAR_LM_SETTINGS[kind]
-    config = lc.char_lm_config(kind)  # runs TrainConfig.check()
-    assert config.optimizer in ("sgd", "adam")
-    assert config.patience is not None and config.restore_best  # early stopping on the held-out split
-    allowed = {f.name for f in fields(lc.TrainConfig)} | set(lc.recipes.char_lm._MODEL_KEYS)
-    assert set(settings) <= allowed
-    assert settings["num_hiddens"] > 0 and 0 < settings["val_fraction"] < 1
-    assert 0 < settings["lr_drop"] < 1 and settings["lr_drop_epochs"] >= 1
+def test_recipes_are_valid_and_frozen(kind):
+    recipe = lc.CHAR_LM_RECIPES[kind]
+    recipe.check()
+    assert recipe.fit.patience is not None and recipe.fit.restore_best  # early stopping on the held-out split
+    assert 0 < recipe.lr_drop < 1 and recipe.lr_drop_epochs >= 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recipe.num_hiddens = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        lc.CHAR_LM_RECIPES[kind] = recipe  # type: ignore[index]
+    flat = recipe.settings()
+    assert flat["num_hiddens"] == recipe.num_hiddens and flat["lr"] == recipe.fit.lr and "fit" not in flat
 
 
 def test_both_kinds_have_the_same_size_and_data():
-    lstm, rnn = lc.CHAR_LM_SETTINGS["lstm"], lc.CHAR_LM_SETTINGS["rnn"]
-    for key in ("num_hiddens", "val_fraction", "model_seed"):
-        assert lstm[key] == rnn[key], key
+    lstm, rnn = lc.CHAR_LM_RECIPES["lstm"], lc.CHAR_LM_RECIPES["rnn"]
+    for key in ("num_hiddens", "val_fraction", "test_fraction", "model_seed"):
+        assert getattr(lstm, key) == getattr(rnn, key), key
 
 
 @pytest.mark.parametrize(
@@ -51,10 +52,13 @@ def tiny_settings(monkeypatch, shared_data):
     monkeypatch.setenv("LSTM_COMPANION_DATA", str(shared_data))
     corpus, vocab = lc.load_time_machine()
     monkeypatch.setattr(lc.recipes.char_lm, "load_time_machine", lambda: (corpus[:20_000], vocab))
-    tiny = copy.deepcopy(lc.CHAR_LM_SETTINGS)
-    for settings in tiny.values():
-        settings.update(num_hiddens=8, num_epochs=1, batch_size=256, num_steps=16)
-    monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_SETTINGS", tiny)
+    tiny = {
+        kind: dataclasses.replace(
+            r, num_hiddens=8, fit=dataclasses.replace(r.fit, num_epochs=1, batch_size=256, num_steps=16)
+        )
+        for kind, r in lc.CHAR_LM_RECIPES.items()
+    }
+    monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_RECIPES", tiny)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny matrices: one thread is fastest, and immune to a busy machine
     yield tiny
@@ -70,7 +74,7 @@ def test_trains_once_then_loads_from_cache(tiny_settings, kind, core_type):
     assert len(first.vocab) == 28
     parts = (first.train_corpus, first.val_corpus, first.test_corpus)
     assert [len(p) for p in parts] == [16_000, 2_000, 2_000]  # 80/10/10 of the 20,000 tokens
-    assert first.settings == tiny_settings[kind] and first.settings is not tiny_settings[kind]
+    assert first.recipe == tiny_settings[kind] and first.settings == tiny_settings[kind].settings()
 
     second = lc.char_lm(kind, device="cpu", progress=False)
     assert second.loaded
@@ -81,12 +85,13 @@ def test_trains_once_then_loads_from_cache(tiny_settings, kind, core_type):
     assert abs(ppl - second.history.best_val_ppl) < 1e-3 * ppl
     # one epoch before the drop (the cap), at most lr_drop_epochs after it
     assert first.epochs_before_drop == second.epochs_before_drop == 1
-    assert 2 <= len(first.history.val_ppl) <= 1 + tiny_settings[kind]["lr_drop_epochs"]
+    assert 2 <= len(first.history.val_ppl) <= 1 + tiny_settings[kind].lr_drop_epochs
 
 
 def test_changed_settings_train_again(tiny_settings):
     assert not lc.char_lm("rnn", device="cpu", progress=False).loaded
-    tiny_settings["rnn"]["lr"] = tiny_settings["rnn"]["lr"] / 2
+    rnn = tiny_settings["rnn"]
+    tiny_settings["rnn"] = dataclasses.replace(rnn, fit=dataclasses.replace(rnn.fit, lr=rnn.fit.lr / 2))
     assert not lc.char_lm("rnn", device="cpu", progress=False).loaded
 
 
@@ -96,7 +101,7 @@ def test_lr_drop_keeps_the_best_weights(shared_data, monkeypatch):
     train, val = corpus[:10_000], corpus[10_000:12_000]
     torch.manual_seed(0)
     model = lc.RNNLM(lc.RNNScratch(len(vocab), 8), len(vocab))
-    config = lc.TrainConfig(num_epochs=2, batch_size=32, num_steps=16, lr=3e-2, optimizer="adam", patience=1)
+    config = lc.FitConfig(num_epochs=2, batch_size=32, num_steps=16, lr=3e-2, optimizer="adam", patience=1)
     history, n_first = lc.train_lm_with_lr_drop(
         model, train, val, config, lr_drop=0.1, lr_drop_epochs=2, progress=False
     )
@@ -108,52 +113,38 @@ def test_lr_drop_keeps_the_best_weights(shared_data, monkeypatch):
     assert abs(ppl - history.best_val_ppl) < 1e-4 * ppl
 
 
-def test_unknown_setting_is_an_error(monkeypatch):
-    bad = copy.deepcopy(lc.CHAR_LM_SETTINGS)
-    bad["lstm"]["dropout"] = 0.1
-    monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_SETTINGS", bad)
-    with pytest.raises(ValueError, match="unknown keys"):
-        lc.char_lm("lstm")
-
-
 @pytest.mark.parametrize(
-    "key, value",
+    "change, name",
     [
-        ("patience", 0),
-        ("patience", None),
-        ("lr_drop", 1.5),
-        ("lr_drop", 0),
-        ("lr_drop_epochs", 0),
-        ("num_hiddens", -3),
+        ({"fit": lc.FitConfig(patience=None)}, "patience"),
+        ({"fit": {"lr": 0.1}}, "fit must be a FitConfig"),
+        ({"lr_drop": 1.5}, "lr_drop"),
+        ({"lr_drop": 0}, "lr_drop"),
+        ({"lr_drop_epochs": 0}, "lr_drop_epochs"),
+        ({"num_hiddens": -3}, "num_hiddens"),
+        ({"val_fraction": 1.0}, "val_fraction"),
+        ({"model_seed": 0.5}, "model_seed"),
     ],
 )
-def test_bad_setting_value_is_an_error(monkeypatch, key, value):
-    bad = copy.deepcopy(lc.CHAR_LM_SETTINGS)
-    bad["rnn"][key] = value
-    monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_SETTINGS", bad)
-    with pytest.raises(ValueError, match=key):
-        lc.char_lm_config("rnn")
-
-
-def test_missing_setting_is_an_error(monkeypatch):
-    bad = copy.deepcopy(lc.CHAR_LM_SETTINGS)
-    del bad["lstm"]["lr_drop"]
-    monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_SETTINGS", bad)
-    with pytest.raises(ValueError, match="lacks the keys"):
-        lc.char_lm_config("lstm")
+def test_bad_recipe_is_an_error(monkeypatch, change, name):
+    bad = dict(lc.CHAR_LM_RECIPES)
+    bad["rnn"] = dataclasses.replace(bad["rnn"], **change)
+    monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_RECIPES", bad)
+    with pytest.raises((ValueError, TypeError), match=name):
+        lc.char_lm("rnn")
 
 
 # ---- bad input
 
 BAD_INPUT = [
-    case("char_lm-kind", lambda: lc.char_lm_config("gru"), ValueError, r"\bkind\b.*'gru'"),
+    case("char_lm-kind", lambda: lc.char_lm("gru"), ValueError, r"\bkind\b.*'gru'"),
     case(
         "recipes-train_lm_with_lr_drop-lr_drop",
         lambda: lc.train_lm_with_lr_drop(
             lc.RNNLM(lc.RNNScratch(5, 3), 5),
             torch.zeros(200, dtype=torch.long),
             torch.zeros(200, dtype=torch.long),
-            lc.TrainConfig(num_epochs=1),
+            lc.FitConfig(num_epochs=1),
             lr_drop=0.0,
             lr_drop_epochs=1,
         ),
@@ -166,7 +157,7 @@ BAD_INPUT = [
             lc.RNNLM(lc.RNNScratch(5, 3), 5),
             torch.zeros(200, dtype=torch.long),
             torch.zeros(200, dtype=torch.long),
-            lc.TrainConfig(num_epochs=1),
+            lc.FitConfig(num_epochs=1),
             lr_drop=0.1,
             lr_drop_epochs=0,
         ),
@@ -174,7 +165,7 @@ BAD_INPUT = [
         r"lr_drop_epochs",
     ),
     case("recipes-char_lm-kind", lambda: lc.char_lm("gru"), ValueError, r"kind must be one of"),
-    case("recipes-char_lm_config-kind", lambda: lc.char_lm_config("transformer"), ValueError, r"kind must be one of"),
+    case("recipes-char_lm-kind-None", lambda: lc.char_lm(None), ValueError, r"kind must be one of"),
 ]
 
 test_bad_input = bad_input_test(BAD_INPUT)

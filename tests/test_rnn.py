@@ -179,7 +179,7 @@ def _tiny_setup(seed=0):
 def test_seed_everything_makes_training_repeat():
     def run():
         model, corpus, _ = _tiny_setup()
-        cfg = lc.TrainConfig(num_epochs=1, batch_size=2, num_steps=5, lr=0.5)
+        cfg = lc.FitConfig(num_epochs=1, batch_size=2, num_steps=5, lr=0.5, optimizer="sgd")
         hist = lc.train_lm(model, corpus, None, cfg, device="cpu", progress=False)
         return [p.detach().clone() for p in model.parameters()], hist.step_loss
 

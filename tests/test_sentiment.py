@@ -200,7 +200,7 @@ def _small(data: PolarityData, n: int) -> PolarityData:
 
 def test_training_is_seeded_and_learns(data):
     small = _small(data, 600)
-    config = lc.SentimentConfig(num_epochs=3, batch_size=64, lr=1e-2, patience=None, seed=1)
+    config = lc.FitConfig(num_epochs=3, batch_size=64, lr=1e-2, optimizer="adamw", clip=5.0, seed=1, dropout_seed=1)
     runs = []
     for _ in range(2):
         torch.manual_seed(0)
@@ -217,7 +217,7 @@ def test_training_is_seeded_and_learns(data):
 
 def test_load_or_train_classifier_caches(data, tmp_path):
     small = _small(data, 200)
-    config = lc.SentimentConfig(num_epochs=1, batch_size=64, patience=None)
+    config = lc.FitConfig(num_epochs=1, batch_size=64, lr=2e-3, optimizer="adamw", clip=5.0)
     torch.manual_seed(0)
     a = SentimentClassifier(len(data.vocab), 8, 4, bidirectional=False, pooling="attention", dropout=0.0)
     hist_a, loaded_a = lc.load_or_train_classifier(
@@ -241,7 +241,7 @@ def test_recipe_and_baseline(data):
     model = lc.make_classifier(len(data.vocab), bidirectional=True)
     assert model.bidirectional and model.pooling == lc.SENTIMENT_SETTINGS["pooling"]
     assert lc.make_classifier(10, bidirectional=False, pooling="attention").pooling == "attention"
-    assert lc.sentiment_config(3).seed == 3
+    assert lc.sentiment_config(3).seed == lc.sentiment_config(3).dropout_seed == 3
     pytest.importorskip("sklearn")
     small = _small(data, 800)
     result = lc.bag_of_ngrams_baseline(small, Cs=(0.3, 1.0))

@@ -26,7 +26,6 @@ from lstm_companion import EOS_ID as EOS
 from lstm_companion import PAD_ID as PAD
 from lstm_companion import (
     Seq2SeqConfig,
-    Seq2SeqTrainConfig,
     TranslationConfig,
     build_seq2seq,
     greedy_decode,
@@ -100,7 +99,9 @@ def test_training_learns_to_copy() -> None:
     text = "\n".join(f"{a} {b} {c} {d}\t{a} {b} {c} {d}" for a, b, c, d in itertools.product(*words))
     data = load_translation(TranslationConfig(max_words=4, min_freq=1, num_test=6), text=text)
     model = build_seq2seq(Seq2SeqConfig(16, 32, 1, 0.0, "luong", "dot"), len(data.src_vocab), len(data.tgt_vocab))
-    history = lc.train_seq2seq(model, data, Seq2SeqTrainConfig(num_epochs=12, batch_size=25, lr=2e-2), progress=False)
+    history = lc.train_seq2seq(
+        model, data, lc.FitConfig(num_epochs=12, batch_size=25, lr=2e-2, dropout_seed=0), progress=False
+    )
     assert history.train_ppl[-1] < 1.5 < history.train_ppl[0]
     bleu, hyps = lc.evaluate_bleu(model, data)
     assert bleu > 0.5, hyps  # held-out triples are new combinations of known words

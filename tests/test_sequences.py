@@ -153,7 +153,7 @@ def test_train_padded_learns_and_accuracy():
     torch.manual_seed(0)
     model = lc.PaddedSequenceModel(nn.LSTM(1, 16), 2)
     before = lc.padded_accuracy(model, X, lengths, y)
-    config = lc.TaskConfig(num_updates=150, batch_size=64, lr=1e-2, optimizer="adam", seed=0)
+    config = lc.FitConfig(num_updates=150, batch_size=64, lr=1e-2, optimizer="adam", seed=0)
     hist = lc.train_padded(model, X, lengths, y, config, device="cpu", progress=False)
     assert len(hist.step_loss) == 150 and len(hist.step_grad_norm) == 150
     after = lc.padded_accuracy(model, X, lengths, y, batch_size=100)
@@ -254,7 +254,7 @@ BAD_INPUT = [
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1],
             lc.sign_of_sum_task(32, 2, 5, seed=0)[1][:-1],
-            lc.TaskConfig(num_updates=1, batch_size=8),
+            lc.FitConfig(num_updates=1, batch_size=8),
             progress=False,
         ),
         ValueError,
@@ -267,7 +267,7 @@ BAD_INPUT = [
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1][:-1],
             lc.sign_of_sum_task(32, 2, 5, seed=0)[1],
-            lc.TaskConfig(num_updates=1, batch_size=8),
+            lc.FitConfig(num_updates=1, batch_size=8),
             progress=False,
         ),
         ValueError,
@@ -280,7 +280,7 @@ BAD_INPUT = [
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1],
             lc.sign_of_sum_task(32, 2, 5, seed=0)[1].float(),
-            lc.TaskConfig(num_updates=1, batch_size=8),
+            lc.FitConfig(num_updates=1, batch_size=8),
             progress=False,
         ),
         TypeError,
@@ -293,7 +293,7 @@ BAD_INPUT = [
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[0],
             lc.pad_batch(lc.sign_of_sum_task(32, 2, 5, seed=0)[0])[1],
             lc.sign_of_sum_task(32, 2, 5, seed=0)[1],
-            lc.TaskConfig(batch_size=64),
+            lc.FitConfig(num_updates=1, batch_size=64),
             progress=False,
         ),
         ValueError,

@@ -119,7 +119,7 @@ def _small_run(seed=0, num_updates=60):
     X, y = lc.agreement_task(640, 2, vocab_size=5, seed=seed)
     torch.manual_seed(seed)
     model = lc.LastStateModel(nn.RNN(5, 8), 2, vocab_size=5)
-    config = lc.TaskConfig(num_updates=num_updates, batch_size=32, lr=0.5, seed=seed)
+    config = lc.FitConfig(num_updates=num_updates, batch_size=32, lr=0.5, optimizer="sgd", seed=seed)
     history = lc.train_on_task(model, X, y, config, device="cpu", progress=False)
     return model, history, X, y
 
@@ -141,7 +141,7 @@ def test_train_on_task_regression():
     X, y = lc.adding_problem(256, 6, seed=0)
     torch.manual_seed(0)
     model = lc.LastStateModel(nn.RNN(2, 8), 1)
-    config = lc.TaskConfig(num_updates=30, batch_size=32, lr=0.01, optimizer="adam", clip=None)
+    config = lc.FitConfig(num_updates=30, batch_size=32, lr=0.01, optimizer="adam", clip=None)
     history = lc.train_on_task(model, X, y, config, device="cpu", progress=False)
     assert len(history.step_loss) == 30 and all(v >= 0 for v in history.step_loss)
 
@@ -184,7 +184,7 @@ def _token_model():
 
 def _train(X=TOKENS, y=LABELS, **cfg):
     return lambda: lc.train_on_task(
-        _token_model(), X, y, lc.TaskConfig(**{"num_updates": 2, "batch_size": 4, **cfg}), progress=False
+        _token_model(), X, y, lc.FitConfig(**{"num_updates": 2, "batch_size": 4, **cfg}), progress=False
     )
 
 
@@ -312,7 +312,12 @@ BAD_INPUT = [
     case("train-num_updates", _train(num_updates=0), ValueError, r"\bnum_updates must be an int > 0, got 0"),
     case("train-batch_size", _train(batch_size=100), ValueError, r"\bbatch_size must be <= the number of samples"),
     case("train-lr", _train(lr=0.0), ValueError, r"\blr must be a number > 0, got 0\.0"),
-    case("train-optimizer", _train(optimizer="rmsprop"), ValueError, r"\boptimizer must be 'sgd' or 'adam', got"),
+    case(
+        "train-optimizer",
+        _train(optimizer="rmsprop"),
+        ValueError,
+        r"\boptimizer must be one of \('sgd', 'adam', 'adamw'\), got",
+    ),
     case("train-clip", _train(clip=-1.0), ValueError, r"\bclip must be a number > 0, got \-1\.0"),
     case("train-X_and_y", _train(y=LABELS[:5]), ValueError, r"\bX and y must hold the same number of"),
     case("train-y", _train(y=LABELS[:, None]), ValueError, r"\by must have 1 dimensions, got 2 with shape"),

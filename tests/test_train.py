@@ -15,9 +15,9 @@ from torch import nn
 import lstm_companion as lc
 from lstm_companion import (
     RNNLM,
+    FitConfig,
     History,
     RNNScratch,
-    TrainConfig,
     Vocab,
     cache_key,
     clip_gradients,
@@ -50,9 +50,9 @@ def tiny_model(seed: int = 0, num_hiddens: int = 8) -> RNNLM:
     return RNNLM(RNNScratch(len(VOCAB), num_hiddens), len(VOCAB))
 
 
-def adam(**kw) -> TrainConfig:
+def adam(**kw) -> FitConfig:
     base = dict(num_epochs=4, batch_size=4, num_steps=8, lr=0.1, optimizer="adam")
-    return TrainConfig(**{**base, **kw})
+    return FitConfig(**{**base, **kw})
 
 
 def params_of(model: nn.Module) -> list[torch.Tensor]:
@@ -141,7 +141,13 @@ def test_train_lm_random_batches_and_no_validation():
 
 def test_train_lm_records_norm_before_clipping():
     model = tiny_model()
-    hist = train_lm(model, TRAIN, None, TrainConfig(num_epochs=1, batch_size=4, num_steps=8, clip=1e-3), progress=False)
+    hist = train_lm(
+        model,
+        TRAIN,
+        None,
+        FitConfig(num_epochs=1, batch_size=4, num_steps=8, lr=1.0, optimizer="sgd", clip=1e-3),
+        progress=False,
+    )
     assert max(hist.step_grad_norm) > 1e-3
 
 
@@ -167,7 +173,7 @@ def test_restore_best_false_keeps_last_weights():
 def test_stop_on_nonfinite_marks_divergence():
     # with this seed, SGD with lr=1e38 and no clipping makes the loss inf on the 3rd minibatch
     model = tiny_model()
-    cfg = TrainConfig(num_epochs=3, batch_size=4, num_steps=8, lr=1e38, clip=None)
+    cfg = FitConfig(num_epochs=3, batch_size=4, num_steps=8, lr=1e38, optimizer="sgd", clip=None)
     hist = train_lm(model, TRAIN, VAL, cfg, progress=False)
     assert hist.diverged
     assert not math.isfinite(hist.step_loss[-1])
@@ -177,7 +183,7 @@ def test_stop_on_nonfinite_marks_divergence():
 
 def test_divergence_with_finite_huge_loss_does_not_crash():
     model = tiny_model()
-    cfg = TrainConfig(num_epochs=2, batch_size=4, num_steps=8, lr=1e10, clip=None)
+    cfg = FitConfig(num_epochs=2, batch_size=4, num_steps=8, lr=1e10, optimizer="sgd", clip=None)
     hist = train_lm(model, TRAIN, VAL, cfg, progress=False)
     assert hist.diverged or math.isinf(hist.train_ppl[0])
 
@@ -235,7 +241,7 @@ def test_unigram_beats_uniform_on_the_book(shared_data):
 
 
 def test_train_config_defaults_are_valid():
-    TrainConfig().check()
+    FitConfig().check()
     assert (
         History.from_dict(
             History(step_loss=[1.0], best_epoch=0, val_score=[2.0], metric="perplexity").to_dict()
@@ -437,8 +443,8 @@ V = 5  # vocabulary size of bad_input's lm() and CORPUS
 
 
 def train(**cfg):
-    base = dict(num_epochs=1, batch_size=2, num_steps=4)
-    return lambda: lc.train_lm(lm(), CORPUS, None, lc.TrainConfig(**{**base, **cfg}), progress=False)
+    base = dict(num_epochs=1, batch_size=2, num_steps=4, lr=1.0, optimizer="sgd")
+    return lambda: lc.train_lm(lm(), CORPUS, None, lc.FitConfig(**{**base, **cfg}), progress=False)
 
 
 def linear_and_sgd():
@@ -506,7 +512,7 @@ BAD_INPUT = [
     case("config-batch_size-bool", train(batch_size=True), TypeError, r"\bbatch_size\b"),
     case(
         "train-device-string",
-        lambda: lc.train_lm(lm(), CORPUS, None, lc.TrainConfig(), device="gpu"),
+        lambda: lc.train_lm(lm(), CORPUS, None, lc.FitConfig(), device="gpu"),
         ValueError,
         r"\bdevice\b.*'gpu'",
     ),

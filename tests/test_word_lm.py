@@ -220,7 +220,7 @@ def test_train_word_lm_is_seeded_and_learns():
     vocab = lc.Vocab([str(i) for i in range(30)])
     tiny = lc.WordCorpus(vocab, stream, pattern.repeat(3), pattern.repeat(3), {"tiny": True})
     cfg = lc.WordLMConfig(embed_size=16, hidden_size=16, dropouth=0.2, wdrop=0.2)
-    train = lc.TrainConfig(num_epochs=3, batch_size=4, num_steps=10, lr=1e-2, optimizer="adam", clip=0.25)
+    train = lc.FitConfig(num_epochs=3, batch_size=4, num_steps=10, lr=1e-2, optimizer="adam", clip=0.25)
     model, hist = lc.train_word_lm(tiny, cfg, train, seed=5)
     _, again = lc.train_word_lm(tiny, cfg, train, seed=5)
     assert hist.val_ppl == again.val_ppl
@@ -236,7 +236,7 @@ def test_cached_word_lm_loads_the_second_time():
     stream = torch.randint(0, 20, (600,), generator=gen)
     tiny = lc.WordCorpus(lc.Vocab([str(i) for i in range(20)]), stream, stream[:200], stream[:200], {"n": 600})
     cfg = lc.WordLMConfig(embed_size=8, hidden_size=8, wdrop=0.2)
-    train = lc.TrainConfig(num_epochs=1, batch_size=4, num_steps=10, lr=1e-2, optimizer="adam")
+    train = lc.FitConfig(num_epochs=1, batch_size=4, num_steps=10, lr=1e-2, optimizer="adam")
     first, hist, loaded = lc.cached_word_lm("tiny", tiny, cfg, train, seed=0, device="cpu")
     again, hist2, loaded2 = lc.cached_word_lm("tiny", tiny, cfg, train, seed=0, device="cpu")
     assert (loaded, loaded2) == (False, True)

@@ -94,6 +94,7 @@ from .runtime import *  # noqa: F403
 from .training.bptt import *  # noqa: F403
 from .training.cache import *  # noqa: F403
 from .training.checkpoint import *  # noqa: F403
+from .training.config import *  # noqa: F403
 from .training.distributed import *  # noqa: F403
 from .training.forecasting import *  # noqa: F403
 from .training.loop import *  # noqa: F403

@@ -358,7 +358,7 @@ RESULT_FILES: dict[str, str] = {
     "lstm_speed_cpu.json": "da92bfd84fe6520fd39bf341012e6da066f0d0bc183798694360cb99bbcd89e0",
     "translation/attention.json": "ab452d6bd255ae2f45995ed44dc583d287429250a3a5ec9a1f27480b23f137be",
     "translation/attention.pt": "8e182d9f2732a8c82283c5ebebb225a61c582c7942b393f1564becc12a36f48f",
-    "word_lm.json": "0954c120fbd262819e50ae28dc4b926bb0536410802061e31534ff87e653ca3f",
+    "word_lm.json": "9fd741f3c36deebdfc7d61fba818b0c1f3bad399f6bf77ed1a6fc97d2fea2865",
     "xlstm_tasks.json": "82126f68c5cee7cef9b90ae7cf6f53a0c22952508dfedbe6b6b6289cee409775",
     "xlstm_lm.json": "7ecdf25d324f6bc9b8da91f2d56630295631308a49588a81163ce0ad352aa402",
     "scan_speed_cpu.json": "1b991bc2472f6f98680ca66e719b43fc7522b0d24bd64f392602aa1beecae1fb",

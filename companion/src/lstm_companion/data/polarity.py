@@ -26,7 +26,7 @@ The rest of the sentiment experiment lives by role:
   :func:`~lstm_companion.predict_proba`,
   :func:`~lstm_companion.attention_weights`) in
   :mod:`lstm_companion.models.classifier`;
-- its training (:class:`~lstm_companion.SentimentConfig`,
+- its training (a :class:`~lstm_companion.FitConfig`,
   :func:`~lstm_companion.train_classifier`) in
   :mod:`lstm_companion.training.supervised`;
 - the bag-of-n-grams baseline (:func:`~lstm_companion.bag_of_ngrams_baseline`)

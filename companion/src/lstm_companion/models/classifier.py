@@ -15,7 +15,7 @@
   weight, chapter 7).
 
 The data are in :mod:`lstm_companion.data.polarity`; the training
-(:class:`~lstm_companion.SentimentConfig`,
+(a :class:`~lstm_companion.FitConfig`,
 :func:`~lstm_companion.train_classifier`: seeded, early stopping on
 validation accuracy) in :mod:`lstm_companion.training.supervised`; the
 bag-of-n-grams baseline in :mod:`lstm_companion.measure.baselines`; and

@@ -1,7 +1,8 @@
 """Recipes: each chapter's cached experiments, built from data, models, training and measures.
 
 Only this layer combines all the others. The settings live in module
-constants (:data:`~lstm_companion.CHAR_LM_SETTINGS`,
+constants (:data:`~lstm_companion.CHAR_LM_RECIPES`, frozen recipes holding
+their :class:`~lstm_companion.FitConfig`,
 :data:`~lstm_companion.SENTIMENT_SETTINGS`,
 :data:`~lstm_companion.ABLATION_SETTINGS`), shared by the chapters and, where
 a table is committed, by the script that computes it.

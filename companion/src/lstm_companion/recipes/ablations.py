@@ -45,10 +45,11 @@ from ..models.lm import RNNLM
 from ..models.task_models import LastStateModel
 from ..models.variants import LSTMVariant
 from ..runtime import get_device, seed_everything
-from ..training.bptt import TrainConfig, evaluate_perplexity, train_lm
+from ..training.bptt import evaluate_perplexity, train_lm
 from ..training.cache import load_or_train
+from ..training.config import FitConfig
 from ..training.loop import History
-from ..training.supervised import TaskConfig, train_on_task
+from ..training.supervised import train_on_task
 
 __all__ = [
     "ABLATIONS",
@@ -182,7 +183,7 @@ def train_ablation(
     s = ABLATION_SETTINGS[_check_task(task)]
     if task == "adding":
         assert data.X_train is not None and data.y_train is not None
-        config = TaskConfig(
+        config = FitConfig(
             num_updates=s["num_updates"],
             batch_size=s["batch_size"],
             lr=s["lr"],
@@ -192,7 +193,7 @@ def train_ablation(
         )
         return train_on_task(model, data.X_train, data.y_train, config, device=device, progress=progress)
     assert data.train_corpus is not None
-    lm_config = TrainConfig(
+    lm_config = FitConfig(
         num_epochs=s["num_epochs"],
         batch_size=s["batch_size"],
         num_steps=s["num_steps"],

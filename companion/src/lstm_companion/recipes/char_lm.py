@@ -16,75 +16,94 @@ perplexity stops improving for ``patience`` epochs, then, from the best
 weights so far, at the smaller learning rate ``lr * lr_drop`` for at most
 ``lr_drop_epochs`` more epochs: the common "reduce the learning rate on a
 plateau" schedule, applied once. The settings of each kind
-(:data:`CHAR_LM_KINDS`: ``"rnn"`` and ``"lstm"``) live in
-:data:`CHAR_LM_SETTINGS`; they are part of the cache key, so changing one
-trains again. :func:`char_lm_config` turns them into a
-:class:`~lstm_companion.TrainConfig`.
+(:data:`CHAR_LM_KINDS`: ``"rnn"`` and ``"lstm"``) are frozen
+:class:`CharLMRecipe` values in :data:`CHAR_LM_RECIPES`, each holding its
+:class:`~lstm_companion.FitConfig`; they are part of the cache key, so
+changing one trains again.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
 import torch
 from torch import nn
 
-from .._checks import check_positive_float, check_positive_int
+from .._checks import check_positive_float, check_positive_int, check_probability, check_seed
 from ..data.text import Vocab, load_time_machine, split_corpus
 from ..models.lm import RNNLM
 from ..models.lstm import LSTMScratch
 from ..models.rnn import RNNScratch
 from ..runtime import get_device, seed_everything
-from ..training.bptt import TrainConfig, epochs_before_drop, train_lm_with_lr_drop
+from ..training.bptt import epochs_before_drop, train_lm_with_lr_drop
 from ..training.cache import load_or_train
+from ..training.config import FitConfig
 from ..training.loop import History
 
-__all__ = ["CHAR_LM_KINDS", "CHAR_LM_SETTINGS", "TrainedCharLM", "char_lm_config", "char_lm"]
+__all__ = ["CHAR_LM_KINDS", "CHAR_LM_RECIPES", "CharLMRecipe", "TrainedCharLM", "char_lm"]
 
 
 CHAR_LM_KINDS = ("rnn", "lstm")
 
 
-#: Settings of each recipe: the model's size, the validation and test fractions, the model's
-#: seed, the learning-rate drop, and the :class:`~lstm_companion.TrainConfig`
-#: fields (those not given keep their defaults).
-CHAR_LM_SETTINGS: dict[str, dict[str, Any]] = {
-    "lstm": {
-        "num_hiddens": 256,
-        "val_fraction": 0.1,  # validation: early stopping, the learning-rate drop, the best epoch
-        "test_fraction": 0.1,  # test: measured once, for the perplexity the book reports
-        "model_seed": 0,
-        "num_epochs": 15,  # at most, before the drop; early stopping ends it sooner
-        "batch_size": 64,
-        "num_steps": 32,
-        "lr": 1e-2,
-        "optimizer": "adam",
-        "clip": 1.0,
-        "patience": 1,
-        "lr_drop": 0.1,  # then continue at lr * lr_drop ...
-        "lr_drop_epochs": 10,  # ... for at most this many epochs
-    },
-    "rnn": {
-        "num_hiddens": 256,
-        "val_fraction": 0.1,  # validation: early stopping, the learning-rate drop, the best epoch
-        "test_fraction": 0.1,  # test: measured once, for the perplexity the book reports
-        "model_seed": 0,
-        "num_epochs": 40,
-        "batch_size": 32,
-        "num_steps": 64,
-        "lr": 5e-3,
-        "optimizer": "adam",
-        "clip": 1.0,
-        "patience": 1,
-        "lr_drop": 0.1,
-        "lr_drop_epochs": 10,
-    },
-}
+@dataclass(frozen=True)
+class CharLMRecipe:
+    """One character LM recipe: the model's size and seed, the corpus split, the training and its one drop."""
+
+    num_hiddens: int  # hidden units of the scratch cell
+    fit: FitConfig  # the training before the drop; early stopping on validation (patience) ends it
+    val_fraction: float = 0.1  # validation: early stopping, the learning-rate drop, the best epoch
+    test_fraction: float = 0.1  # test: measured once, for the perplexity the book reports
+    model_seed: int = 0  # seed_everything(model_seed) before the model is built: its initial weights
+    lr_drop: float = 0.1  # then continue at fit.lr * lr_drop ...
+    lr_drop_epochs: int = 10  # ... for at most this many epochs
+
+    def check(self) -> None:
+        """Raise naming the first setting that is out of range."""
+        check_positive_int("num_hiddens", self.num_hiddens)
+        if not isinstance(self.fit, FitConfig):
+            raise TypeError(f"fit must be a FitConfig, got {type(self.fit).__name__}")
+        self.fit.check()
+        if self.fit.patience is None:
+            raise ValueError("fit.patience must be set: the learning rate drops when the validation perplexity stalls")
+        check_probability("val_fraction", self.val_fraction)
+        check_probability("test_fraction", self.test_fraction)
+        check_seed(self.model_seed, "model_seed")
+        check_positive_float("lr_drop", self.lr_drop)
+        if not self.lr_drop < 1:
+            raise ValueError(f"lr_drop must be in (0, 1), got {self.lr_drop}")
+        check_positive_int("lr_drop_epochs", self.lr_drop_epochs)
+
+    def settings(self) -> dict[str, Any]:
+        """The recipe as one flat record (the cache key, and what the chapters print and glue)."""
+        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "fit"}, **self.fit.to_dict()}
 
 
-_MODEL_KEYS = ("num_hiddens", "val_fraction", "test_fraction", "model_seed", "lr_drop", "lr_drop_epochs")
+#: The two recipes (a read-only mapping of frozen recipes): the same model size, split and seed; the LSTM
+#: trains with larger batches of shorter windows at a higher rate, the RNN for more epochs.
+CHAR_LM_RECIPES: Mapping[str, CharLMRecipe] = MappingProxyType(
+    {
+        "lstm": CharLMRecipe(
+            num_hiddens=256,
+            fit=FitConfig(
+                num_epochs=15,  # at most, before the drop; early stopping ends it sooner
+                batch_size=64,
+                num_steps=32,
+                lr=1e-2,
+                optimizer="adam",
+                clip=1.0,
+                patience=1,
+            ),
+        ),
+        "rnn": CharLMRecipe(
+            num_hiddens=256,
+            fit=FitConfig(num_epochs=40, batch_size=32, num_steps=64, lr=5e-3, optimizer="adam", clip=1.0, patience=1),
+        ),
+    }
+)
 
 
 @dataclass
@@ -98,34 +117,19 @@ class TrainedCharLM:
     train_corpus: torch.Tensor  # leading 80 % of the corpus (token indices)
     val_corpus: torch.Tensor  # the next 10 %: model selection
     test_corpus: torch.Tensor  # the trailing 10 %: the reported perplexity, measured once
-    settings: dict[str, Any] = field(default_factory=dict)  # the recipe's settings (a copy)
+    recipe: CharLMRecipe  # the recipe it was trained with
     epochs_before_drop: int = 0  # epochs trained at the first learning rate (the rest at lr * lr_drop)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The recipe as one flat record (:meth:`CharLMRecipe.settings`)."""
+        return self.recipe.settings()
 
 
 def _check_kind(kind: object) -> str:
     if kind not in CHAR_LM_KINDS:
         raise ValueError(f"kind must be one of {CHAR_LM_KINDS}, got {kind!r}")
     return kind
-
-
-def char_lm_config(kind: str = "lstm") -> TrainConfig:
-    """The :class:`~lstm_companion.TrainConfig` of the recipe ``kind`` before the drop (checked)."""
-    settings = CHAR_LM_SETTINGS[_check_kind(kind)]
-    names = {f.name for f in fields(TrainConfig)}
-    if unknown := set(settings) - set(_MODEL_KEYS) - names:
-        raise ValueError(f"CHAR_LM_SETTINGS[{kind!r}] has unknown keys {sorted(unknown)}")
-    if missing := set(_MODEL_KEYS) - set(settings):
-        raise ValueError(f"CHAR_LM_SETTINGS[{kind!r}] lacks the keys {sorted(missing)}")
-    check_positive_int("num_hiddens", settings["num_hiddens"])
-    check_positive_float("lr_drop", settings["lr_drop"])
-    if not settings["lr_drop"] < 1:
-        raise ValueError(f"lr_drop must be in (0, 1), got {settings['lr_drop']}")
-    check_positive_int("lr_drop_epochs", settings["lr_drop_epochs"])
-    config = TrainConfig(**{k: v for k, v in settings.items() if k in names})
-    config.check()
-    if config.patience is None:
-        raise ValueError("patience must be set: the learning rate drops when the validation perplexity stalls")
-    return config
 
 
 def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, progress: bool = True) -> TrainedCharLM:
@@ -140,14 +144,13 @@ def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, pro
     which epoch's weights to keep. The trailing 10 % (``test_corpus``) plays
     no part in training: measure it once, for the number to report.
     """
-    kind = _check_kind(kind)
-    config = char_lm_config(kind)
-    settings = copy.deepcopy(CHAR_LM_SETTINGS[kind])
+    recipe = CHAR_LM_RECIPES[_check_kind(kind)]
+    recipe.check()
     dev = get_device(device)
     corpus, vocab = load_time_machine()
-    train_corpus, val_corpus, test_corpus = split_corpus(corpus, settings["val_fraction"], settings["test_fraction"])
-    seed_everything(settings["model_seed"])
-    num_hiddens = settings["num_hiddens"]
+    train_corpus, val_corpus, test_corpus = split_corpus(corpus, recipe.val_fraction, recipe.test_fraction)
+    seed_everything(recipe.model_seed)
+    num_hiddens = recipe.num_hiddens
     core: nn.Module
     if kind == "lstm":
         core = LSTMScratch(len(vocab), num_hiddens)
@@ -157,18 +160,18 @@ def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, pro
     history, loaded = load_or_train(
         f"char-{kind}",
         model,
-        settings,
+        recipe.settings(),
         lambda: train_lm_with_lr_drop(
             model,
             train_corpus,
             val_corpus,
-            config,
-            lr_drop=settings["lr_drop"],
-            lr_drop_epochs=settings["lr_drop_epochs"],
+            recipe.fit,
+            lr_drop=recipe.lr_drop,
+            lr_drop_epochs=recipe.lr_drop_epochs,
             device=dev,
             progress=progress,
         )[0],
         device=dev,
     )
-    n_first = epochs_before_drop(history.val_ppl, config.num_epochs, config.patience or 1)
-    return TrainedCharLM(model, history, loaded, vocab, train_corpus, val_corpus, test_corpus, settings, n_first)
+    n_first = epochs_before_drop(history.val_ppl, recipe.fit.num_epochs, recipe.fit.patience or 1)
+    return TrainedCharLM(model, history, loaded, vocab, train_corpus, val_corpus, test_corpus, recipe, n_first)

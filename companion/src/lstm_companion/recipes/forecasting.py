@@ -53,7 +53,8 @@ from ..measure.forecasting import (
 from ..models.forecaster import LSTMForecaster
 from ..runtime import get_device, model_device, seed_everything
 from ..training.cache import load_or_train
-from ..training.forecasting import ForecastConfig, predict_forecaster, train_forecaster
+from ..training.config import FitConfig
+from ..training.forecasting import predict_forecaster, train_forecaster
 from ..training.loop import History
 
 __all__ = [
@@ -221,7 +222,9 @@ def cached_forecaster(
     setup = data.setup
     seed_everything(seed)
     model = LSTMForecaster(data.train.X.shape[2], setup["num_hiddens"], setup["horizon"], **FORECASTERS[kind])
-    config = ForecastConfig(num_epochs=setup["num_epochs"], batch_size=setup["batch_size"], lr=setup["lr"], seed=seed)
+    config = FitConfig(
+        num_epochs=setup["num_epochs"], batch_size=setup["batch_size"], lr=setup["lr"], optimizer="adam", seed=seed
+    )
     settings = {"data": data.name, "transform": data.transform, "kind": kind, "setup": setup, **config.to_dict()}
     history, loaded = load_or_train(
         f"forecaster-{data.name}-{data.transform}-{kind}",

@@ -5,7 +5,7 @@
   several-seed table is ``results/sentiment.json``);
 - :func:`make_classifier` and :func:`sentiment_config`: a
   :class:`~lstm_companion.SentimentClassifier` and a
-  :class:`~lstm_companion.SentimentConfig` with those settings (the pooling
+  :class:`~lstm_companion.FitConfig` with those settings (the pooling
   and the seed as arguments);
 - :func:`load_or_train_classifier`: :func:`~lstm_companion.train_classifier`,
   cached by :func:`~lstm_companion.load_or_train`, the key covering the
@@ -30,8 +30,9 @@ from ..data.polarity import PolarityData
 from ..models.classifier import SentimentClassifier
 from ..runtime import get_device
 from ..training.cache import load_or_train
+from ..training.config import FitConfig
 from ..training.loop import History
-from ..training.supervised import SentimentConfig, train_classifier
+from ..training.supervised import train_classifier
 
 __all__ = ["load_or_train_classifier", "SENTIMENT_SETTINGS", "make_classifier", "sentiment_config"]
 
@@ -40,7 +41,7 @@ def load_or_train_classifier(
     name: str,
     model: SentimentClassifier,
     data: PolarityData,
-    config: SentimentConfig,
+    config: FitConfig,
     *,
     device: str | torch.device | None = None,
     progress: bool = True,
@@ -101,15 +102,17 @@ def make_classifier(
     )
 
 
-def sentiment_config(seed: int = 0, settings: dict[str, Any] | None = None) -> SentimentConfig:
-    """The :class:`SentimentConfig` of chapter 6's recipe, with minibatch order and dropout seeded by ``seed``."""
+def sentiment_config(seed: int = 0, settings: dict[str, Any] | None = None) -> FitConfig:
+    """The :class:`FitConfig` of chapter 6's recipe, with minibatch order and dropout seeded by ``seed``."""
     s = SENTIMENT_SETTINGS if settings is None else settings
-    return SentimentConfig(
+    return FitConfig(
         num_epochs=s["num_epochs"],
         batch_size=s["batch_size"],
         lr=s["lr"],
+        optimizer="adamw",
         weight_decay=s["weight_decay"],
         clip=s["clip"],
         patience=s["patience"],
         seed=check_seed(seed),
+        dropout_seed=seed,
     )

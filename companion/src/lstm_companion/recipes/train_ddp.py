@@ -48,6 +48,7 @@ from lstm_companion.models.word_lm import WordLM
 from lstm_companion.runtime import atomic_write, fit_threads, seed_everything
 from lstm_companion.training.bptt import evaluate_stream_perplexity
 from lstm_companion.training.checkpoint import load_training_state, save_training_state
+from lstm_companion.training.config import FitConfig
 from lstm_companion.training.distributed import (
     DistContext,
     carry_state,
@@ -57,7 +58,7 @@ from lstm_companion.training.distributed import (
     mean_over_ranks,
     unwrap_model,
 )
-from lstm_companion.training.loop import FitConfig, History, fit, make_optimizer
+from lstm_companion.training.loop import History, fit, make_optimizer
 
 # settings that shape the trajectory: a resumed run must use the same ones
 TRAJECTORY = (

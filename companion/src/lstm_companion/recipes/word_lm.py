@@ -24,7 +24,7 @@ reproducible from one seed:
 
 The seed fixes the initial weights (``torch.manual_seed`` before the model is
 built), the dropout masks (the same global generator, drawn in order) and the
-batching offsets (``TrainConfig.seed``), so a run repeats exactly on one
+batching offsets (``FitConfig.seed``), so a run repeats exactly on one
 machine and one torch version.
 """
 
@@ -39,8 +39,9 @@ from .._checks import check_seed
 from ..data.words import WordCorpus
 from ..models.word_lm import WordLM, WordLMConfig
 from ..runtime import get_device
-from ..training.bptt import TrainConfig, train_lm
+from ..training.bptt import train_lm
 from ..training.cache import load_or_train
+from ..training.config import FitConfig
 from ..training.loop import History
 
 __all__ = [
@@ -58,7 +59,7 @@ __all__ = [
 WORD_LM_CORPUS: dict[str, Any] = {"max_vocab": 2000, "seed": 0, "max_sentences": 8000}
 
 #: Chapter 11's training settings: truncated BPTT over 35 words, 32 streams, Adam, the norm clipped at 0.25.
-WORD_LM_TRAIN = TrainConfig(num_epochs=8, batch_size=32, num_steps=35, lr=1e-2, optimizer="adam", clip=0.25)
+WORD_LM_TRAIN = FitConfig(num_epochs=8, batch_size=32, num_steps=35, lr=1e-2, optimizer="adam", clip=0.25)
 
 
 #: The rows of chapter 11's table: no regulariser, each regulariser alone, and all of them together.
@@ -75,7 +76,7 @@ WORD_LM_REGULARISERS: dict[str, WordLMConfig] = {
 }
 
 
-def word_lm_settings(corpus: WordCorpus, model: WordLMConfig, train: TrainConfig, seed: int) -> dict[str, Any]:
+def word_lm_settings(corpus: WordCorpus, model: WordLMConfig, train: FitConfig, seed: int) -> dict[str, Any]:
     """Everything that defines a run of :func:`train_word_lm` (the corpus's settings, the model's, training's, seed)."""
     return {"corpus": corpus.settings, "model": model.to_dict(), "train": train.to_dict(), "seed": seed}
 
@@ -83,7 +84,7 @@ def word_lm_settings(corpus: WordCorpus, model: WordLMConfig, train: TrainConfig
 def train_word_lm(
     corpus: WordCorpus,
     model_config: WordLMConfig,
-    train_config: TrainConfig = WORD_LM_TRAIN,
+    train_config: FitConfig = WORD_LM_TRAIN,
     *,
     seed: int = 0,
     device: str | torch.device | None = None,
@@ -100,8 +101,8 @@ def train_word_lm(
         raise TypeError(f"corpus must be a WordCorpus (lc.load_word_corpus), got {type(corpus).__name__}")
     if not isinstance(model_config, WordLMConfig):
         raise TypeError(f"model_config must be a WordLMConfig, got {type(model_config).__name__}")
-    if not isinstance(train_config, TrainConfig):
-        raise TypeError(f"train_config must be a TrainConfig, got {type(train_config).__name__}")
+    if not isinstance(train_config, FitConfig):
+        raise TypeError(f"train_config must be a FitConfig, got {type(train_config).__name__}")
     check_seed(seed)
     torch.manual_seed(seed)
     model = model_config.build(corpus.vocab_size)
@@ -115,7 +116,7 @@ def cached_word_lm(
     name: str,
     corpus: WordCorpus,
     model_config: WordLMConfig,
-    train_config: TrainConfig = WORD_LM_TRAIN,
+    train_config: FitConfig = WORD_LM_TRAIN,
     *,
     seed: int = 0,
     device: str | torch.device | None = None,

@@ -49,7 +49,8 @@ from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import window_perplexity
 from ..models.state import RecurrentState
 from ..models.task_models import TAGGER_CORES, TokenTagger, matched_hidden
-from ..training.loop import FitConfig, History, fit
+from ..training.config import FitConfig
+from ..training.loop import History, fit
 
 __all__ = [
     "PARITY_SETTINGS",
@@ -151,7 +152,7 @@ def _train_tagger(
         model,
         batches,
         _tag_loss,
-        FitConfig(num_epochs=settings["num_epochs"], lr=settings["lr"], seed=seed),
+        FitConfig(num_epochs=settings["num_epochs"], lr=settings["lr"], seed=seed, dropout_seed=seed),
         validate=validate,
         metric="accuracy",
         higher_is_better=True,
@@ -289,6 +290,7 @@ def train_char_lm(
         lr=lr,
         clip=s["clip"],
         seed=seed,
+        dropout_seed=seed,
         max_seconds=None if num_epochs is not None else s["max_seconds"],
     )
     hist = fit(

@@ -4,9 +4,10 @@ Chapters 1, 2, 6 and 8 train language models with :func:`train_lm`; chapters
 3, 4 and 9 use the cached models of :mod:`lstm_companion.recipes.char_lm`,
 trained here too.
 
-:class:`TrainConfig` holds a language model's settings (truncation length,
-sequential or random batching, ...); :func:`train_lm` turns them into a
-:class:`~lstm_companion.FitConfig` and runs the book's one training loop
+:func:`train_lm` reads a language model's batching from its
+:class:`~lstm_companion.FitConfig` (``batch_size`` streams, ``num_steps``
+tokens of truncation, ``sequential`` or random batching, ``seed`` for the
+order) and runs the book's one training loop
 (:mod:`lstm_companion.training.loop`). With sequential batching the corpus is
 read as parallel streams and the state is carried from one minibatch to the
 next, detached at each boundary (truncated backpropagation through time); the
@@ -31,24 +32,23 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_positive_float, check_positive_int, check_seed, check_tensor, exp_or_inf
+from .._checks import check_positive_float, check_positive_int, check_tensor, exp_or_inf
 from ..data.batching import seq_data_iter_random, seq_data_iter_sequential, shard_stream
 from ..models.state import RecurrentState
 from ..runtime import get_device, model_device
+from .config import FitConfig
 from .distributed import carry_state, lm_autocast, unwrap_model
-from .loop import FitConfig, History, fit
+from .loop import History, fit
 
 __all__ = [
     "epochs_before_drop",
     "train_lm_with_lr_drop",
-    "TrainConfig",
     "evaluate_perplexity",
     "evaluate_stream_perplexity",
     "train_lm",
@@ -77,7 +77,7 @@ def train_lm_with_lr_drop(
     model: nn.Module,
     train_corpus: torch.Tensor,
     val_corpus: torch.Tensor,
-    config: TrainConfig,
+    config: FitConfig,
     *,
     lr_drop: float,
     lr_drop_epochs: int,
@@ -121,51 +121,6 @@ def train_lm_with_lr_drop(
     return joined, n_first
 
 
-@dataclass
-class TrainConfig:
-    """Settings of :func:`train_lm`; every field has a default a CPU can afford."""
-
-    num_epochs: int = 10  # passes over the training corpus
-    batch_size: int = 32  # parallel streams (sequential) or subsequences (random)
-    num_steps: int = 32  # BPTT truncation length: tokens per minibatch row
-    lr: float = 1.0  # learning rate
-    optimizer: str = "sgd"  # "sgd" or "adam"
-    clip: float | None = 1.0  # max global gradient norm; None disables clipping
-    sequential: bool = True  # sequential streams with state carried over (else random offsets)
-    seed: int = 0  # seeds batching order and initial offsets
-    patience: int | None = None  # stop after this many epochs without a better held-out perplexity
-    restore_best: bool = True  # end with the weights of the best held-out epoch
-    stop_on_nonfinite: bool = True  # stop when the loss becomes inf/nan (and mark diverged)
-
-    def check(self) -> None:
-        check_positive_int("num_epochs", self.num_epochs)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_int("num_steps", self.num_steps)
-        check_positive_float("lr", self.lr)
-        if self.optimizer not in ("sgd", "adam"):
-            raise ValueError(f"optimizer must be 'sgd' or 'adam', got {self.optimizer!r}")
-        if self.clip is not None:
-            check_positive_float("clip", self.clip)
-        if self.patience is not None:
-            check_positive_int("patience", self.patience)
-        check_seed(self.seed)
-
-    def fit_config(self) -> FitConfig:
-        """The :class:`FitConfig` of these settings (``seed`` seeds the batching, not the model)."""
-        return FitConfig(
-            num_epochs=self.num_epochs,
-            lr=self.lr,
-            optimizer=self.optimizer,
-            clip=self.clip,
-            patience=self.patience,
-            restore_best=self.restore_best,
-            stop_on_nonfinite=self.stop_on_nonfinite,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 @torch.no_grad()
 def evaluate_perplexity(
     model: nn.Module,
@@ -201,7 +156,7 @@ def train_lm(
     model: nn.Module,
     train_corpus: torch.Tensor,
     val_corpus: torch.Tensor | None,
-    config: TrainConfig,
+    config: FitConfig,
     *,
     device: str | torch.device | None = None,
     progress: bool = True,
@@ -218,14 +173,14 @@ def train_lm(
     :class:`History`; the model is left on ``device`` (and, with
     ``restore_best``, holds the weights of its best validation epoch).
     """
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+    if not isinstance(config, FitConfig):
+        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
     config.check()
     check_tensor("train_corpus", train_corpus, ndim=1, floating=False)
     if val_corpus is not None:
         check_tensor("val_corpus", val_corpus, ndim=1, floating=False)
     dev = get_device(device)
-    gen = torch.Generator().manual_seed(config.seed)
+    gen = config.batch_generator()
     iterate = seq_data_iter_sequential if config.sequential else seq_data_iter_random
 
     def batches(epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
@@ -246,7 +201,7 @@ def train_lm(
         model,
         batches,
         loss_fn,
-        config.fit_config(),
+        config,
         validate=None if val_corpus is None else validate,
         metric="perplexity",
         carry_state=config.sequential,

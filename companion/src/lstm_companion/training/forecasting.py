@@ -12,42 +12,18 @@ returns the forecasts (and standard deviations) in the series' units.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._checks import check_positive_float, check_positive_int, check_seed
 from ..data.series import ForecastWindows
 from ..models.forecaster import LSTMForecaster, gaussian_nll
 from ..runtime import get_device, model_device
-from .loop import FitConfig, History, fit
+from .config import FitConfig
+from .loop import History, fit
 from .supervised import epoch_batches
 
-__all__ = ["ForecastConfig", "train_forecaster", "predict_forecaster"]
-
-
-@dataclass(frozen=True)
-class ForecastConfig:
-    """How :func:`train_forecaster` trains (chapter 13)."""
-
-    num_epochs: int = 12
-    batch_size: int = 64
-    lr: float = 3e-3
-    clip: float = 1.0
-    seed: int = 0  # seeds the minibatch order
-
-    def check(self) -> None:
-        check_positive_int("num_epochs", self.num_epochs)
-        check_positive_int("batch_size", self.batch_size)
-        check_positive_float("lr", self.lr)
-        check_positive_float("clip", self.clip)
-        check_seed(self.seed)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+__all__ = ["train_forecaster", "predict_forecaster"]
 
 
 def _check_windows(name: str, windows: object, model: LSTMForecaster) -> ForecastWindows:
@@ -76,7 +52,7 @@ def train_forecaster(
     model: LSTMForecaster,
     train: ForecastWindows,
     val: ForecastWindows,
-    config: ForecastConfig,
+    config: FitConfig,
     *,
     device: str | torch.device | None = None,
     progress: bool = False,
@@ -92,13 +68,13 @@ def train_forecaster(
         raise TypeError(f"model must be an LSTMForecaster, got {type(model).__name__}")
     _check_windows("train", train, model)
     _check_windows("val", val, model)
-    if not isinstance(config, ForecastConfig):
-        raise TypeError(f"config must be a ForecastConfig, got {type(config).__name__}")
+    if not isinstance(config, FitConfig):
+        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
     config.check()
     if config.batch_size > train.X.shape[0]:
         raise ValueError(f"batch_size must be <= the number of training windows {train.X.shape[0]}")
     dev = get_device(device)
-    gen = torch.Generator().manual_seed(config.seed)
+    gen = config.batch_generator()
 
     def loss_fn(model: nn.Module, idx: torch.Tensor, state: None) -> tuple[torch.Tensor, int, None]:
         mean, std = model(train.X[idx].to(dev))
@@ -114,7 +90,7 @@ def train_forecaster(
         model,
         lambda epoch: epoch_batches(train.X.shape[0], config.batch_size, gen),
         loss_fn,
-        FitConfig(num_epochs=config.num_epochs, lr=config.lr, optimizer="adam", clip=config.clip),
+        config,
         validate=validate,
         metric="val_mae",
         device=dev,

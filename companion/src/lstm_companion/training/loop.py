@@ -22,12 +22,17 @@ functions and does the rest once:
   stopping after ``patience`` epochs without a better score, the best
   epoch's weights restored at the end, an ``on_epoch`` callback;
 - a progress bar; a stop at the first non-finite loss (with the step and a
-  hint, as a warning, and ``History.diverged``), or when ``max_seconds`` of
-  training (the updates, not the validation) ran out.
+  hint, as a warning, and ``History.diverged``), after ``num_updates``
+  updates, or when ``max_seconds`` of training (the updates, not the
+  validation) ran out.
 
-:class:`FitConfig` holds these settings. The wrappers that say what a
-minibatch is are in :mod:`lstm_companion.training.bptt` and
-:mod:`lstm_companion.training.supervised`; the load-or-train cache of the
+:class:`~lstm_companion.FitConfig` (:mod:`lstm_companion.training.config`)
+holds these settings and the wrappers' batching settings: it is the only
+training config in the book, and its docstring is the one rule for what is
+seeded where. The wrappers that say what a minibatch is are in
+:mod:`lstm_companion.training.bptt`, :mod:`lstm_companion.training.supervised`,
+:mod:`lstm_companion.training.seq2seq` and
+:mod:`lstm_companion.training.forecasting`; the load-or-train cache of the
 resulting :class:`History` is in :mod:`lstm_companion.training.cache`.
 """
 
@@ -45,11 +50,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._checks import check_nonneg_float, check_positive_float, check_positive_int, check_seed, exp_or_inf
+from .._checks import check_positive_float, exp_or_inf
 from ..models.state import detach_state
 from ..runtime import get_device
+from .config import FitConfig
 
-__all__ = ["OPTIMIZERS", "FitConfig", "History", "fit", "fit_step", "make_optimizer", "grad_norm", "clip_gradients"]
+__all__ = ["History", "fit", "fit_step", "make_optimizer", "grad_norm", "clip_gradients"]
 
 
 def grad_norm(params: Iterable[nn.Parameter]) -> float:
@@ -90,46 +96,6 @@ def clip_gradients(params: Iterable[nn.Parameter], max_norm: float, *, error_if_
         for p in params:
             p.grad.mul_(max_norm / norm)  # type: ignore[union-attr]
     return norm
-
-
-OPTIMIZERS = ("sgd", "adam", "adamw")
-
-
-@dataclass
-class FitConfig:
-    """How :func:`fit` trains; every chapter's config translates into one of these."""
-
-    num_epochs: int = 10  # passes over the data (an "epoch" is whatever ``batches(epoch)`` yields)
-    lr: float = 1e-3  # learning rate
-    optimizer: str = "adam"  # "sgd", "adam" or "adamw"
-    momentum: float = 0.0  # SGD's momentum (only with optimizer="sgd")
-    weight_decay: float = 0.0  # AdamW's decoupled weight decay (only with optimizer="adamw")
-    clip: float | None = 1.0  # max global gradient norm; None: no clipping (the norm is still recorded)
-    patience: int | None = None  # stop after this many epochs without a better validation score
-    restore_best: bool = True  # end with the weights of the best validation epoch
-    stop_on_nonfinite: bool = True  # stop at the first inf/nan loss (History.diverged)
-    max_seconds: float | None = None  # stop at the first minibatch after this much time in updates (not validation)
-    seed: int | None = None  # if set, torch.manual_seed(seed) first: dropout masks repeat
-
-    def check(self) -> None:
-        check_positive_int("num_epochs", self.num_epochs)
-        check_positive_float("lr", self.lr)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        check_nonneg_float("weight_decay", self.weight_decay)
-        check_nonneg_float("momentum", self.momentum)
-        if self.momentum and self.optimizer != "sgd":
-            raise ValueError(f"momentum needs optimizer='sgd', got optimizer={self.optimizer!r}")
-        if self.weight_decay and self.optimizer != "adamw":
-            raise ValueError(f"weight_decay needs optimizer='adamw', got optimizer={self.optimizer!r}")
-        if self.clip is not None:
-            check_positive_float("clip", self.clip)
-        if self.patience is not None:
-            check_positive_int("patience", self.patience)
-        if self.max_seconds is not None:
-            check_positive_float("max_seconds", self.max_seconds)
-        if self.seed is not None:
-            check_seed(self.seed)
 
 
 @dataclass
@@ -296,8 +262,8 @@ def fit(
     config.check()
     dev = get_device(device)
     model.to(dev)
-    if config.seed is not None:
-        torch.manual_seed(config.seed)  # dropout masks
+    if config.dropout_seed is not None:
+        torch.manual_seed(config.dropout_seed)  # the dropout masks (FitConfig's rule for seeds)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameters (requires_grad=True)")
@@ -349,6 +315,9 @@ def fit(
             step += 1
             if on_step is not None and on_step(step, hist) is True:
                 stop_now = True  # the caller asked to stop
+                break
+            if config.num_updates is not None and step >= config.num_updates:
+                stop_now = True
                 break
             if config.max_seconds is not None and time.perf_counter() - start - outside > config.max_seconds:
                 stop_now = True

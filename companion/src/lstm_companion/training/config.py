@@ -1,0 +1,100 @@
+"""The book's one training config, :class:`FitConfig`, and its one rule for seeds.
+
+Every chapter trains through :func:`~lstm_companion.fit` or one of its
+wrappers, and every one of them takes a :class:`FitConfig`: the optimiser
+(:data:`OPTIMIZERS`), clipping, stopping, the batching the wrappers read, and
+the seeds, whose rule is written once, in its docstring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+from .._checks import check_bool, check_nonneg_float, check_positive_float, check_positive_int, check_seed
+
+__all__ = ["OPTIMIZERS", "FitConfig"]
+
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """How a model trains: the book's one training config, for :func:`fit` and every wrapper around it.
+
+    :func:`fit` reads the optimiser, clipping, stopping and ``dropout_seed``
+    fields; the wrappers that say what a minibatch is read the batching
+    fields (``batch_size``; ``num_steps`` and ``sequential`` for language
+    models, :func:`~lstm_companion.train_lm`; ``num_updates`` for the
+    sample tasks' budget, :func:`~lstm_companion.train_on_task`).
+
+    **Seeds.** Three things in training are random: the model's initial
+    weights, the dropout masks and the order of the minibatches. One rule
+    holds everywhere in the book:
+
+    - the initial weights: the caller seeds torch
+      (:func:`~lstm_companion.seed_everything`) before building the model
+      (the recipes' ``model_seed``);
+    - the minibatch order: ``seed``, through a generator of its own
+      (:meth:`batch_generator`), so changing it never moves the weights or
+      the masks;
+    - the dropout masks: torch's global generator, which goes on from where
+      the model's construction left it; ``dropout_seed`` (if set) reseeds it
+      at the start of :func:`fit`, so the masks repeat whatever ran in between.
+    """
+
+    num_epochs: int = 10  # passes over the data (an "epoch" is whatever ``batches(epoch)`` yields)
+    num_updates: int | None = None  # stop after this many updates in all; the sample tasks' budget
+    batch_size: int = 32  # samples, sentences or parallel streams per minibatch
+    num_steps: int = 32  # language models: the BPTT truncation length, tokens per minibatch row
+    sequential: bool = True  # language models: parallel streams, state carried (else random offsets)
+    lr: float = 1e-3  # learning rate
+    optimizer: str = "adam"  # "sgd", "adam" or "adamw"
+    momentum: float = 0.0  # SGD's momentum (only with optimizer="sgd")
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay (only with optimizer="adamw")
+    clip: float | None = 1.0  # max global gradient norm; None: no clipping (the norm is still recorded)
+    patience: int | None = None  # stop after this many epochs without a better validation score
+    restore_best: bool = True  # end with the weights of the best validation epoch
+    stop_on_nonfinite: bool = True  # stop at the first inf/nan loss (History.diverged)
+    max_seconds: float | None = None  # stop at the first minibatch after this much time in updates (not validation)
+    seed: int = 0  # the minibatch order (batch_generator)
+    dropout_seed: int | None = None  # if set, torch.manual_seed(dropout_seed) at the start of fit: the masks repeat
+
+    def check(self) -> None:
+        """Raise naming the first field that is out of range."""
+        check_positive_int("num_epochs", self.num_epochs)
+        if self.num_updates is not None:
+            check_positive_int("num_updates", self.num_updates)
+        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("num_steps", self.num_steps)
+        check_bool("sequential", self.sequential)
+        check_bool("restore_best", self.restore_best)
+        check_bool("stop_on_nonfinite", self.stop_on_nonfinite)
+        check_positive_float("lr", self.lr)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        check_nonneg_float("weight_decay", self.weight_decay)
+        check_nonneg_float("momentum", self.momentum)
+        if self.momentum and self.optimizer != "sgd":
+            raise ValueError(f"momentum needs optimizer='sgd', got optimizer={self.optimizer!r}")
+        if self.weight_decay and self.optimizer != "adamw":
+            raise ValueError(f"weight_decay needs optimizer='adamw', got optimizer={self.optimizer!r}")
+        if self.clip is not None:
+            check_positive_float("clip", self.clip)
+        if self.patience is not None:
+            check_positive_int("patience", self.patience)
+        if self.max_seconds is not None:
+            check_positive_float("max_seconds", self.max_seconds)
+        check_seed(self.seed)
+        if self.dropout_seed is not None:
+            check_seed(self.dropout_seed, "dropout_seed")
+
+    def batch_generator(self) -> torch.Generator:
+        """A fresh generator seeded with ``seed``: the minibatch order of a run (its own stream, see above)."""
+        return torch.Generator().manual_seed(self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
