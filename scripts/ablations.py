@@ -1,7 +1,7 @@
 """Chapter 8's ablation sweep: eight recurrent cores x two tasks x three seeds.
 
 Every run is :func:`lstm_companion.run_ablation` with the settings of
-:data:`lstm_companion.ABLATION_SETTINGS`; the results, the settings,
+:data:`lstm_companion.ABLATION_RECIPES`; the results, the settings,
 the machine and the companion's version go to ``results/ablations.json``
 (and a flat ``results/ablations.csv``). Chapter 8 loads that table and reruns
 a few of its runs live to check it.
@@ -42,7 +42,7 @@ def header() -> dict[str, Any]:
         "companion_code_hash": code_hash(),
         "machine": lc.machine_summary(),
         "seeds": list(SEEDS),
-        "settings": lc.ABLATION_SETTINGS,
+        "settings": lc.ablation_settings(),
         "ablations": lc.ABLATIONS,
         "measures": {
             "adding": "test mean squared error",

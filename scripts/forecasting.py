@@ -58,7 +58,11 @@ def main() -> None:
             summary[f"{name}/{transform}/{kind}/{metric}"] = lc.summarise_seeds(values)
     result = {
         "description": "Chapter 13: test MASE and sMAPE of the LSTM forecasters over seeds; see scripts/forecasting.py",
-        "settings": {"taylor": lc.TAYLOR_SETUP, "airpassengers": lc.AIR_SETUP, "forecasters": lc.FORECASTERS},
+        "settings": {
+            "taylor": lc.TAYLOR_SETUP.record(),
+            "airpassengers": lc.AIR_SETUP.record(),
+            "forecasters": lc.FORECASTERS,
+        },
         "seeds": args.seeds,
         "runs": runs,
         "summary": summary,

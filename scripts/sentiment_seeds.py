@@ -3,7 +3,7 @@
 Seed ``s`` fixes the train/validation/test split (``load_polarity(seed=s)``),
 the models' initial weights, the minibatch order and dropout. For each seed
 the script fits the logistic-regression baseline (``C`` chosen on validation)
-and trains the LSTM and the BiLSTM with ``lc.SENTIMENT_SETTINGS``
+and trains the LSTM and the BiLSTM with ``lc.SENTIMENT_RECIPE``
 (early stopping on validation accuracy), then writes every test accuracy to
 ``results/sentiment.json``, which chapter 6 shows and checks against its own
 live run of seed 0. It trains on one CPU thread, without the checkpoint cache.
@@ -34,8 +34,7 @@ def run_one(job: tuple[int, str]) -> dict[str, Any]:
     """Train or fit one model on one seed's split; return its record."""
     seed, name = job
     torch.set_num_threads(1)
-    settings = lc.SENTIMENT_SETTINGS
-    data = lc.load_polarity(seed=seed, min_freq=settings["min_freq"])
+    data = lc.load_polarity(seed=seed, min_freq=lc.SENTIMENT_RECIPE.min_freq)
     t0 = time.perf_counter()
     if name == "bag-of-bigrams LR":
         base = lc.bag_of_ngrams_baseline(data, ngram_range=(1, 2))
@@ -49,7 +48,9 @@ def run_one(job: tuple[int, str]) -> dict[str, Any]:
         }
     lc.seed_everything(seed)
     model = lc.make_classifier(len(data.vocab), bidirectional=name == "BiLSTM")
-    hist = lc.train_classifier(model, data.train, data.val, lc.sentiment_config(seed), device="cpu", progress=False)
+    hist = lc.train_classifier(
+        model, data.train, data.val, lc.SENTIMENT_RECIPE.fit_for(seed), device="cpu", progress=False
+    )
     return {
         "seed": seed,
         "model": name,
@@ -69,7 +70,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="processes in parallel, each on one thread")
     parser.add_argument("--note", default="", help="a remark on the machine, stored in the JSON")
     args = parser.parse_args()
-    settings = dict(lc.SENTIMENT_SETTINGS)
+    settings = lc.SENTIMENT_RECIPE.settings()
     runs = []
     start = time.perf_counter()
     jobs = [(seed, name) for seed in args.seeds for name in ("bag-of-bigrams LR", "LSTM", "BiLSTM")]

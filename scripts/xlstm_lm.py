@@ -1,8 +1,8 @@
 """Chapter 14's character language model table: five cores at matched parameters and matched seconds.
 
 For every core of ``lc.LM_CORES`` (LSTM, sLSTM, mLSTM, minGRU and a small
-causal Transformer, each near ``LM_SETTINGS["budget"]`` parameters): train
-with seed 0 at each learning rate of ``LM_SETTINGS["lrs"]`` for
+causal Transformer, each near ``LM_RECIPE.budget`` parameters): train
+with seed 0 at each learning rate of ``LM_RECIPE.lrs`` for
 ``max_seconds`` seconds of updates, choose the rate with the best validation
 perplexity, score that model on the test text once, then train and test
 seeds 1 and 2 at the chosen rate. Writes ``results/xlstm_lm.json`` and
@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from statistics import mean
 
@@ -59,33 +60,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path(__file__).resolve().parent.parent / "results" / "xlstm_lm.json"
     )
-    parser.add_argument("--max-seconds", type=float, default=None, help="override LM_SETTINGS['max_seconds'] (tests)")
+    parser.add_argument("--max-seconds", type=float, default=None, help="override LM_RECIPE.fit.max_seconds (tests)")
     parser.add_argument("--cores", nargs="+", default=list(lc.LM_CORES), choices=lc.LM_CORES)
     args = parser.parse_args(argv)
     os.environ[lc.FIXED_THREADS_ENV] = "1"  # the recorded thread count is the one every run used
     torch.set_num_threads(1)
-    settings = dict(lc.LM_SETTINGS)
+    recipe = lc.LM_RECIPE
     if args.max_seconds is not None:
-        settings["max_seconds"] = args.max_seconds
+        recipe = replace(recipe, fit=replace(recipe.fit, max_seconds=args.max_seconds))
     start = time.perf_counter()
     runs, chosen = [], {}
     for core in args.cores:
-        trials = [lc.train_char_lm(core, SEEDS[0], lr, settings) for lr in settings["lrs"]]
+        trials = [lc.train_char_lm(core, SEEDS[0], lr, recipe) for lr in recipe.lrs]
         best_model, best = min(trials, key=lambda t: t[1]["best_val_ppl"])
         chosen[core] = best["lr"]
         for _, rec in trials:
             rec["chosen"] = rec is best
-        best["test_ppl"] = lc.char_lm_test_perplexity(best_model, settings)  # the chosen run, tested once
+        best["test_ppl"] = lc.char_lm_test_perplexity(best_model, recipe)  # the chosen run, tested once
         runs += [rec for _, rec in trials]
         for seed in SEEDS[1:]:
-            model, rec = lc.train_char_lm(core, seed, best["lr"], settings)
+            model, rec = lc.train_char_lm(core, seed, best["lr"], recipe)
             rec["chosen"] = True
-            rec["test_ppl"] = lc.char_lm_test_perplexity(model, settings)
+            rec["test_ppl"] = lc.char_lm_test_perplexity(model, recipe)
             runs.append(rec)
         for rec in runs[-len(trials) - len(SEEDS) + 1 :]:
             print({k: v for k, v in rec.items() if k != "val_ppl"}, flush=True)
     table = {
-        "settings": {**settings, "cores": args.cores, "seeds": SEEDS, "live_epochs": 2},
+        "settings": {**recipe.record(), "cores": args.cores, "seeds": SEEDS, "live_epochs": 2},
         "chosen": chosen,
         "runs": runs,
         "companion_code_hash": lc.code_hash(),

@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> None:
                 print("mqar", mqar[-1], flush=True)
     table = {
         "settings": {
-            "parity": lc.PARITY_SETTINGS,
-            "mqar": lc.MQAR_SETTINGS,
+            "parity": lc.PARITY_RECIPE.record(),
+            "mqar": lc.MQAR_RECIPE.record(),
             "parity_cores": PARITY_CORES,
             "mqar_cores": MQAR_CORES,
             "mqar_pairs": MQAR_PAIRS,

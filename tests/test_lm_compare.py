@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -228,8 +229,15 @@ def test_max_seconds_counts_updates_not_validation() -> None:
     assert hist.seconds > 0.4 and hist.train_seconds < hist.seconds - 0.4
 
 
-TINY_LM = dict(
-    lc.LM_SETTINGS, budget=3000, embed_size=8, window=16, context=8, batch_size=4, batches_per_epoch=3, lrs=[3e-3]
+TINY_LM = replace(
+    lc.LM_RECIPE,
+    budget=3000,
+    embed_size=8,
+    window=16,
+    context=8,
+    batches_per_epoch=3,
+    lrs=(3e-3,),
+    fit=replace(lc.LM_RECIPE.fit, batch_size=4),
 )
 
 
@@ -246,7 +254,7 @@ def time_machine(monkeypatch: pytest.MonkeyPatch, shared_data):  # type: ignore[
 @pytest.mark.parametrize("core", lc.LM_CORES)
 def test_train_char_lm_timed_run_starts_like_the_live_slice(core: str, time_machine: None) -> None:
     """The chapter's live slice (num_epochs=2) repeats the first epochs of the script's timed run exactly."""
-    timed_settings = dict(TINY_LM, num_epochs=3, max_seconds=1000.0)
+    timed_settings = replace(TINY_LM, fit=replace(TINY_LM.fit, num_epochs=3, max_seconds=1000.0))
     _, timed = lc.train_char_lm(core, 1, 3e-3, timed_settings)
     model, live = lc.train_char_lm(core, 1, 3e-3, TINY_LM, num_epochs=2)
     assert len(timed["val_ppl"]) == 3 and len(live["val_ppl"]) == 2
@@ -273,7 +281,7 @@ def test_xlstm_lm_script_selects_on_validation_and_tests_the_chosen_only(
     import importlib.util
     import json
 
-    monkeypatch.setattr(lc, "LM_SETTINGS", dict(TINY_LM, lrs=[1e-3, 3e-3], batches_per_epoch=40))
+    monkeypatch.setattr(lc, "LM_RECIPE", replace(TINY_LM, lrs=(1e-3, 3e-3), batches_per_epoch=40))
     monkeypatch.setenv(lc.FIXED_THREADS_ENV, "0")  # main sets it to "1"; restored after the test
     spec = importlib.util.spec_from_file_location("xlstm_lm", ROOT / "scripts" / "xlstm_lm.py")
     assert spec is not None and spec.loader is not None

@@ -124,6 +124,9 @@ def test_lr_drop_keeps_the_best_weights(shared_data, monkeypatch):
         ({"num_hiddens": -3}, "num_hiddens"),
         ({"val_fraction": 1.0}, "val_fraction"),
         ({"model_seed": 0.5}, "model_seed"),
+        ({"val_fraction": 0.0}, "val_fraction must be > 0"),
+        ({"val_fraction": 0.5, "test_fraction": 0.5}, r"val_fraction \+ test_fraction must be < 1"),
+        ({"fit": lc.FitConfig(patience=1, restore_best=False)}, "restore_best must be True"),
     ],
 )
 def test_bad_recipe_is_an_error(monkeypatch, change, name):
@@ -163,6 +166,19 @@ BAD_INPUT = [
         ),
         ValueError,
         r"lr_drop_epochs",
+    ),
+    case(
+        "recipes-train_lm_with_lr_drop-num_updates",
+        lambda: lc.train_lm_with_lr_drop(
+            lc.RNNLM(lc.RNNScratch(5, 3), 5),
+            torch.zeros(200, dtype=torch.long),
+            torch.zeros(200, dtype=torch.long),
+            lc.FitConfig(num_epochs=1, num_updates=5),
+            lr_drop=0.1,
+            lr_drop_epochs=1,
+        ),
+        ValueError,
+        r"config\.num_updates and config\.max_seconds must be None.*got 5 and None",
     ),
     case("recipes-char_lm-kind", lambda: lc.char_lm("gru"), ValueError, r"kind must be one of"),
     case("recipes-char_lm-kind-None", lambda: lc.char_lm(None), ValueError, r"kind must be one of"),

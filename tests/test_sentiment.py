@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import tarfile
 from pathlib import Path
@@ -239,9 +240,15 @@ def test_load_or_train_classifier_caches(data, tmp_path):
 
 def test_recipe_and_baseline(data):
     model = lc.make_classifier(len(data.vocab), bidirectional=True)
-    assert model.bidirectional and model.pooling == lc.SENTIMENT_SETTINGS["pooling"]
+    assert model.bidirectional and model.pooling == lc.SENTIMENT_RECIPE.pooling
     assert lc.make_classifier(10, bidirectional=False, pooling="attention").pooling == "attention"
-    assert lc.sentiment_config(3).seed == lc.sentiment_config(3).dropout_seed == 3
+    assert lc.SENTIMENT_RECIPE.fit_for(3) == dataclasses.replace(lc.SENTIMENT_RECIPE.fit, seed=3, dropout_seed=3)
+    settings = lc.SENTIMENT_RECIPE.settings()
+    assert settings["dropout"] == 0.5 and settings["optimizer"] == "adamw" and "seed" not in settings
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lc.SENTIMENT_RECIPE.dropout = 0.0  # type: ignore[misc]
+    with pytest.raises(TypeError, match="recipe must be a SentimentRecipe"):
+        lc.make_classifier(10, bidirectional=False, recipe={"dropout": 0.1})  # type: ignore[arg-type]
     pytest.importorskip("sklearn")
     small = _small(data, 800)
     result = lc.bag_of_ngrams_baseline(small, Cs=(0.3, 1.0))

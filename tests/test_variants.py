@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -118,18 +119,10 @@ def test_make_core_gives_time_major_cores(ablation):
 
 
 def test_run_ablation_repeats_and_caches(monkeypatch):
-    monkeypatch.setitem(
-        lc.ABLATION_SETTINGS,
-        "adding",
-        {
-            **lc.ABLATION_SETTINGS["adding"],
-            "num_train": 128,
-            "num_test": 64,
-            "num_steps": 8,
-            "num_hiddens": 4,
-            "num_updates": 3,
-        },
+    tiny = lc.AddingAblation(
+        num_steps=8, num_hiddens=4, num_train=128, num_test=64, fit=replace(lc.AddingAblation().fit, num_updates=3)
     )
+    monkeypatch.setattr(lc.recipes.ablations, "ABLATION_RECIPES", {**lc.ABLATION_RECIPES, "adding": tiny})
     data = lc.ablation_data("adding")
     a, _ = lc.run_ablation("adding", "coupled", 1, data, progress=False)
     b, _ = lc.run_ablation("adding", "coupled", 1, data, progress=False, cache=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -121,11 +122,15 @@ def test_tasks_data():
 
 @pytest.mark.slow
 def test_run_parity_tiny():
-    settings = dict(lc.PARITY_SETTINGS, num_epochs=1, batches_per_epoch=2, num_test=8, test_lengths=[8])
-    r = lc.run_parity("mingru", 0, settings)
+    base = lc.PARITY_RECIPE
+    recipe = replace(base, fit=replace(base.fit, num_epochs=1), batches_per_epoch=2, num_test=8, test_lengths=(8,))
+    r = lc.run_parity("mingru", 0, recipe)
     assert set(r["test_acc"]) == {"8"} and 0.0 <= r["test_acc"]["8"] <= 1.0
     with pytest.raises(ValueError, match="core must be one of"):
         lc.run_parity("gru", 0)
+    with pytest.raises(TypeError, match="recipe must be a ParityRecipe or None, got dict"):
+        lc.run_parity("mingru", 0, {"num_epochs": 1})  # type: ignore[arg-type]
+    assert lc.PARITY_RECIPE.record()["test_lengths"] == [40, 256]  # JSON's form
 
 
 def test_tagger_shift_reads_the_previous_token():

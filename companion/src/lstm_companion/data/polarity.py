@@ -31,9 +31,8 @@ The rest of the sentiment experiment lives by role:
   :mod:`lstm_companion.training.supervised`;
 - the bag-of-n-grams baseline (:func:`~lstm_companion.bag_of_ngrams_baseline`)
   in :mod:`lstm_companion.measure.baselines`;
-- chapter 6's recipe (:data:`~lstm_companion.SENTIMENT_SETTINGS`,
+- chapter 6's recipe (:data:`~lstm_companion.SENTIMENT_RECIPE`,
   :func:`~lstm_companion.make_classifier`,
-  :func:`~lstm_companion.sentiment_config`,
   :func:`~lstm_companion.load_or_train_classifier`), shared with
   ``scripts/sentiment_seeds.py`` (whose results are in
   ``results/sentiment.json``), in :mod:`lstm_companion.recipes.sentiment`.

@@ -3,8 +3,8 @@
 Only this layer combines all the others. The settings live in module
 constants (:data:`~lstm_companion.CHAR_LM_RECIPES`, frozen recipes holding
 their :class:`~lstm_companion.FitConfig`,
-:data:`~lstm_companion.SENTIMENT_SETTINGS`,
-:data:`~lstm_companion.ABLATION_SETTINGS`), shared by the chapters and, where
+:data:`~lstm_companion.SENTIMENT_RECIPE`,
+:data:`~lstm_companion.ABLATION_RECIPES`), shared by the chapters and, where
 a table is committed, by the script that computes it.
 
 - :mod:`~lstm_companion.recipes.char_lm` – the character language models of

@@ -9,10 +9,12 @@ core, trains it on one task with one seed, and scores it:
   gate, no input gate, no output gate, coupled input and forget gates (each an
   :class:`~lstm_companion.LSTMVariant`), ``nn.GRU`` and ``nn.RNN``;
   :func:`make_core` builds one.
-- :data:`ABLATION_SETTINGS` and :data:`ABLATION_TASKS`: the two tasks, the
-  adding problem (test MSE) and the character language model of *The Time
-  Machine* (test perplexity of the best validation epoch), with their sizes
-  and optimiser.
+- :data:`ABLATION_RECIPES` and :data:`ABLATION_TASKS`: the two tasks, the
+  adding problem (test MSE, :class:`AddingAblation`) and the character
+  language model of *The Time Machine* (test perplexity of the best
+  validation epoch, :class:`CharLMAblation`), frozen recipes holding their
+  data, sizes and :class:`~lstm_companion.FitConfig`;
+  :func:`ablation_settings` is their record in the committed table.
 - :func:`ablation_data` (-> :class:`AblationData`), :func:`ablation_model`,
   :func:`train_ablation` and :func:`evaluate_ablation`: the steps of one run;
   :func:`run_ablation` takes them all (with ``cache=True`` the training goes
@@ -30,7 +32,9 @@ in :mod:`lstm_companion.data.synthetic`, the training in
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -53,7 +57,10 @@ from ..training.supervised import train_on_task
 
 __all__ = [
     "ABLATIONS",
-    "ABLATION_SETTINGS",
+    "AddingAblation",
+    "CharLMAblation",
+    "ABLATION_RECIPES",
+    "ablation_settings",
     "ABLATION_TASKS",
     "make_core",
     "AblationData",
@@ -80,34 +87,52 @@ ABLATIONS: dict[str, dict[str, Any]] = {
 }
 
 
-#: The two tasks' settings (sizes, data, optimiser); the ablation script and chapter 8 share them.
-ABLATION_SETTINGS: dict[str, dict[str, Any]] = {
-    "adding": {
-        "num_steps": 50,  # sequence length T
-        "num_hiddens": 64,
-        "num_train": 10_000,  # training samples (data seed 0)
-        "num_test": 2_000,  # test samples (data seed 1)
-        "num_updates": 1000,
-        "batch_size": 64,
-        "lr": 1e-2,
-        "optimizer": "adam",
-        "clip": 1.0,
-    },
-    "char_lm": {
-        "num_hiddens": 128,
-        "val_fraction": 0.1,  # validation text: picks the best epoch
-        "test_fraction": 0.1,  # test text: the score in the table
-        "num_epochs": 5,
-        "batch_size": 64,
-        "num_steps": 32,
-        "lr": 1e-2,
-        "optimizer": "adam",
-        "clip": 1.0,
-    },
-}
+def _record(recipe: AddingAblation | CharLMAblation) -> dict[str, Any]:
+    fit = {k: v for k, v in recipe.fit.to_dict().items() if k != "seed"}  # the seed is per run
+    return {**{f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name != "fit"}, "fit": fit}
 
 
-ABLATION_TASKS = tuple(ABLATION_SETTINGS)
+@dataclass(frozen=True)
+class AddingAblation:
+    """Chapter 8's adding problem: the data, the models' size, and the training every core gets."""
+
+    num_steps: int = 50  # sequence length T
+    num_hiddens: int = 64
+    num_train: int = 10_000  # training samples (data seed 0)
+    num_test: int = 2_000  # test samples (data seed 1)
+    fit: FitConfig = FitConfig(num_updates=1000, batch_size=64, lr=1e-2, optimizer="adam", clip=1.0)
+
+    def record(self) -> dict[str, Any]:
+        """The recipe as the committed table records it (``fit`` nested, without the per-run seed)."""
+        return _record(self)
+
+
+@dataclass(frozen=True)
+class CharLMAblation:
+    """Chapter 8's character language model: the split, the models' size, and the training every core gets."""
+
+    num_hiddens: int = 128
+    val_fraction: float = 0.1  # validation text: picks the best epoch
+    test_fraction: float = 0.1  # test text: the score in the table
+    fit: FitConfig = FitConfig(num_epochs=5, batch_size=64, num_steps=32, lr=1e-2, optimizer="adam", clip=1.0)
+
+    def record(self) -> dict[str, Any]:
+        """The recipe as the committed table records it (``fit`` nested, without the per-run seed)."""
+        return _record(self)
+
+
+#: The two tasks (a read-only mapping of frozen recipes); the ablation script and chapter 8 share them.
+ABLATION_RECIPES: Mapping[str, AddingAblation | CharLMAblation] = MappingProxyType(
+    {"adding": AddingAblation(), "char_lm": CharLMAblation()}
+)
+
+
+ABLATION_TASKS = tuple(ABLATION_RECIPES)
+
+
+def ablation_settings() -> dict[str, dict[str, Any]]:
+    """Every task's :meth:`~AddingAblation.record`: the ``settings`` of ``results/ablations.json``."""
+    return {task: recipe.record() for task, recipe in ABLATION_RECIPES.items()}
 
 
 def make_core(ablation: str, num_inputs: int, num_hiddens: int) -> nn.Module:
@@ -140,20 +165,20 @@ class AblationData:
 
 
 def _check_task(task: object) -> str:
-    if task not in ABLATION_SETTINGS:
+    if not isinstance(task, str) or task not in ABLATION_RECIPES:
         raise ValueError(f"task must be one of {ABLATION_TASKS}, got {task!r}")
     return task
 
 
 def ablation_data(task: str) -> AblationData:
-    """Load or generate the data of ``task`` (``"adding"`` or ``"char_lm"``) with :data:`ABLATION_SETTINGS`."""
-    s = ABLATION_SETTINGS[_check_task(task)]
-    if task == "adding":
-        X, y = adding_problem(s["num_train"], s["num_steps"], seed=0)
-        X_test, y_test = adding_problem(s["num_test"], s["num_steps"], seed=1)
+    """Load or generate the data of ``task`` (``"adding"`` or ``"char_lm"``) with :data:`ABLATION_RECIPES`."""
+    r = ABLATION_RECIPES[_check_task(task)]
+    if isinstance(r, AddingAblation):
+        X, y = adding_problem(r.num_train, r.num_steps, seed=0)
+        X_test, y_test = adding_problem(r.num_test, r.num_steps, seed=1)
         return AblationData(task, X_train=X, y_train=y, X_test=X_test, y_test=y_test)
     corpus, vocab = load_time_machine()
-    train_corpus, val_corpus, test_corpus = split_corpus(corpus, s["val_fraction"], s["test_fraction"])
+    train_corpus, val_corpus, test_corpus = split_corpus(corpus, r.val_fraction, r.test_fraction)
     return AblationData(
         task, train_corpus=train_corpus, val_corpus=val_corpus, test_corpus=test_corpus, vocab_size=len(vocab)
     )
@@ -161,13 +186,13 @@ def ablation_data(task: str) -> AblationData:
 
 def ablation_model(task: str, ablation: str, seed: int, data: AblationData) -> nn.Module:
     """A freshly initialised model (seeded with ``seed``) for ``task`` around ``ablation``'s core (chapter 8)."""
-    s = ABLATION_SETTINGS[_check_task(task)]
+    r = ABLATION_RECIPES[_check_task(task)]
     if not isinstance(data, AblationData):
         raise TypeError(f"data must be an AblationData (from ablation_data), got {type(data).__name__}")
     seed_everything(check_seed(seed))
     if task == "adding":
-        return LastStateModel(make_core(ablation, 2, s["num_hiddens"]), 1)
-    return RNNLM(make_core(ablation, data.vocab_size, s["num_hiddens"]), data.vocab_size)
+        return LastStateModel(make_core(ablation, 2, r.num_hiddens), 1)
+    return RNNLM(make_core(ablation, data.vocab_size, r.num_hiddens), data.vocab_size)
 
 
 def train_ablation(
@@ -179,31 +204,13 @@ def train_ablation(
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> History:
-    """Train ``model`` on ``task`` with :data:`ABLATION_SETTINGS`, minibatch order seeded by ``seed`` (chapter 8)."""
-    s = ABLATION_SETTINGS[_check_task(task)]
+    """Train ``model`` on ``task`` with :data:`ABLATION_RECIPES`, minibatch order seeded by ``seed`` (chapter 8)."""
+    config = replace(ABLATION_RECIPES[_check_task(task)].fit, seed=check_seed(seed))
     if task == "adding":
         assert data.X_train is not None and data.y_train is not None
-        config = FitConfig(
-            num_updates=s["num_updates"],
-            batch_size=s["batch_size"],
-            lr=s["lr"],
-            optimizer=s["optimizer"],
-            clip=s["clip"],
-            seed=seed,
-        )
         return train_on_task(model, data.X_train, data.y_train, config, device=device, progress=progress)
     assert data.train_corpus is not None
-    lm_config = FitConfig(
-        num_epochs=s["num_epochs"],
-        batch_size=s["batch_size"],
-        num_steps=s["num_steps"],
-        lr=s["lr"],
-        optimizer=s["optimizer"],
-        clip=s["clip"],
-        seed=seed,
-        restore_best=True,
-    )
-    return train_lm(model, data.train_corpus, data.val_corpus, lm_config, device=device, progress=progress)
+    return train_lm(model, data.train_corpus, data.val_corpus, config, device=device, progress=progress)
 
 
 def evaluate_ablation(task: str, model: nn.Module, data: AblationData) -> float:
@@ -245,7 +252,8 @@ def run_ablation(
         return train_ablation(task, model, seed, data, device=dev, progress=progress)
 
     if cache:
-        settings = {"task": task, "ablation": ablation, "seed": seed, **ABLATIONS[ablation], **ABLATION_SETTINGS[task]}
+        recipe = ABLATION_RECIPES[task].record()
+        settings = {"task": task, "ablation": ablation, "seed": seed, **ABLATIONS[ablation], **recipe}
         load_or_train(f"ch08-{task}-{ablation}-{seed}", model, settings, train, device=dev)
     else:
         train()

@@ -69,8 +69,16 @@ class CharLMRecipe:
         self.fit.check()
         if self.fit.patience is None:
             raise ValueError("fit.patience must be set: the learning rate drops when the validation perplexity stalls")
-        check_probability("val_fraction", self.val_fraction)
-        check_probability("test_fraction", self.test_fraction)
+        if not self.fit.restore_best:
+            raise ValueError("fit.restore_best must be True: the drop starts from the best validation epoch")
+        for name, fraction in (("val_fraction", self.val_fraction), ("test_fraction", self.test_fraction)):
+            if check_probability(name, fraction) == 0:
+                raise ValueError(f"{name} must be > 0, got {fraction}")
+        if self.val_fraction + self.test_fraction >= 1:
+            raise ValueError(
+                f"val_fraction + test_fraction must be < 1 (some text to train on), "
+                f"got {self.val_fraction} + {self.test_fraction}"
+            )
         check_seed(self.model_seed, "model_seed")
         check_positive_float("lr_drop", self.lr_drop)
         if not self.lr_drop < 1:

@@ -1,7 +1,9 @@
 """Chapter 13's forecasting recipe: the two series laid out for rolling-origin evaluation, and cached LSTMs.
 
-- :data:`TAYLOR_SETUP` and :data:`AIR_SETUP`: windows, horizons, periods and
-  origins of the two series, shared with ``scripts/forecasting.py`` (whose
+- :data:`TAYLOR_SETUP` and :data:`AIR_SETUP`: frozen
+  :class:`ForecastSetup` values, the windows, horizons, periods and origins of
+  the two series and the forecasters' size and
+  :class:`~lstm_companion.FitConfig`, shared with ``scripts/forecasting.py`` (whose
   several-seed table is ``results/forecasting.json``);
 - :func:`forecast_data`: a :class:`ForecastData` for ``"taylor"`` or
   ``"airpassengers"`` (values normalised per window or globally, or
@@ -24,7 +26,7 @@ in :mod:`lstm_companion.models.forecaster`, the metrics and baselines in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import torch
@@ -58,6 +60,7 @@ from ..training.forecasting import predict_forecaster, train_forecaster
 from ..training.loop import History
 
 __all__ = [
+    "ForecastSetup",
     "TAYLOR_SETUP",
     "AIR_SETUP",
     "FORECASTERS",
@@ -70,41 +73,59 @@ __all__ = [
     "forecaster_scores",
 ]
 
+
+@dataclass(frozen=True)
+class ForecastSetup:
+    """One series' rolling-origin layout, the forecasters' size and their training (chapter 13)."""
+
+    history: int  # steps of history each forecast reads
+    horizon: int  # steps forecast at once
+    val_start: int  # the first target step of the validation origins
+    test_start: int  # the first target step of the test origins
+    step: int  # steps between validation and test origins
+    train_step: int  # every how many of those steps a training origin
+    first: int  # the first origin
+    mase_period: int  # the seasonal naive forecast's lag in MASE's scale
+    num_hiddens: int  # the forecaster's LSTM units
+    fit: FitConfig  # Adam, the best validation epoch kept; the seed is per run
+
+    def record(self) -> dict[str, Any]:
+        """The setup as one flat record (the cache key and ``results/forecasting.json``'s ``settings``)."""
+        fit = {k: v for k, v in self.fit.to_dict().items() if k != "seed"}
+        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "fit"}, **fit}
+
+
 #: Taylor's demand: a week of history (336 half-hours) forecasts the next day (48); weeks 1-9 fit
 #: (every 4th origin), week 10 validates and weeks 11-12 test, one origin per day at midnight.
-TAYLOR_SETUP: dict[str, Any] = {
-    "history": 336,
-    "horizon": 48,
-    "val_start": 9 * 336,
-    "test_start": 10 * 336,
-    "step": 48,
-    "train_step": 4,
-    "first": 336,
-    "mase_period": 48,
-    "num_hiddens": 32,
-    "num_epochs": 12,
-    "batch_size": 32,
-    "lr": 5e-3,
-}
+TAYLOR_SETUP = ForecastSetup(
+    history=336,
+    horizon=48,
+    val_start=9 * 336,
+    test_start=10 * 336,
+    step=48,
+    train_step=4,
+    first=336,
+    mase_period=48,
+    num_hiddens=32,
+    fit=FitConfig(num_epochs=12, batch_size=32, lr=5e-3, optimizer="adam"),
+)
 
 #: The airline passengers: two years of history forecast the next year; targets up to 1956
 #: fit, origins from January 1957 to January 1958 validate (targets up to the end of 1958)
 #: and origins from 1959 test (every month an origin, for as long as the whole year ahead
 #: is known).
-AIR_SETUP: dict[str, Any] = {
-    "history": 24,
-    "horizon": 12,
-    "val_start": 96,
-    "test_start": 120,
-    "step": 1,
-    "train_step": 1,
-    "first": 36,
-    "mase_period": 12,
-    "num_hiddens": 16,
-    "num_epochs": 150,
-    "batch_size": 16,
-    "lr": 3e-3,
-}
+AIR_SETUP = ForecastSetup(
+    history=24,
+    horizon=12,
+    val_start=96,
+    test_start=120,
+    step=1,
+    train_step=1,
+    first=36,
+    mase_period=12,
+    num_hiddens=16,
+    fit=FitConfig(num_epochs=150, batch_size=16, lr=3e-3, optimizer="adam"),
+)
 
 #: The LSTM forecasters of chapter 13: keyword arguments of LSTMForecaster.
 FORECASTERS: dict[str, dict[str, Any]] = {
@@ -128,7 +149,7 @@ class ForecastData:
     val: ForecastWindows
     test: ForecastWindows
     mase_scale: float  # mean |y[t] - y[t - mase_period]| over the values before val_start
-    setup: dict[str, Any]
+    setup: ForecastSetup
 
 
 TRANSFORMS = ("window", "global", "log_diff")
@@ -152,17 +173,17 @@ def forecast_data(name: str, transform: str = "window") -> ForecastData:
             f"transform must be one of {TRANSFORMS} ('log_diff' for airpassengers only), got {transform!r}"
         )
     series = load_taylor() if name == "taylor" else load_airpassengers()
-    setup = dict(TAYLOR_SETUP if name == "taylor" else AIR_SETUP)
+    setup = TAYLOR_SETUP if name == "taylor" else AIR_SETUP
     n = series.values.shape[0]
     split = rolling_origins(
         n,
-        history=setup["history"],
-        horizon=setup["horizon"],
-        val_start=setup["val_start"],
-        test_start=setup["test_start"],
-        step=setup["step"],
-        train_step=setup["train_step"],
-        first=setup["first"],
+        history=setup.history,
+        horizon=setup.horizon,
+        val_start=setup.val_start,
+        test_start=setup.test_start,
+        step=setup.step,
+        train_step=setup.train_step,
+        first=setup.first,
     )
     values = series.values
     modelled = log_seasonal_difference(values, series.periods[0]) if transform == "log_diff" else values
@@ -192,7 +213,7 @@ def forecast_data(name: str, transform: str = "window") -> ForecastData:
         windows(split.train),
         windows(split.val),
         windows(split.test),
-        seasonal_naive_scale(values[: split.val_start], setup["mase_period"]),
+        seasonal_naive_scale(values[: split.val_start], setup.mase_period),
         setup,
     )
 
@@ -221,11 +242,9 @@ def cached_forecaster(
     dev = get_device(device)
     setup = data.setup
     seed_everything(seed)
-    model = LSTMForecaster(data.train.X.shape[2], setup["num_hiddens"], setup["horizon"], **FORECASTERS[kind])
-    config = FitConfig(
-        num_epochs=setup["num_epochs"], batch_size=setup["batch_size"], lr=setup["lr"], optimizer="adam", seed=seed
-    )
-    settings = {"data": data.name, "transform": data.transform, "kind": kind, "setup": setup, **config.to_dict()}
+    model = LSTMForecaster(data.train.X.shape[2], setup.num_hiddens, setup.horizon, **FORECASTERS[kind])
+    config = replace(setup.fit, seed=seed)
+    settings = {"data": data.name, "transform": data.transform, "kind": kind, "setup": setup.record(), "seed": seed}
     history, loaded = load_or_train(
         f"forecaster-{data.name}-{data.transform}-{kind}",
         model,

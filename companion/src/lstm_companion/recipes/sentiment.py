@@ -1,12 +1,13 @@
 """Chapter 6's sentiment recipe: the classifier's sizes and training settings, cached training (chapters 6 and 7).
 
-- :data:`SENTIMENT_SETTINGS`: the sizes and training settings of chapter 6's
-  LSTM and BiLSTM, shared with ``scripts/sentiment_seeds.py`` (whose
-  several-seed table is ``results/sentiment.json``);
-- :func:`make_classifier` and :func:`sentiment_config`: a
-  :class:`~lstm_companion.SentimentClassifier` and a
-  :class:`~lstm_companion.FitConfig` with those settings (the pooling
-  and the seed as arguments);
+- :data:`SENTIMENT_RECIPE`: chapter 6's LSTM and BiLSTM, a frozen
+  :class:`SentimentRecipe` (vocabulary, sizes, and the
+  :class:`~lstm_companion.FitConfig` it trains with), shared with
+  ``scripts/sentiment_seeds.py`` (whose several-seed table is
+  ``results/sentiment.json``); :meth:`SentimentRecipe.fit_for` is its
+  training for one seed;
+- :func:`make_classifier`: a :class:`~lstm_companion.SentimentClassifier`
+  of the recipe's sizes (the pooling as an argument);
 - :func:`load_or_train_classifier`: :func:`~lstm_companion.train_classifier`,
   cached by :func:`~lstm_companion.load_or_train`, the key covering the
   model's, the data split's and the training's settings; chapter 7 trains its
@@ -19,7 +20,7 @@ The data are in :mod:`lstm_companion.data.polarity`, the classifier in
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from ..training.config import FitConfig
 from ..training.loop import History
 from ..training.supervised import train_classifier
 
-__all__ = ["load_or_train_classifier", "SENTIMENT_SETTINGS", "make_classifier", "sentiment_config"]
+__all__ = ["load_or_train_classifier", "SentimentRecipe", "SENTIMENT_RECIPE", "make_classifier"]
 
 
 def load_or_train_classifier(
@@ -71,48 +72,44 @@ def load_or_train_classifier(
     )
 
 
-#: The settings of chapter 6's LSTM and BiLSTM (and of ``scripts/sentiment_seeds.py``).
-SENTIMENT_SETTINGS: dict[str, Any] = {
-    "min_freq": 2,  # vocabulary: training words seen at least twice
-    "embed_size": 128,  # random word embeddings, learned
-    "num_hiddens": 64,  # per direction
-    "pooling": "max",  # max over the LSTM states of the sentence
-    "dropout": 0.5,  # on the embeddings and on the pooled vector
-    "num_epochs": 8,  # at most
-    "batch_size": 128,
-    "lr": 1e-2,
-    "weight_decay": 0.0,
-    "clip": 5.0,
-    "patience": 3,  # early stopping on validation accuracy
-}
+@dataclass(frozen=True)
+class SentimentRecipe:
+    """Chapter 6's sentence classifier: its vocabulary, its sizes and its training."""
+
+    min_freq: int = 2  # vocabulary: training words seen at least twice
+    embed_size: int = 128  # random word embeddings, learned
+    num_hiddens: int = 64  # per direction
+    pooling: str = "max"  # max over the LSTM states of the sentence
+    dropout: float = 0.5  # on the embeddings and on the pooled vector
+    # AdamW, at most 8 epochs, early stopping on validation accuracy
+    fit: FitConfig = FitConfig(num_epochs=8, batch_size=128, lr=1e-2, optimizer="adamw", clip=5.0, patience=3)
+
+    def fit_for(self, seed: int) -> FitConfig:
+        """The training of the run with ``seed``: it draws the minibatch order and the dropout masks."""
+        return replace(self.fit, seed=check_seed(seed), dropout_seed=seed)
+
+    def settings(self) -> dict[str, Any]:
+        """The recipe as one flat record (``results/sentiment.json``'s ``settings``); the seeds are per run."""
+        fit = {k: v for k, v in self.fit.to_dict().items() if k not in ("seed", "dropout_seed")}
+        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "fit"}, **fit}
+
+
+#: Chapter 6's LSTM and BiLSTM (and ``scripts/sentiment_seeds.py``'s).
+SENTIMENT_RECIPE = SentimentRecipe()
 
 
 def make_classifier(
-    vocab_size: int, *, bidirectional: bool, pooling: str | None = None, settings: dict[str, Any] | None = None
+    vocab_size: int, *, bidirectional: bool, pooling: str | None = None, recipe: SentimentRecipe | None = None
 ) -> SentimentClassifier:
-    """A :class:`SentimentClassifier` with chapter 6's sizes (``pooling`` overrides the recipe's)."""
-    s = SENTIMENT_SETTINGS if settings is None else settings
+    """A :class:`SentimentClassifier` with the sizes of ``recipe`` (default chapter 6's; ``pooling`` overrides its)."""
+    r = SENTIMENT_RECIPE if recipe is None else recipe
+    if not isinstance(r, SentimentRecipe):
+        raise TypeError(f"recipe must be a SentimentRecipe or None, got {type(r).__name__}")
     return SentimentClassifier(
         vocab_size,
-        s["embed_size"],
-        s["num_hiddens"],
+        r.embed_size,
+        r.num_hiddens,
         bidirectional=bidirectional,
-        pooling=pooling or s["pooling"],
-        dropout=s["dropout"],
-    )
-
-
-def sentiment_config(seed: int = 0, settings: dict[str, Any] | None = None) -> FitConfig:
-    """The :class:`FitConfig` of chapter 6's recipe, with minibatch order and dropout seeded by ``seed``."""
-    s = SENTIMENT_SETTINGS if settings is None else settings
-    return FitConfig(
-        num_epochs=s["num_epochs"],
-        batch_size=s["batch_size"],
-        lr=s["lr"],
-        optimizer="adamw",
-        weight_decay=s["weight_decay"],
-        clip=s["clip"],
-        patience=s["patience"],
-        seed=check_seed(seed),
-        dropout_seed=seed,
+        pooling=pooling or r.pooling,
+        dropout=r.dropout,
     )

@@ -36,7 +36,8 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -53,9 +54,12 @@ from ..training.config import FitConfig
 from ..training.loop import History, fit
 
 __all__ = [
-    "PARITY_SETTINGS",
-    "MQAR_SETTINGS",
-    "LM_SETTINGS",
+    "ParityRecipe",
+    "MQARRecipe",
+    "LMComparisonRecipe",
+    "PARITY_RECIPE",
+    "MQAR_RECIPE",
+    "LM_RECIPE",
     "LM_CORES",
     "run_parity",
     "run_mqar",
@@ -66,53 +70,83 @@ __all__ = [
     "load_scan_speed",
 ]
 
-#: Parity: tiny models, short training (the script's and the chapter's live slice's settings).
-PARITY_SETTINGS: dict[str, Any] = {
-    "budget": 1200,
-    "embed_size": 8,
-    "train_max_len": 40,
-    "test_lengths": [40, 256],
-    "batch_size": 64,
-    "batches_per_epoch": 25,
-    "num_epochs": 12,
-    "lr": 1e-2,
-    "num_test": 512,
-}
 
-#: MQAR: the pairs grow, the models stay the same size.
-MQAR_SETTINGS: dict[str, Any] = {
-    "budget": 12000,
-    "embed_size": 32,
-    "shift": 1,  # every core reads the previous token too: a key meets its value
-    "num_keys": 32,
-    "num_values": 32,
-    "batch_size": 64,
-    "batches_per_epoch": 25,
-    "num_epochs": 20,
-    "lr": 3e-3,
-    "num_test": 512,
-}
+def _record(recipe: Any, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A recipe as one flat JSON record: its own fields, then its FitConfig's (the per-run seeds left out)."""
+    skip = {"seed", "dropout_seed", *leave_out}
+    own = {f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name != "fit"}
+    out = {**own, **{k: v for k, v in recipe.fit.to_dict().items() if k not in skip}}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class ParityRecipe:
+    """Running parity (chapter 14): tiny models, short training."""
+
+    budget: int = 1200  # parameters, embedding and read-out included
+    embed_size: int = 8
+    train_max_len: int = 40  # training strings of 2 to 40 bits; validation at 40
+    test_lengths: tuple[int, ...] = (40, 256)  # whole-string parity tested at these lengths
+    batches_per_epoch: int = 25  # an "epoch": 25 fresh minibatches, then validation
+    num_test: int = 512  # validation and test strings per length
+    fit: FitConfig = FitConfig(num_epochs=12, batch_size=64, lr=1e-2)  # Adam; the seed is per run
+
+    def record(self) -> dict[str, Any]:
+        """The recipe as ``results/xlstm_tasks.json`` records it."""
+        return _record(self)
+
+
+@dataclass(frozen=True)
+class MQARRecipe:
+    """Multi-query associative recall (chapter 14): the pairs grow, the models stay the same size."""
+
+    budget: int = 12000  # parameters, embedding and read-out included
+    embed_size: int = 32
+    shift: int = 1  # every core reads the previous token too: a key meets its value
+    num_keys: int = 32
+    num_values: int = 32
+    batches_per_epoch: int = 25  # an "epoch": 25 fresh minibatches, then validation
+    num_test: int = 512  # validation and test sequences
+    fit: FitConfig = FitConfig(num_epochs=20, batch_size=64, lr=3e-3)  # Adam; the seed is per run
+
+    def record(self) -> dict[str, Any]:
+        """The recipe as ``results/xlstm_tasks.json`` records it."""
+        return _record(self)
+
+
+@dataclass(frozen=True)
+class LMComparisonRecipe:
+    """The character language model table (chapter 14): matched parameters, matched seconds of updates."""
+
+    budget: int = 60000  # parameters, embedding and read-out included
+    embed_size: int = 32
+    shift: int = 1  # every core reads the current and the previous character
+    num_heads: int = 4  # sLSTM, mLSTM and Transformer heads (LSTM and minGRU: the width is a multiple of 4)
+    val_fraction: float = 0.1  # chapters 3 and 4's split: 80 / 10 / 10
+    test_fraction: float = 0.1
+    window: int = 128  # training windows of 128 characters (+1 for the targets)
+    context: int = 64  # evaluation: every scored character sees 64 to 127 before it
+    batches_per_epoch: int = 25  # an "epoch" here: 25 random minibatches, then validation
+    lrs: tuple[float, ...] = (1e-3, 3e-3, 1e-2)  # chosen per core on validation (seed 0)
+    # Adam, no epoch limit: max_seconds of updates (validation not counted) ends training, the same for every core
+    fit: FitConfig = FitConfig(num_epochs=10_000, batch_size=32, clip=1.0, max_seconds=60.0)
+
+    def record(self) -> dict[str, Any]:
+        """The recipe as ``results/xlstm_lm.json`` records it (``lr`` left out: each core's comes from ``lrs``)."""
+        return _record(self, leave_out=("lr",))
+
+
+#: Parity's recipe: the script's and the chapter's live slice's.
+PARITY_RECIPE = ParityRecipe()
+
+#: MQAR's recipe.
+MQAR_RECIPE = MQARRecipe()
 
 #: The cores of the character language model table: four recurrent ones and a Transformer.
 LM_CORES = ("lstm", "slstm", "mlstm", "mingru", "transformer")
 
-#: The character language model: matched parameters, matched seconds of updates.
-LM_SETTINGS: dict[str, Any] = {
-    "budget": 60000,  # parameters, embedding and read-out included
-    "embed_size": 32,
-    "shift": 1,  # every core reads the current and the previous character
-    "num_heads": 4,  # sLSTM, mLSTM and Transformer heads (LSTM and minGRU: the width is a multiple of 4)
-    "val_fraction": 0.1,  # chapters 3 and 4's split: 80 / 10 / 10
-    "test_fraction": 0.1,
-    "window": 128,  # training windows of 128 characters (+1 for the targets)
-    "context": 64,  # evaluation: every scored character sees 64 to 127 before it
-    "batch_size": 32,
-    "batches_per_epoch": 25,  # an "epoch" here: 25 random minibatches, then validation
-    "num_epochs": 10_000,  # no limit: max_seconds ends training
-    "max_seconds": 60.0,  # seconds of updates (validation not counted), the same for every core
-    "lrs": [1e-3, 3e-3, 1e-2],  # chosen per core on validation (seed 0)
-    "clip": 1.0,
-}
+#: The character language model table's recipe.
+LM_RECIPE = LMComparisonRecipe()
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -135,6 +169,15 @@ def _accuracy(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, *, last_only: 
     return float((pred[mask] == Y[mask]).float().mean())
 
 
+R = TypeVar("R")
+
+
+def _check_recipe(name: str, recipe: object, kind: type[R]) -> R:
+    if not isinstance(recipe, kind):
+        raise TypeError(f"{name} must be a {kind.__name__} or None, got {type(recipe).__name__}")
+    return recipe
+
+
 def _check_core(core: str) -> None:
     if core not in TAGGER_CORES:
         raise ValueError(f"core must be one of {TAGGER_CORES}, got {core!r}")
@@ -143,7 +186,7 @@ def _check_core(core: str) -> None:
 def _train_tagger(
     model: TokenTagger,
     batches: Callable[[int], Iterator[Batch]],
-    settings: dict[str, Any],
+    config: FitConfig,
     seed: int,
     validate: Callable[[nn.Module], float],
 ) -> History:
@@ -152,7 +195,7 @@ def _train_tagger(
         model,
         batches,
         _tag_loss,
-        FitConfig(num_epochs=settings["num_epochs"], lr=settings["lr"], seed=seed, dropout_seed=seed),
+        replace(config, seed=seed, dropout_seed=seed),
         validate=validate,
         metric="accuracy",
         higher_is_better=True,
@@ -161,7 +204,7 @@ def _train_tagger(
     )
 
 
-def run_parity(core: str, seed: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_parity(core: str, seed: int, recipe: ParityRecipe | None = None) -> dict[str, Any]:
     """Train ``core`` on running parity (lengths <= 40) with ``seed``; whole-string accuracy at each test length.
 
     Returns ``{"core", "seed", "hidden", "params", "val_acc", "test_acc":
@@ -169,23 +212,23 @@ def run_parity(core: str, seed: int, settings: dict[str, Any] | None = None) -> 
     """
     _check_core(core)
     seed = check_seed(seed)
-    s = dict(PARITY_SETTINGS if settings is None else settings)
-    max_len = check_positive_int("train_max_len", s["train_max_len"])
-    hidden = matched_hidden(core, s["budget"], 2, 2, embed_size=s["embed_size"])
+    r = _check_recipe("recipe", PARITY_RECIPE if recipe is None else recipe, ParityRecipe)
+    max_len = check_positive_int("train_max_len", r.train_max_len)
+    hidden = matched_hidden(core, r.budget, 2, 2, embed_size=r.embed_size)
     torch.manual_seed(seed)
-    model = TokenTagger(core, 2, 2, hidden, embed_size=s["embed_size"])
-    gen = torch.Generator().manual_seed(seed)
-    Xv, Yv = parity_task(s["num_test"], max_len, seed=10_000 + seed)
+    model = TokenTagger(core, 2, 2, hidden, embed_size=r.embed_size)
+    gen = replace(r.fit, seed=seed).batch_generator()  # the lengths and strings of the minibatches
+    Xv, Yv = parity_task(r.num_test, max_len, seed=10_000 + seed)
 
     def batches(epoch: int) -> Iterator[Batch]:
-        for _ in range(s["batches_per_epoch"]):
+        for _ in range(r.batches_per_epoch):
             length = int(torch.randint(2, max_len + 1, (1,), generator=gen))
-            yield parity_task(s["batch_size"], length, seed=int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
+            yield parity_task(r.fit.batch_size, length, seed=int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
 
-    hist = _train_tagger(model, batches, s, seed, lambda m: _accuracy(m, Xv, Yv, last_only=True))
+    hist = _train_tagger(model, batches, r.fit, seed, lambda m: _accuracy(m, Xv, Yv, last_only=True))
     test = {}
-    for length in s["test_lengths"]:
-        Xt, Yt = parity_task(s["num_test"], int(length), seed=20_000 + seed)
+    for length in r.test_lengths:
+        Xt, Yt = parity_task(r.num_test, int(length), seed=20_000 + seed)
         test[str(length)] = _accuracy(model, Xt, Yt, last_only=True)
     return {
         "core": core,
@@ -198,7 +241,7 @@ def run_parity(core: str, seed: int, settings: dict[str, Any] | None = None) -> 
     }
 
 
-def run_mqar(core: str, seed: int, num_pairs: int, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_mqar(core: str, seed: int, num_pairs: int, recipe: MQARRecipe | None = None) -> dict[str, Any]:
     """Train ``core`` on MQAR with ``num_pairs`` pairs and ``seed``; accuracy over the query positions (chapter 14).
 
     Fresh training data every minibatch; validation and test sets drawn with
@@ -207,21 +250,21 @@ def run_mqar(core: str, seed: int, num_pairs: int, settings: dict[str, Any] | No
     _check_core(core)
     seed = check_seed(seed)
     check_positive_int("num_pairs", num_pairs)
-    s = dict(MQAR_SETTINGS if settings is None else settings)
-    vocab = s["num_keys"] + s["num_values"]
-    shape = {"embed_size": s["embed_size"], "shift": s.get("shift", 0)}
-    hidden = matched_hidden(core, s["budget"], vocab, vocab, **shape)
+    r = _check_recipe("recipe", MQAR_RECIPE if recipe is None else recipe, MQARRecipe)
+    vocab = r.num_keys + r.num_values
+    shape = {"embed_size": r.embed_size, "shift": r.shift}
+    hidden = matched_hidden(core, r.budget, vocab, vocab, **shape)
     torch.manual_seed(seed)
     model = TokenTagger(core, vocab, vocab, hidden, **shape)
-    kw = {"num_keys": s["num_keys"], "num_values": s["num_values"]}
-    Xv, Yv = mqar_task(s["num_test"], num_pairs, seed=10_000 + seed, **kw)
-    Xt, Yt = mqar_task(s["num_test"], num_pairs, seed=20_000 + seed, **kw)
+    kw = {"num_keys": r.num_keys, "num_values": r.num_values}
+    Xv, Yv = mqar_task(r.num_test, num_pairs, seed=10_000 + seed, **kw)
+    Xt, Yt = mqar_task(r.num_test, num_pairs, seed=20_000 + seed, **kw)
 
     def batches(epoch: int) -> Iterator[Batch]:
-        for i in range(s["batches_per_epoch"]):
-            yield mqar_task(s["batch_size"], num_pairs, seed=1_000_000 * (seed + 1) + 1000 * epoch + i, **kw)
+        for i in range(r.batches_per_epoch):
+            yield mqar_task(r.fit.batch_size, num_pairs, seed=1_000_000 * (seed + 1) + 1000 * epoch + i, **kw)
 
-    hist = _train_tagger(model, batches, s, seed, lambda m: _accuracy(m, Xv, Yv))
+    hist = _train_tagger(model, batches, r.fit, seed, lambda m: _accuracy(m, Xv, Yv))
     return {
         "core": core,
         "seed": seed,
@@ -234,9 +277,9 @@ def run_mqar(core: str, seed: int, num_pairs: int, settings: dict[str, Any] | No
     }
 
 
-def _lm_split(s: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
+def _lm_split(r: LMComparisonRecipe) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
     corpus, vocab = load_time_machine()
-    return (*split_corpus(corpus, s["val_fraction"], s["test_fraction"]), len(vocab))
+    return (*split_corpus(corpus, r.val_fraction, r.test_fraction), len(vocab))
 
 
 def _lm_loss(model: nn.Module, batch: Batch, state: RecurrentState) -> tuple[torch.Tensor, int, RecurrentState]:
@@ -249,7 +292,7 @@ def train_char_lm(
     core: str,
     seed: int,
     lr: float,
-    settings: dict[str, Any] | None = None,
+    recipe: LMComparisonRecipe | None = None,
     *,
     num_epochs: int | None = None,
 ) -> tuple[TokenTagger, dict[str, Any]]:
@@ -269,36 +312,31 @@ def train_char_lm(
     if core not in LM_CORES:
         raise ValueError(f"core must be one of {LM_CORES}, got {core!r}")
     seed = check_seed(seed)
-    s = dict(LM_SETTINGS if settings is None else settings)
-    train, val, _, vocab = _lm_split(s)
-    shape = {"embed_size": s["embed_size"], "shift": s["shift"], "num_heads": s["num_heads"], "max_len": s["window"]}
-    hidden = matched_hidden(core, s["budget"], vocab, vocab, **shape)
+    r = _check_recipe("recipe", LM_RECIPE if recipe is None else recipe, LMComparisonRecipe)
+    train, val, _, vocab = _lm_split(r)
+    shape = {"embed_size": r.embed_size, "shift": r.shift, "num_heads": r.num_heads, "max_len": r.window}
+    hidden = matched_hidden(core, r.budget, vocab, vocab, **shape)
     torch.manual_seed(seed)
     model = TokenTagger(core, vocab, vocab, hidden, **shape)
-    window, batch_size = s["window"], s["batch_size"]
+    window, batch_size = r.window, r.fit.batch_size
     offsets = torch.arange(window + 1)
 
     def batches(epoch: int) -> Iterator[Batch]:
         gen = torch.Generator().manual_seed(1_000_003 * seed + epoch)
-        for _ in range(s["batches_per_epoch"]):
+        for _ in range(r.batches_per_epoch):
             starts = torch.randint(0, len(train) - window, (batch_size,), generator=gen)
             rows = train[starts[:, None] + offsets]
             yield rows[:, :-1], rows[:, 1:]
 
-    config = FitConfig(
-        num_epochs=s["num_epochs"] if num_epochs is None else check_positive_int("num_epochs", num_epochs),
-        lr=lr,
-        clip=s["clip"],
-        seed=seed,
-        dropout_seed=seed,
-        max_seconds=None if num_epochs is not None else s["max_seconds"],
-    )
+    config = replace(r.fit, lr=lr, seed=seed, dropout_seed=seed)
+    if num_epochs is not None:  # the chapter's live slice: epochs instead of seconds
+        config = replace(config, num_epochs=check_positive_int("num_epochs", num_epochs), max_seconds=None)
     hist = fit(
         model,
         batches,
         _lm_loss,
         config,
-        validate=lambda m: window_perplexity(m, val, window=window, context=s["context"]),
+        validate=lambda m: window_perplexity(m, val, window=window, context=r.context),
         metric="perplexity",
         device="cpu",
         progress=False,
@@ -322,11 +360,11 @@ def train_char_lm(
     }
 
 
-def char_lm_test_perplexity(model: TokenTagger, settings: dict[str, Any] | None = None) -> float:
+def char_lm_test_perplexity(model: TokenTagger, recipe: LMComparisonRecipe | None = None) -> float:
     """The test perplexity of a model from :func:`train_char_lm` (read once, for the reported number)."""
-    s = dict(LM_SETTINGS if settings is None else settings)
-    test = _lm_split(s)[2]
-    return window_perplexity(model, test, window=s["window"], context=s["context"])
+    r = _check_recipe("recipe", LM_RECIPE if recipe is None else recipe, LMComparisonRecipe)
+    test = _lm_split(r)[2]
+    return window_perplexity(model, test, window=r.window, context=r.context)
 
 
 def load_xlstm_lm(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:

@@ -1,9 +1,8 @@
 """Training: the one training loop, its wrappers for each kind of data, and the load-or-train cache.
 
 - :mod:`~lstm_companion.training.loop` – :func:`~lstm_companion.fit`, the
-  loop every chapter trains through, with its
-  :class:`~lstm_companion.FitConfig`, :class:`~lstm_companion.History`, and
-  its one update, :func:`~lstm_companion.fit_step` (backward, gradient
+  loop every chapter trains through, its record,
+  :class:`~lstm_companion.History`, and its one update, :func:`~lstm_companion.fit_step` (backward, gradient
   clipping, the optimiser's step) (every chapter that trains)
 - :mod:`~lstm_companion.training.config` – :class:`~lstm_companion.FitConfig`,
   the one training config every loop and wrapper takes, and the one rule for

@@ -95,6 +95,11 @@ def train_lm_with_lr_drop(
     """
     check_positive_float("lr_drop", lr_drop)
     check_positive_int("lr_drop_epochs", lr_drop_epochs)
+    if isinstance(config, FitConfig) and (config.num_updates is not None or config.max_seconds is not None):
+        raise ValueError(
+            "config.num_updates and config.max_seconds must be None: the two runs count epochs "
+            f"(num_epochs, then lr_drop_epochs), got {config.num_updates} and {config.max_seconds}"
+        )
     first = train_lm(model, train_corpus, val_corpus, config, device=device, progress=progress)
     if first.diverged or not first.val_ppl:
         return first, len(first.val_ppl)

@@ -25,8 +25,9 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 class FitConfig:
     """How a model trains: the book's one training config, for :func:`fit` and every wrapper around it.
 
-    :func:`fit` reads the optimiser, clipping, stopping and ``dropout_seed``
-    fields; the wrappers that say what a minibatch is read the batching
+    :func:`fit` reads the optimiser, clipping, stopping (``num_epochs``,
+    ``num_updates``, ``patience``, ``max_seconds``, ``stop_on_nonfinite``),
+    ``restore_best`` and ``dropout_seed`` fields; the wrappers that say what a minibatch is read the batching
     fields (``batch_size``; ``num_steps`` and ``sequential`` for language
     models, :func:`~lstm_companion.train_lm`; ``num_updates`` for the
     sample tasks' budget, :func:`~lstm_companion.train_on_task`).
@@ -47,7 +48,7 @@ class FitConfig:
     """
 
     num_epochs: int = 10  # passes over the data (an "epoch" is whatever ``batches(epoch)`` yields)
-    num_updates: int | None = None  # stop after this many updates in all; the sample tasks' budget
+    num_updates: int | None = None  # stop after this many updates of one fit call; the sample tasks' budget
     batch_size: int = 32  # samples, sentences or parallel streams per minibatch
     num_steps: int = 32  # language models: the BPTT truncation length, tokens per minibatch row
     sequential: bool = True  # language models: parallel streams, state carried (else random offsets)

@@ -1,11 +1,13 @@
 """Training the LSTM forecasters of chapter 13 on the one loop, with validation-based model choice.
 
 :func:`train_forecaster` trains an :class:`~lstm_companion.LSTMForecaster`
-on the windows of :func:`~lstm_companion.forecast_windows` with Adam:
+on the windows of :func:`~lstm_companion.forecast_windows` with the
+optimiser of its :class:`~lstm_companion.FitConfig` (the recipe's: Adam):
 mean squared error of the normalised targets for a point model, the Gaussian
 negative log-likelihood (:func:`~lstm_companion.gaussian_nll`) for a
 Gaussian one. After each epoch the mean absolute error on the validation
-windows is measured, and the model ends with the weights of its best epoch:
+windows is measured, and (with ``restore_best``) the model ends with the
+weights of its best epoch:
 validation chooses, the test windows are never seen. :func:`predict_forecaster`
 returns the forecasts (and standard deviations) in the series' units.
 """

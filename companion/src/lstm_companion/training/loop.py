@@ -250,6 +250,8 @@ def fit(
     replaces the one :func:`make_optimizer` would build from ``config`` (one
     restored from a checkpoint, say); it must hold exactly the model's
     trainable parameters. ``scheduler`` steps after every update.
+    ``config.num_updates`` (if set) stops training after that many updates
+    of this call, in whichever epoch they fall.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")

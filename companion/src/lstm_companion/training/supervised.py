@@ -136,7 +136,9 @@ def train_on_task(
 
     Integer labels ``y`` are fitted with cross-entropy, floating targets with
     mean squared error (on the model's single output). Minibatches come from
-    :func:`update_batches`. Returns a :class:`~lstm_companion.History` whose
+    :func:`update_batches`: the budget is ``config.num_updates`` (which must
+    be set), one "epoch" without validation, so ``num_epochs``, ``patience``
+    and ``restore_best`` play no part. Returns a :class:`~lstm_companion.History` whose
     ``step_loss`` and ``step_grad_norm`` (before clipping) hold one value per
     update; the model is left on ``device`` (default: the fastest one present).
     """
@@ -212,10 +214,11 @@ def train_classifier(
     device: str | torch.device | None = None,
     progress: bool = True,
 ) -> History:
-    """Train ``model`` with cross-entropy and AdamW; keep the best validation epoch (chapter 6).
+    """Train ``model`` with cross-entropy; keep the best validation epoch (chapter 6's recipe: AdamW).
 
-    Minibatches come from a permutation seeded by ``config.seed`` (reshuffled
-    each epoch); dropout is seeded by it too. After each epoch the validation
+    Minibatches come from a permutation drawn from ``config.seed`` (anew each
+    epoch); the dropout masks are reseeded only with ``config.dropout_seed``
+    (the recipe sets it to the run's seed). After each epoch the validation
     accuracy is measured (``History.val_acc``); training stops after
     ``config.patience`` epochs without a new best, and the model ends with its
     best epoch's weights, on ``device``.
