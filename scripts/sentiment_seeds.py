@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="processes in parallel, each on one thread")
     parser.add_argument("--note", default="", help="a remark on the machine, stored in the JSON")
     args = parser.parse_args()
-    settings = lc.SENTIMENT_RECIPE.settings()
+    settings = lc.SENTIMENT_RECIPE.record()
     runs = []
     start = time.perf_counter()
     jobs = [(seed, name) for seed in args.seeds for name in ("bag-of-bigrams LR", "LSTM", "BiLSTM")]

@@ -37,7 +37,7 @@ def markdown(table: dict) -> str:
     s = table["settings"]
     lines = ["# Chapter 14: character language models (scripts/xlstm_lm.py)", ""]
     lines += [
-        f"{s['max_seconds']:.0f} s of updates each on one thread; learning rate chosen on validation (seed 0); "
+        f"{s['fit']['max_seconds']:.0f} s of updates each on one thread; learning rate chosen on validation (seed 0); "
         "test perplexity of the chosen runs, mean over seeds (min-max).",
         "",
         "| core | params | lr | val ppl | test ppl | tokens/s | tokens seen |",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -331,3 +332,12 @@ def test_forecast_data_layout():
         lc.forecast_data("taylor", "log_diff")
     with pytest.raises(ValueError, match="name must be"):
         lc.forecast_data("sunspots")
+
+
+def test_forecast_setups_are_checked_when_built():
+    with pytest.raises(ValueError, match=r"ForecastSetup\.horizon must be an int > 0, got 0"):
+        replace(lc.TAYLOR_SETUP, horizon=0)
+    with pytest.raises(TypeError, match=r"ForecastSetup\.fit must be a FitConfig, got dict"):
+        replace(lc.AIR_SETUP, fit={"lr": 1e-3})
+    record = lc.AIR_SETUP.record()
+    assert record["history"] == 24 and record["fit"]["num_epochs"] == 150 and "seed" not in record["fit"]

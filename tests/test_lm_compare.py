@@ -308,6 +308,30 @@ def test_xlstm_lm_script_selects_on_validation_and_tests_the_chosen_only(
 
 BAD_INPUT = [
     case(
+        "recipes-LMComparisonRecipe-lrs-empty",
+        lambda: replace(lc.LM_RECIPE, lrs=()),
+        TypeError,
+        r"LMComparisonRecipe\.lrs must be a non-empty tuple",
+    ),
+    case(
+        "recipes-LMComparisonRecipe-test_fraction-1",
+        lambda: replace(lc.LM_RECIPE, test_fraction=1.0),
+        ValueError,
+        r"LMComparisonRecipe\.test_fraction must be a number",
+    ),
+    case(
+        "recipes-train_char_lm-recipe-dict",
+        lambda: lc.train_char_lm("lstm", 0, 1e-3, {"window": 16}),  # type: ignore[arg-type]
+        TypeError,
+        r"recipe must be a LMComparisonRecipe or None, got dict",
+    ),
+    case(
+        "recipes-char_lm_test_perplexity-recipe-dict",
+        lambda: lc.char_lm_test_perplexity(lc.TokenTagger("lstm", 28, 28, 4), {"window": 16}),  # type: ignore[arg-type]
+        TypeError,
+        r"recipe must be a LMComparisonRecipe or None, got dict",
+    ),
+    case(
         "causal_perplexity-corpus-range",
         lambda: lc.causal_perplexity(lc.CharLSTM(V, 4, bidirectional=False), torch.arange(20) % 7, num_steps=3),
         ValueError,

@@ -15,15 +15,16 @@ from lstm_companion import LSTMScratch, RNNScratch
 @pytest.mark.parametrize("kind", lc.CHAR_LM_KINDS)
 def test_recipes_are_valid_and_frozen(kind):
     recipe = lc.CHAR_LM_RECIPES[kind]
-    recipe.check()
+    lc.check_recipe(recipe)
     assert recipe.fit.patience is not None and recipe.fit.restore_best  # early stopping on the held-out split
     assert 0 < recipe.lr_drop < 1 and recipe.lr_drop_epochs >= 1
     with pytest.raises(dataclasses.FrozenInstanceError):
         recipe.num_hiddens = 3  # type: ignore[misc]
     with pytest.raises(TypeError):
         lc.CHAR_LM_RECIPES[kind] = recipe  # type: ignore[index]
-    flat = recipe.settings()
-    assert flat["num_hiddens"] == recipe.num_hiddens and flat["lr"] == recipe.fit.lr and "fit" not in flat
+    record = recipe.record()
+    assert record["num_hiddens"] == recipe.num_hiddens and record["fit"]["lr"] == recipe.fit.lr
+    assert "seed" not in record["fit"]  # the per-run seeds are not the recipe's
 
 
 def test_both_kinds_have_the_same_size_and_data():
@@ -74,7 +75,7 @@ def test_trains_once_then_loads_from_cache(tiny_settings, kind, core_type):
     assert len(first.vocab) == 28
     parts = (first.train_corpus, first.val_corpus, first.test_corpus)
     assert [len(p) for p in parts] == [16_000, 2_000, 2_000]  # 80/10/10 of the 20,000 tokens
-    assert first.recipe == tiny_settings[kind] and first.settings == tiny_settings[kind].settings()
+    assert first.recipe == tiny_settings[kind]
 
     second = lc.char_lm(kind, device="cpu", progress=False)
     assert second.loaded
@@ -124,17 +125,14 @@ def test_lr_drop_keeps_the_best_weights(shared_data, monkeypatch):
         ({"num_hiddens": -3}, "num_hiddens"),
         ({"val_fraction": 1.0}, "val_fraction"),
         ({"model_seed": 0.5}, "model_seed"),
-        ({"val_fraction": 0.0}, "val_fraction must be > 0"),
+        ({"val_fraction": 0.0}, r"val_fraction must be a number in \(0, 1\)"),
         ({"val_fraction": 0.5, "test_fraction": 0.5}, r"val_fraction \+ test_fraction must be < 1"),
         ({"fit": lc.FitConfig(patience=1, restore_best=False)}, "restore_best must be True"),
     ],
 )
-def test_bad_recipe_is_an_error(monkeypatch, change, name):
-    bad = dict(lc.CHAR_LM_RECIPES)
-    bad["rnn"] = dataclasses.replace(bad["rnn"], **change)
-    monkeypatch.setattr(lc.recipes.char_lm, "CHAR_LM_RECIPES", bad)
+def test_bad_recipe_is_an_error(change, name):
     with pytest.raises((ValueError, TypeError), match=name):
-        lc.char_lm("rnn")
+        dataclasses.replace(lc.CHAR_LM_RECIPES["rnn"], **change)  # a recipe is checked when it is built
 
 
 # ---- bad input

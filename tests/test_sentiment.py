@@ -243,8 +243,8 @@ def test_recipe_and_baseline(data):
     assert model.bidirectional and model.pooling == lc.SENTIMENT_RECIPE.pooling
     assert lc.make_classifier(10, bidirectional=False, pooling="attention").pooling == "attention"
     assert lc.SENTIMENT_RECIPE.fit_for(3) == dataclasses.replace(lc.SENTIMENT_RECIPE.fit, seed=3, dropout_seed=3)
-    settings = lc.SENTIMENT_RECIPE.settings()
-    assert settings["dropout"] == 0.5 and settings["optimizer"] == "adamw" and "seed" not in settings
+    record = lc.SENTIMENT_RECIPE.record()
+    assert record["dropout"] == 0.5 and record["fit"]["optimizer"] == "adamw" and "seed" not in record["fit"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         lc.SENTIMENT_RECIPE.dropout = 0.0  # type: ignore[misc]
     with pytest.raises(TypeError, match="recipe must be a SentimentRecipe"):
@@ -275,6 +275,24 @@ POLARITY_VOCAB = lc.Vocab(["a", "b", "c"] + [f"w{i}" for i in range(25)], reserv
 
 
 BAD_INPUT = [
+    case(
+        "recipes-SentimentRecipe-fit-None",
+        lambda: dataclasses.replace(lc.SENTIMENT_RECIPE, fit=None),
+        TypeError,
+        r"SentimentRecipe\.fit must be a FitConfig, got NoneType",
+    ),
+    case(
+        "recipes-SentimentRecipe-dropout-1",
+        lambda: dataclasses.replace(lc.SENTIMENT_RECIPE, dropout=1.0),
+        ValueError,
+        r"SentimentRecipe\.dropout must be a number >= 0 and < 1, got 1\.0",
+    ),
+    case(
+        "recipes-SentimentRecipe-pooling-empty",
+        lambda: dataclasses.replace(lc.SENTIMENT_RECIPE, pooling=""),
+        ValueError,
+        r"SentimentRecipe\.pooling must be a non-empty str",
+    ),
     case("encode-vocab-no-pad", lambda: lc.encode(["a"], lc.Vocab(["a"])), ValueError, r"\bvocab\b.*'<pad>'"),
     case("encode-texts-str", lambda: lc.encode("a b", POLARITY_VOCAB), TypeError, r"\btexts\b.*str"),
     case("encode-max_length-0", lambda: lc.encode(["a"], POLARITY_VOCAB, max_length=0), ValueError, r"\bmax_length\b"),

@@ -139,6 +139,18 @@ ABLATION_TABLE = {"settings": {}, "ablations": [], "seeds": [0], "results": {"ad
 
 
 BAD_INPUT = [
+    case(
+        "recipes-AddingAblation-num_train-0",
+        lambda: replace(lc.ABLATION_RECIPES["adding"], num_train=0),
+        ValueError,
+        r"AddingAblation\.num_train must be an int > 0, got 0",
+    ),
+    case(
+        "recipes-CharLMAblation-fit-lr",
+        lambda: replace(lc.ABLATION_RECIPES["char_lm"], fit=lc.FitConfig(lr=-1.0)),
+        ValueError,
+        r"\blr must be a number > 0, got -1\.0",
+    ),
     case("variant-name", lambda: lc.LSTMVariant(3, 4, variant="peephole"), ValueError, r"\bvariant\b.*'peephole'"),
     case("variant-forget_bias-inf", lambda: lc.LSTMVariant(3, 4, forget_bias=INF), ValueError, r"\bforget_bias\b.*inf"),
     case(

@@ -163,6 +163,36 @@ def with_qkv(call):
 
 
 BAD_INPUT = [
+    case(
+        "recipes-ParityRecipe-batches_per_epoch-0",
+        lambda: replace(lc.PARITY_RECIPE, batches_per_epoch=0),
+        ValueError,
+        r"ParityRecipe\.batches_per_epoch must be an int > 0, got 0",
+    ),
+    case(
+        "recipes-ParityRecipe-test_lengths-list",
+        lambda: replace(lc.PARITY_RECIPE, test_lengths=[40]),
+        TypeError,
+        r"ParityRecipe\.test_lengths must be a non-empty tuple, got list",
+    ),
+    case(
+        "recipes-ParityRecipe-fit-dict",
+        lambda: replace(lc.PARITY_RECIPE, fit={"lr": 0.1}),
+        TypeError,
+        r"ParityRecipe\.fit must be a FitConfig, got dict",
+    ),
+    case(
+        "recipes-MQARRecipe-shift-negative",
+        lambda: replace(lc.MQAR_RECIPE, shift=-1),
+        ValueError,
+        r"MQARRecipe\.shift must be an int >= 0, got -1",
+    ),
+    case(
+        "recipes-run_mqar-recipe-parity",
+        lambda: lc.run_mqar("lstm", 0, 4, lc.PARITY_RECIPE),  # type: ignore[arg-type]
+        TypeError,
+        r"recipe must be a MQARRecipe or None, got ParityRecipe",
+    ),
     case("slstm-x-size", lambda: lc.SLSTMScratch(3, 4, 2)(torch.randn(2, 5, 4)), ValueError, r"\bx must have shape"),
     case(
         "slstm-x-nan",

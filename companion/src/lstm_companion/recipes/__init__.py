@@ -4,6 +4,9 @@ Only this layer combines all the others. The settings live in module
 constants (:data:`~lstm_companion.CHAR_LM_RECIPES`, frozen recipes holding
 their :class:`~lstm_companion.FitConfig`,
 :data:`~lstm_companion.SENTIMENT_RECIPE`,
+:data:`~lstm_companion.TAYLOR_SETUP`, :data:`~lstm_companion.AIR_SETUP`,
+:data:`~lstm_companion.PARITY_RECIPE`, :data:`~lstm_companion.MQAR_RECIPE`,
+:data:`~lstm_companion.LM_RECIPE`,
 :data:`~lstm_companion.ABLATION_RECIPES`), shared by the chapters and, where
 a table is committed, by the script that computes it.
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -51,7 +51,7 @@ from ..models.variants import LSTMVariant
 from ..runtime import get_device, seed_everything
 from ..training.bptt import evaluate_perplexity, train_lm
 from ..training.cache import load_or_train
-from ..training.config import FitConfig
+from ..training.config import FitConfig, check_recipe, recipe_record
 from ..training.loop import History
 from ..training.supervised import train_on_task
 
@@ -87,11 +87,6 @@ ABLATIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def _record(recipe: AddingAblation | CharLMAblation) -> dict[str, Any]:
-    fit = {k: v for k, v in recipe.fit.to_dict().items() if k != "seed"}  # the seed is per run
-    return {**{f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name != "fit"}, "fit": fit}
-
-
 @dataclass(frozen=True)
 class AddingAblation:
     """Chapter 8's adding problem: the data, the models' size, and the training every core gets."""
@@ -100,11 +95,14 @@ class AddingAblation:
     num_hiddens: int = 64
     num_train: int = 10_000  # training samples (data seed 0)
     num_test: int = 2_000  # test samples (data seed 1)
-    fit: FitConfig = FitConfig(num_updates=1000, batch_size=64, lr=1e-2, optimizer="adam", clip=1.0)
+    fit: FitConfig = FitConfig(num_epochs=1, num_updates=1000, batch_size=64, lr=1e-2, optimizer="adam", clip=1.0)
+
+    def __post_init__(self) -> None:
+        check_recipe(self)
 
     def record(self) -> dict[str, Any]:
-        """The recipe as the committed table records it (``fit`` nested, without the per-run seed)."""
-        return _record(self)
+        """The recipe as the committed table records it (:func:`~lstm_companion.recipe_record`)."""
+        return recipe_record(self)
 
 
 @dataclass(frozen=True)
@@ -116,9 +114,12 @@ class CharLMAblation:
     test_fraction: float = 0.1  # test text: the score in the table
     fit: FitConfig = FitConfig(num_epochs=5, batch_size=64, num_steps=32, lr=1e-2, optimizer="adam", clip=1.0)
 
+    def __post_init__(self) -> None:
+        check_recipe(self)
+
     def record(self) -> dict[str, Any]:
-        """The recipe as the committed table records it (``fit`` nested, without the per-run seed)."""
-        return _record(self)
+        """The recipe as the committed table records it (:func:`~lstm_companion.recipe_record`)."""
+        return recipe_record(self)
 
 
 #: The two tasks (a read-only mapping of frozen recipes); the ablation script and chapter 8 share them.

@@ -25,14 +25,13 @@ changing one trains again.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import torch
 from torch import nn
 
-from .._checks import check_positive_float, check_positive_int, check_probability, check_seed
 from ..data.text import Vocab, load_time_machine, split_corpus
 from ..models.lm import RNNLM
 from ..models.lstm import LSTMScratch
@@ -40,7 +39,7 @@ from ..models.rnn import RNNScratch
 from ..runtime import get_device, seed_everything
 from ..training.bptt import epochs_before_drop, train_lm_with_lr_drop
 from ..training.cache import load_or_train
-from ..training.config import FitConfig
+from ..training.config import FitConfig, check_recipe, recipe_record
 from ..training.loop import History
 
 __all__ = ["CHAR_LM_KINDS", "CHAR_LM_RECIPES", "CharLMRecipe", "TrainedCharLM", "char_lm"]
@@ -61,33 +60,25 @@ class CharLMRecipe:
     lr_drop: float = 0.1  # then continue at fit.lr * lr_drop ...
     lr_drop_epochs: int = 10  # ... for at most this many epochs
 
-    def check(self) -> None:
-        """Raise naming the first setting that is out of range."""
-        check_positive_int("num_hiddens", self.num_hiddens)
-        if not isinstance(self.fit, FitConfig):
-            raise TypeError(f"fit must be a FitConfig, got {type(self.fit).__name__}")
-        self.fit.check()
+    def __post_init__(self) -> None:
+        check_recipe(self)  # the types and ranges every recipe's fields obey; then what this one needs
         if self.fit.patience is None:
             raise ValueError("fit.patience must be set: the learning rate drops when the validation perplexity stalls")
         if not self.fit.restore_best:
             raise ValueError("fit.restore_best must be True: the drop starts from the best validation epoch")
-        for name, fraction in (("val_fraction", self.val_fraction), ("test_fraction", self.test_fraction)):
-            if check_probability(name, fraction) == 0:
-                raise ValueError(f"{name} must be > 0, got {fraction}")
+        if self.fit.num_updates is not None or self.fit.max_seconds is not None:
+            raise ValueError("fit.num_updates and fit.max_seconds must be None: the two runs count epochs")
         if self.val_fraction + self.test_fraction >= 1:
             raise ValueError(
                 f"val_fraction + test_fraction must be < 1 (some text to train on), "
                 f"got {self.val_fraction} + {self.test_fraction}"
             )
-        check_seed(self.model_seed, "model_seed")
-        check_positive_float("lr_drop", self.lr_drop)
         if not self.lr_drop < 1:
             raise ValueError(f"lr_drop must be in (0, 1), got {self.lr_drop}")
-        check_positive_int("lr_drop_epochs", self.lr_drop_epochs)
 
-    def settings(self) -> dict[str, Any]:
-        """The recipe as one flat record (the cache key, and what the chapters print and glue)."""
-        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "fit"}, **self.fit.to_dict()}
+    def record(self) -> dict[str, Any]:
+        """The recipe as its cache key records it (:func:`~lstm_companion.recipe_record`)."""
+        return recipe_record(self)
 
 
 #: The two recipes (a read-only mapping of frozen recipes): the same model size, split and seed; the LSTM
@@ -128,11 +119,6 @@ class TrainedCharLM:
     recipe: CharLMRecipe  # the recipe it was trained with
     epochs_before_drop: int = 0  # epochs trained at the first learning rate (the rest at lr * lr_drop)
 
-    @property
-    def settings(self) -> dict[str, Any]:
-        """The recipe as one flat record (:meth:`CharLMRecipe.settings`)."""
-        return self.recipe.settings()
-
 
 def _check_kind(kind: object) -> str:
     if kind not in CHAR_LM_KINDS:
@@ -153,7 +139,6 @@ def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, pro
     no part in training: measure it once, for the number to report.
     """
     recipe = CHAR_LM_RECIPES[_check_kind(kind)]
-    recipe.check()
     dev = get_device(device)
     corpus, vocab = load_time_machine()
     train_corpus, val_corpus, test_corpus = split_corpus(corpus, recipe.val_fraction, recipe.test_fraction)
@@ -168,7 +153,7 @@ def char_lm(kind: str = "lstm", *, device: torch.device | str | None = None, pro
     history, loaded = load_or_train(
         f"char-{kind}",
         model,
-        recipe.settings(),
+        recipe.record(),
         lambda: train_lm_with_lr_drop(
             model,
             train_corpus,

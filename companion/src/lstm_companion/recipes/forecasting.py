@@ -26,7 +26,7 @@ in :mod:`lstm_companion.models.forecaster`, the metrics and baselines in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -55,7 +55,7 @@ from ..measure.forecasting import (
 from ..models.forecaster import LSTMForecaster
 from ..runtime import get_device, model_device, seed_everything
 from ..training.cache import load_or_train
-from ..training.config import FitConfig
+from ..training.config import FitConfig, check_recipe, recipe_record
 from ..training.forecasting import predict_forecaster, train_forecaster
 from ..training.loop import History
 
@@ -89,10 +89,12 @@ class ForecastSetup:
     num_hiddens: int  # the forecaster's LSTM units
     fit: FitConfig  # Adam, the best validation epoch kept; the seed is per run
 
+    def __post_init__(self) -> None:
+        check_recipe(self)
+
     def record(self) -> dict[str, Any]:
-        """The setup as one flat record (the cache key and ``results/forecasting.json``'s ``settings``)."""
-        fit = {k: v for k, v in self.fit.to_dict().items() if k != "seed"}
-        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "fit"}, **fit}
+        """The setup as ``results/forecasting.json`` and the cache key record it (:func:`~lstm_companion.recipe_record`)."""
+        return recipe_record(self)
 
 
 #: Taylor's demand: a week of history (336 half-hours) forecasts the next day (48); weeks 1-9 fit

@@ -20,7 +20,7 @@ The data are in :mod:`lstm_companion.data.polarity`, the classifier in
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..data.polarity import PolarityData
 from ..models.classifier import SentimentClassifier
 from ..runtime import get_device
 from ..training.cache import load_or_train
-from ..training.config import FitConfig
+from ..training.config import FitConfig, check_recipe, recipe_record
 from ..training.loop import History
 from ..training.supervised import train_classifier
 
@@ -88,10 +88,12 @@ class SentimentRecipe:
         """The training of the run with ``seed``: it draws the minibatch order and the dropout masks."""
         return replace(self.fit, seed=check_seed(seed), dropout_seed=seed)
 
-    def settings(self) -> dict[str, Any]:
-        """The recipe as one flat record (``results/sentiment.json``'s ``settings``); the seeds are per run."""
-        fit = {k: v for k, v in self.fit.to_dict().items() if k not in ("seed", "dropout_seed")}
-        return {**{f.name: getattr(self, f.name) for f in fields(self) if f.name != "fit"}, **fit}
+    def __post_init__(self) -> None:
+        check_recipe(self)
+
+    def record(self) -> dict[str, Any]:
+        """The recipe as ``results/sentiment.json`` records it (:func:`~lstm_companion.recipe_record`)."""
+        return recipe_record(self)
 
 
 #: Chapter 6's LSTM and BiLSTM (and ``scripts/sentiment_seeds.py``'s).

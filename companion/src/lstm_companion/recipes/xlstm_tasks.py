@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import torch
@@ -50,7 +50,7 @@ from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import window_perplexity
 from ..models.state import RecurrentState
 from ..models.task_models import TAGGER_CORES, TokenTagger, matched_hidden
-from ..training.config import FitConfig
+from ..training.config import FitConfig, check_recipe, recipe_record
 from ..training.loop import History, fit
 
 __all__ = [
@@ -71,14 +71,6 @@ __all__ = [
 ]
 
 
-def _record(recipe: Any, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A recipe as one flat JSON record: its own fields, then its FitConfig's (the per-run seeds left out)."""
-    skip = {"seed", "dropout_seed", *leave_out}
-    own = {f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name != "fit"}
-    out = {**own, **{k: v for k, v in recipe.fit.to_dict().items() if k not in skip}}
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
-
-
 @dataclass(frozen=True)
 class ParityRecipe:
     """Running parity (chapter 14): tiny models, short training."""
@@ -91,9 +83,12 @@ class ParityRecipe:
     num_test: int = 512  # validation and test strings per length
     fit: FitConfig = FitConfig(num_epochs=12, batch_size=64, lr=1e-2)  # Adam; the seed is per run
 
+    def __post_init__(self) -> None:
+        check_recipe(self)
+
     def record(self) -> dict[str, Any]:
-        """The recipe as ``results/xlstm_tasks.json`` records it."""
-        return _record(self)
+        """The recipe as ``results/xlstm_tasks.json`` records it (:func:`~lstm_companion.recipe_record`)."""
+        return recipe_record(self)
 
 
 @dataclass(frozen=True)
@@ -109,9 +104,12 @@ class MQARRecipe:
     num_test: int = 512  # validation and test sequences
     fit: FitConfig = FitConfig(num_epochs=20, batch_size=64, lr=3e-3)  # Adam; the seed is per run
 
+    def __post_init__(self) -> None:
+        check_recipe(self)
+
     def record(self) -> dict[str, Any]:
-        """The recipe as ``results/xlstm_tasks.json`` records it."""
-        return _record(self)
+        """The recipe as ``results/xlstm_tasks.json`` records it (:func:`~lstm_companion.recipe_record`)."""
+        return recipe_record(self)
 
 
 @dataclass(frozen=True)
@@ -131,9 +129,12 @@ class LMComparisonRecipe:
     # Adam, no epoch limit: max_seconds of updates (validation not counted) ends training, the same for every core
     fit: FitConfig = FitConfig(num_epochs=10_000, batch_size=32, clip=1.0, max_seconds=60.0)
 
+    def __post_init__(self) -> None:
+        check_recipe(self)
+
     def record(self) -> dict[str, Any]:
         """The recipe as ``results/xlstm_lm.json`` records it (``lr`` left out: each core's comes from ``lrs``)."""
-        return _record(self, leave_out=("lr",))
+        return recipe_record(self, leave_out=("lr",))
 
 
 #: Parity's recipe: the script's and the chapter's live slice's.

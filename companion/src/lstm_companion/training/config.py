@@ -8,14 +8,22 @@ the seeds, whose rule is written once, in its docstring.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Any
 
 import torch
 
-from .._checks import check_bool, check_nonneg_float, check_positive_float, check_positive_int, check_seed
+from .._checks import (
+    check_bool,
+    check_nonneg_float,
+    check_positive_float,
+    check_positive_int,
+    check_probability,
+    check_seed,
+    check_str,
+)
 
-__all__ = ["OPTIMIZERS", "FitConfig"]
+__all__ = ["OPTIMIZERS", "FitConfig", "check_recipe", "recipe_record"]
 
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -99,3 +107,63 @@ class FitConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_recipe(recipe: Any) -> None:
+    """Check a recipe, a frozen dataclass holding its :class:`FitConfig` as ``fit``; raise naming the field.
+
+    The recipes' one rule, read from each field's annotation: ``fit`` a
+    checked :class:`FitConfig`; an ``int`` positive (``*seed``: any int,
+    ``shift``: >= 0); a ``float`` positive (``*_fraction``: in (0, 1),
+    ``dropout``: in [0, 1)); a ``str`` not empty; a ``tuple[...]`` a non-empty
+    tuple of positive numbers. Every recipe calls it when it is built.
+    """
+    if not is_dataclass(recipe) or isinstance(recipe, type):
+        raise TypeError(f"recipe must be a dataclass instance, got {type(recipe).__name__}")
+    where = type(recipe).__name__
+    for f in fields(recipe):
+        name, value, kind = f.name, getattr(recipe, f.name), str(f.type)
+        label = f"{where}.{name}"
+        if kind == "FitConfig":
+            if not isinstance(value, FitConfig):
+                raise TypeError(f"{label} must be a FitConfig, got {type(value).__name__}")
+            value.check()
+        elif kind == "int":
+            if name.endswith("seed"):
+                check_seed(value, label)
+            elif name == "shift":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ValueError(f"{label} must be an int >= 0, got {value!r}")
+            else:
+                check_positive_int(label, value)
+        elif kind == "float":
+            if name.endswith("_fraction"):
+                if not 0 < check_probability(label, value) < 1:
+                    raise ValueError(f"{label} must be a number in (0, 1), got {value}")
+            elif name == "dropout":
+                check_probability(label, value)
+            else:
+                check_positive_float(label, value)
+        elif kind == "str":
+            check_str(label, value)
+        elif kind.startswith("tuple["):
+            if not isinstance(value, tuple) or not value:
+                raise TypeError(f"{label} must be a non-empty tuple, got {type(value).__name__} {value!r}")
+            for item in value:
+                check_positive_float(label, item)
+        else:
+            raise TypeError(f"{label}: check_recipe has no rule for a field of type {kind}")
+
+
+def recipe_record(recipe: Any, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A recipe as its JSON record: its own fields, and ``fit`` (the FitConfig's fields less the per-run seeds).
+
+    The record is what ``results/`` files and the trained-model cache keys
+    hold; tuples become lists, as JSON reads them back. ``leave_out`` names
+    fit fields the recipe does not use (a learning rate chosen per run).
+    """
+    check_recipe(recipe)
+    skip = {"seed", "dropout_seed", *leave_out}
+    own = {f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name != "fit"}
+    fit = {k: v for k, v in recipe.fit.to_dict().items() if k not in skip}
+    return {**{k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}, "fit": fit}

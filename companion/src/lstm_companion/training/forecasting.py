@@ -59,7 +59,7 @@ def train_forecaster(
     device: str | torch.device | None = None,
     progress: bool = False,
 ) -> History:
-    """Train ``model`` on ``train``'s windows; keep the epoch with the best validation MAE (chapter 13).
+    """Train ``model`` on ``train``'s windows; with ``config.restore_best``, keep the best validation MAE's epoch.
 
     The validation score (``History.val_score``, metric ``"val_mae"``) is the
     mean absolute error of the normalised validation targets. On the CPU,

@@ -219,9 +219,10 @@ def train_classifier(
     Minibatches come from a permutation drawn from ``config.seed`` (anew each
     epoch); the dropout masks are reseeded only with ``config.dropout_seed``
     (the recipe sets it to the run's seed). After each epoch the validation
-    accuracy is measured (``History.val_acc``); training stops after
-    ``config.patience`` epochs without a new best, and the model ends with its
-    best epoch's weights, on ``device``.
+    accuracy is measured (``History.val_acc``); with ``config.patience`` set,
+    training stops after that many epochs without a new best, and with
+    ``config.restore_best`` the model ends with its best epoch's weights, on
+    ``device``.
     """
     if not isinstance(model, SentimentClassifier):
         raise TypeError(f"model must be a SentimentClassifier, got {type(model).__name__}")
