@@ -334,6 +334,37 @@ def test_on_step_optimizer_and_scheduler():
         lc.fit(model, _batches(64, 16), _loss_fn(X, y), config, on_step=3, progress=False)  # type: ignore[arg-type]
 
 
+def test_check_recipe_and_recipe_record():
+    """The recipes' rule: fields checked from their annotations, the record nests fit less the per-run fields."""
+    Recipe = dataclasses.make_dataclass(  # annotations as types, not strings: the rule reads both
+        "Recipe",
+        [("budget", int), ("shift", int), ("val_fraction", float), ("sizes", tuple[int, ...]), ("fit", lc.FitConfig)],
+        frozen=True,
+    )
+    good = Recipe(10, 0, 0.1, (4, 8), lc.FitConfig(lr=0.1, seed=3))
+    lc.check_recipe(good)
+    record = lc.recipe_record(good, per_run=("seed",))
+    assert record["sizes"] == [4, 8] and record["fit"]["lr"] == 0.1 and "seed" not in record["fit"]
+    assert lc.recipe_record(good)["fit"]["seed"] == 3  # a seed no run overrides is part of the record
+    bad = [
+        (dataclasses.replace(good, budget=0), ValueError, r"Recipe\.budget must be an int > 0, got 0"),
+        (dataclasses.replace(good, shift=True), TypeError, r"Recipe\.shift must be an int, got bool"),
+        (dataclasses.replace(good, shift=-1), ValueError, r"Recipe\.shift must be an int >= 0, got -1"),
+        (dataclasses.replace(good, val_fraction=0.0), ValueError, r"Recipe\.val_fraction must be a number in \(0, 1\)"),
+        (dataclasses.replace(good, sizes=(4, 8.5)), TypeError, r"Recipe\.sizes\[1\] must be an int"),
+        (dataclasses.replace(good, sizes=[4]), TypeError, r"Recipe\.sizes must be a non-empty tuple, got list"),
+        (dataclasses.replace(good, fit=lc.FitConfig(lr=-1.0)), ValueError, r"Recipe\.fit: lr must be a number > 0"),
+        (dataclasses.replace(good, fit={"lr": 0.1}), TypeError, r"Recipe\.fit must be a FitConfig, got dict"),
+    ]
+    for recipe, exc, pattern in bad:
+        with pytest.raises(exc, match=pattern):
+            lc.check_recipe(recipe)
+    with pytest.raises(TypeError, match="recipe must be a dataclass instance, got dict"):
+        lc.check_recipe({"fit": lc.FitConfig()})
+    with pytest.raises(ValueError, match=r"per_run must name FitConfig fields, got \['sed'\]"):
+        lc.recipe_record(good, per_run=("sed",))
+
+
 # ---- bad input
 
 

@@ -308,6 +308,12 @@ def test_xlstm_lm_script_selects_on_validation_and_tests_the_chosen_only(
 
 BAD_INPUT = [
     case(
+        "recipes-LMComparisonRecipe-context-window",
+        lambda: replace(lc.LM_RECIPE, context=128),
+        ValueError,
+        r"LMComparisonRecipe\.context must be < window=128, got 128",
+    ),
+    case(
         "recipes-LMComparisonRecipe-lrs-empty",
         lambda: replace(lc.LM_RECIPE, lrs=()),
         TypeError,

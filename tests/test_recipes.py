@@ -24,7 +24,7 @@ def test_recipes_are_valid_and_frozen(kind):
         lc.CHAR_LM_RECIPES[kind] = recipe  # type: ignore[index]
     record = recipe.record()
     assert record["num_hiddens"] == recipe.num_hiddens and record["fit"]["lr"] == recipe.fit.lr
-    assert "seed" not in record["fit"]  # the per-run seeds are not the recipe's
+    assert record["fit"]["seed"] == recipe.fit.seed  # char_lm trains with the recipe's own seed: in the cache key
 
 
 def test_both_kinds_have_the_same_size_and_data():

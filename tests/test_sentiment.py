@@ -276,6 +276,12 @@ POLARITY_VOCAB = lc.Vocab(["a", "b", "c"] + [f"w{i}" for i in range(25)], reserv
 
 BAD_INPUT = [
     case(
+        "recipes-SentimentRecipe-pooling-bogus",
+        lambda: dataclasses.replace(lc.SENTIMENT_RECIPE, pooling="bogus"),
+        ValueError,
+        r"SentimentRecipe\.pooling must be one of \('max'",
+    ),
+    case(
         "recipes-SentimentRecipe-fit-None",
         lambda: dataclasses.replace(lc.SENTIMENT_RECIPE, fit=None),
         TypeError,

@@ -164,6 +164,12 @@ def with_qkv(call):
 
 BAD_INPUT = [
     case(
+        "recipes-ParityRecipe-test_lengths-float",
+        lambda: replace(lc.PARITY_RECIPE, test_lengths=(40.5, 256)),
+        TypeError,
+        r"ParityRecipe\.test_lengths\[0\] must be an int",
+    ),
+    case(
         "recipes-ParityRecipe-batches_per_epoch-0",
         lambda: replace(lc.PARITY_RECIPE, batches_per_epoch=0),
         ValueError,

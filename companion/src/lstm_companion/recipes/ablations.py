@@ -102,7 +102,7 @@ class AddingAblation:
 
     def record(self) -> dict[str, Any]:
         """The recipe as the committed table records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self)
+        return recipe_record(self, per_run=("seed",))  # train_ablation sets each run's seed
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class CharLMAblation:
 
     def record(self) -> dict[str, Any]:
         """The recipe as the committed table records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self)
+        return recipe_record(self, per_run=("seed",))  # train_ablation sets each run's seed
 
 
 #: The two tasks (a read-only mapping of frozen recipes); the ablation script and chapter 8 share them.

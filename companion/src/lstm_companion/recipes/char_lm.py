@@ -63,18 +63,17 @@ class CharLMRecipe:
     def __post_init__(self) -> None:
         check_recipe(self)  # the types and ranges every recipe's fields obey; then what this one needs
         if self.fit.patience is None:
-            raise ValueError("fit.patience must be set: the learning rate drops when the validation perplexity stalls")
-        if not self.fit.restore_best:
-            raise ValueError("fit.restore_best must be True: the drop starts from the best validation epoch")
-        if self.fit.num_updates is not None or self.fit.max_seconds is not None:
-            raise ValueError("fit.num_updates and fit.max_seconds must be None: the two runs count epochs")
-        if self.val_fraction + self.test_fraction >= 1:
             raise ValueError(
-                f"val_fraction + test_fraction must be < 1 (some text to train on), "
-                f"got {self.val_fraction} + {self.test_fraction}"
+                "CharLMRecipe.fit.patience must be set: the learning rate drops when the validation perplexity stalls"
             )
+        if not self.fit.restore_best:
+            raise ValueError(
+                "CharLMRecipe.fit.restore_best must be True: the drop starts from the best validation epoch"
+            )
+        if self.fit.num_updates is not None or self.fit.max_seconds is not None:
+            raise ValueError("CharLMRecipe.fit.num_updates and fit.max_seconds must be None: the two runs count epochs")
         if not self.lr_drop < 1:
-            raise ValueError(f"lr_drop must be in (0, 1), got {self.lr_drop}")
+            raise ValueError(f"CharLMRecipe.lr_drop must be in (0, 1), got {self.lr_drop}")
 
     def record(self) -> dict[str, Any]:
         """The recipe as its cache key records it (:func:`~lstm_companion.recipe_record`)."""

@@ -94,7 +94,7 @@ class ForecastSetup:
 
     def record(self) -> dict[str, Any]:
         """The setup as ``results/forecasting.json`` and the cache key record it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self)
+        return recipe_record(self, per_run=("seed",))  # cached_forecaster sets each run's seed
 
 
 #: Taylor's demand: a week of history (336 half-hours) forecasts the next day (48); weeks 1-9 fit

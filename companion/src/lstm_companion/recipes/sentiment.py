@@ -28,7 +28,7 @@ import torch
 
 from .._checks import check_seed
 from ..data.polarity import PolarityData
-from ..models.classifier import SentimentClassifier
+from ..models.classifier import POOLINGS, SentimentClassifier
 from ..runtime import get_device
 from ..training.cache import load_or_train
 from ..training.config import FitConfig, check_recipe, recipe_record
@@ -90,10 +90,12 @@ class SentimentRecipe:
 
     def __post_init__(self) -> None:
         check_recipe(self)
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"SentimentRecipe.pooling must be one of {POOLINGS}, got {self.pooling!r}")
 
     def record(self) -> dict[str, Any]:
         """The recipe as ``results/sentiment.json`` records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self)
+        return recipe_record(self, per_run=("seed", "dropout_seed"))  # fit_for sets them
 
 
 #: Chapter 6's LSTM and BiLSTM (and ``scripts/sentiment_seeds.py``'s).

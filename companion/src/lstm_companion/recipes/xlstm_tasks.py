@@ -88,7 +88,7 @@ class ParityRecipe:
 
     def record(self) -> dict[str, Any]:
         """The recipe as ``results/xlstm_tasks.json`` records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self)
+        return recipe_record(self, per_run=("seed", "dropout_seed"))  # every run sets its seeds
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class MQARRecipe:
 
     def record(self) -> dict[str, Any]:
         """The recipe as ``results/xlstm_tasks.json`` records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self)
+        return recipe_record(self, per_run=("seed", "dropout_seed"))  # every run sets its seeds
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,12 @@ class LMComparisonRecipe:
 
     def __post_init__(self) -> None:
         check_recipe(self)
+        if not self.context < self.window:
+            raise ValueError(f"LMComparisonRecipe.context must be < window={self.window}, got {self.context}")
 
     def record(self) -> dict[str, Any]:
         """The recipe as ``results/xlstm_lm.json`` records it (``lr`` left out: each core's comes from ``lrs``)."""
-        return recipe_record(self, leave_out=("lr",))
+        return recipe_record(self, per_run=("lr", "seed", "dropout_seed"))  # the rate from lrs, the seeds
 
 
 #: Parity's recipe: the script's and the chapter's live slice's.
@@ -173,7 +175,7 @@ def _accuracy(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, *, last_only: 
 R = TypeVar("R")
 
 
-def _check_recipe(name: str, recipe: object, kind: type[R]) -> R:
+def _recipe_of(name: str, recipe: object, kind: type[R]) -> R:
     if not isinstance(recipe, kind):
         raise TypeError(f"{name} must be a {kind.__name__} or None, got {type(recipe).__name__}")
     return recipe
@@ -213,7 +215,7 @@ def run_parity(core: str, seed: int, recipe: ParityRecipe | None = None) -> dict
     """
     _check_core(core)
     seed = check_seed(seed)
-    r = _check_recipe("recipe", PARITY_RECIPE if recipe is None else recipe, ParityRecipe)
+    r = _recipe_of("recipe", PARITY_RECIPE if recipe is None else recipe, ParityRecipe)
     max_len = check_positive_int("train_max_len", r.train_max_len)
     hidden = matched_hidden(core, r.budget, 2, 2, embed_size=r.embed_size)
     torch.manual_seed(seed)
@@ -251,7 +253,7 @@ def run_mqar(core: str, seed: int, num_pairs: int, recipe: MQARRecipe | None = N
     _check_core(core)
     seed = check_seed(seed)
     check_positive_int("num_pairs", num_pairs)
-    r = _check_recipe("recipe", MQAR_RECIPE if recipe is None else recipe, MQARRecipe)
+    r = _recipe_of("recipe", MQAR_RECIPE if recipe is None else recipe, MQARRecipe)
     vocab = r.num_keys + r.num_values
     shape = {"embed_size": r.embed_size, "shift": r.shift}
     hidden = matched_hidden(core, r.budget, vocab, vocab, **shape)
@@ -313,7 +315,7 @@ def train_char_lm(
     if core not in LM_CORES:
         raise ValueError(f"core must be one of {LM_CORES}, got {core!r}")
     seed = check_seed(seed)
-    r = _check_recipe("recipe", LM_RECIPE if recipe is None else recipe, LMComparisonRecipe)
+    r = _recipe_of("recipe", LM_RECIPE if recipe is None else recipe, LMComparisonRecipe)
     train, val, _, vocab = _lm_split(r)
     shape = {"embed_size": r.embed_size, "shift": r.shift, "num_heads": r.num_heads, "max_len": r.window}
     hidden = matched_hidden(core, r.budget, vocab, vocab, **shape)
@@ -363,7 +365,7 @@ def train_char_lm(
 
 def char_lm_test_perplexity(model: TokenTagger, recipe: LMComparisonRecipe | None = None) -> float:
     """The test perplexity of a model from :func:`train_char_lm` (read once, for the reported number)."""
-    r = _check_recipe("recipe", LM_RECIPE if recipe is None else recipe, LMComparisonRecipe)
+    r = _recipe_of("recipe", LM_RECIPE if recipe is None else recipe, LMComparisonRecipe)
     test = _lm_split(r)[2]
     return window_perplexity(model, test, window=r.window, context=r.context)
 

@@ -5,8 +5,9 @@
   :class:`~lstm_companion.History`, and its one update, :func:`~lstm_companion.fit_step` (backward, gradient
   clipping, the optimiser's step) (every chapter that trains)
 - :mod:`~lstm_companion.training.config` – :class:`~lstm_companion.FitConfig`,
-  the one training config every loop and wrapper takes, and the one rule for
-  seeds (every chapter that trains)
+  the one training config every loop and wrapper takes, the one rule for
+  seeds, and the recipes' rule (:func:`~lstm_companion.check_recipe`,
+  :func:`~lstm_companion.recipe_record`) (every chapter that trains)
 - :mod:`~lstm_companion.training.bptt` – language models: truncated BPTT,
   perplexity, the learning-rate drop (chapters 1-4, 6, 8 and 9)
 - :mod:`~lstm_companion.training.supervised` – sequence tasks, padded

@@ -1,9 +1,13 @@
-"""The book's one training config, :class:`FitConfig`, and its one rule for seeds.
+"""The book's one training config, :class:`FitConfig`, its one rule for seeds, and the recipes' rule.
 
 Every chapter trains through :func:`~lstm_companion.fit` or one of its
 wrappers, and every one of them takes a :class:`FitConfig`: the optimiser
 (:data:`OPTIMIZERS`), clipping, stopping, the batching the wrappers read, and
-the seeds, whose rule is written once, in its docstring.
+the seeds, whose rule is written once, in its docstring. A recipe (chapter
+6's classifier, chapter 8's ablation tasks, ...) is a frozen dataclass
+holding its FitConfig as ``fit``: :func:`check_recipe` checks one when it is
+built, and :func:`recipe_record` is its record in ``results/`` and in the
+trained-model cache keys.
 """
 
 from __future__ import annotations
@@ -110,30 +114,38 @@ class FitConfig:
 
 
 def check_recipe(recipe: Any) -> None:
-    """Check a recipe, a frozen dataclass holding its :class:`FitConfig` as ``fit``; raise naming the field.
+    """Check a recipe, a frozen dataclass holding its :class:`FitConfig` as ``fit``; raise naming ``Class.field``.
 
     The recipes' one rule, read from each field's annotation: ``fit`` a
-    checked :class:`FitConfig`; an ``int`` positive (``*seed``: any int,
-    ``shift``: >= 0); a ``float`` positive (``*_fraction``: in (0, 1),
-    ``dropout``: in [0, 1)); a ``str`` not empty; a ``tuple[...]`` a non-empty
-    tuple of positive numbers. Every recipe calls it when it is built.
+    checked :class:`FitConfig`; an ``int`` positive (``*seed``: any int;
+    ``shift`` and ``context``: >= 0); a ``float`` positive (``*_fraction``:
+    in (0, 1), and ``val_fraction + test_fraction < 1``; ``dropout``: in
+    [0, 1)); a ``str`` not empty; a ``tuple[int, ...]`` or ``tuple[float,
+    ...]`` a non-empty tuple of positive ints or numbers. Every recipe calls
+    it when it is built.
     """
     if not is_dataclass(recipe) or isinstance(recipe, type):
         raise TypeError(f"recipe must be a dataclass instance, got {type(recipe).__name__}")
     where = type(recipe).__name__
     for f in fields(recipe):
-        name, value, kind = f.name, getattr(recipe, f.name), str(f.type)
+        name, value = f.name, getattr(recipe, f.name)
+        kind = f.type if isinstance(f.type, str) else f.type.__name__ if isinstance(f.type, type) else str(f.type)
         label = f"{where}.{name}"
         if kind == "FitConfig":
             if not isinstance(value, FitConfig):
                 raise TypeError(f"{label} must be a FitConfig, got {type(value).__name__}")
-            value.check()
+            try:
+                value.check()
+            except (TypeError, ValueError) as err:
+                raise type(err)(f"{label}: {err}") from None
         elif kind == "int":
             if name.endswith("seed"):
                 check_seed(value, label)
-            elif name == "shift":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ValueError(f"{label} must be an int >= 0, got {value!r}")
+            elif name in ("shift", "context"):
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise TypeError(f"{label} must be an int, got {type(value).__name__} {value!r}")
+                if value < 0:
+                    raise ValueError(f"{label} must be an int >= 0, got {value}")
             else:
                 check_positive_int(label, value)
         elif kind == "float":
@@ -146,24 +158,33 @@ def check_recipe(recipe: Any) -> None:
                 check_positive_float(label, value)
         elif kind == "str":
             check_str(label, value)
-        elif kind.startswith("tuple["):
+        elif kind in ("tuple[int, ...]", "tuple[float, ...]"):
             if not isinstance(value, tuple) or not value:
                 raise TypeError(f"{label} must be a non-empty tuple, got {type(value).__name__} {value!r}")
-            for item in value:
-                check_positive_float(label, item)
+            check_item = check_positive_int if kind == "tuple[int, ...]" else check_positive_float
+            for i, item in enumerate(value):
+                check_item(f"{label}[{i}]", item)
         else:
             raise TypeError(f"{label}: check_recipe has no rule for a field of type {kind}")
+    val, test = getattr(recipe, "val_fraction", None), getattr(recipe, "test_fraction", None)
+    if val is not None and test is not None and val + test >= 1:
+        raise ValueError(
+            f"{where}.val_fraction + test_fraction must be < 1 (some data to train on), got {val} + {test}"
+        )
 
 
-def recipe_record(recipe: Any, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A recipe as its JSON record: its own fields, and ``fit`` (the FitConfig's fields less the per-run seeds).
+def recipe_record(recipe: Any, *, per_run: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A recipe as its JSON record: its own fields, then ``fit`` (its FitConfig's fields), nested.
 
     The record is what ``results/`` files and the trained-model cache keys
-    hold; tuples become lists, as JSON reads them back. ``leave_out`` names
-    fit fields the recipe does not use (a learning rate chosen per run).
+    hold; tuples become lists, as JSON reads them back. ``per_run`` names the
+    fit fields every run sets for itself (its seeds, a learning rate chosen per
+    run): the recipe's own value of those decides nothing, so it is left out.
     """
     check_recipe(recipe)
-    skip = {"seed", "dropout_seed", *leave_out}
+    unknown = set(per_run) - {f.name for f in fields(FitConfig)}
+    if unknown:
+        raise ValueError(f"per_run must name FitConfig fields, got {sorted(unknown)}")
     own = {f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name != "fit"}
-    fit = {k: v for k, v in recipe.fit.to_dict().items() if k not in skip}
+    fit = {k: v for k, v in recipe.fit.to_dict().items() if k not in per_run}
     return {**{k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}, "fit": fit}
