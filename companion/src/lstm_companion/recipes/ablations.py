@@ -51,7 +51,7 @@ from ..models.variants import LSTMVariant
 from ..runtime import get_device, seed_everything
 from ..training.bptt import evaluate_perplexity, train_lm
 from ..training.cache import load_or_train
-from ..training.config import FitConfig, check_recipe, recipe_record
+from ..training.config import FitConfig, TrainingRecipe
 from ..training.loop import History
 from ..training.supervised import train_on_task
 
@@ -88,8 +88,10 @@ ABLATIONS: dict[str, dict[str, Any]] = {
 
 
 @dataclass(frozen=True)
-class AddingAblation:
+class AddingAblation(TrainingRecipe):
     """Chapter 8's adding problem: the data, the models' size, and the training every core gets."""
+
+    PER_RUN = ("seed",)  # train_ablation sets each run's seed
 
     num_steps: int = 50  # sequence length T
     num_hiddens: int = 64
@@ -97,29 +99,17 @@ class AddingAblation:
     num_test: int = 2_000  # test samples (data seed 1)
     fit: FitConfig = FitConfig(num_epochs=1, num_updates=1000, batch_size=64, lr=1e-2, optimizer="adam", clip=1.0)
 
-    def __post_init__(self) -> None:
-        check_recipe(self)
-
-    def record(self) -> dict[str, Any]:
-        """The recipe as the committed table records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self, per_run=("seed",))  # train_ablation sets each run's seed
-
 
 @dataclass(frozen=True)
-class CharLMAblation:
+class CharLMAblation(TrainingRecipe):
     """Chapter 8's character language model: the split, the models' size, and the training every core gets."""
+
+    PER_RUN = ("seed",)  # train_ablation sets each run's seed
 
     num_hiddens: int = 128
     val_fraction: float = 0.1  # validation text: picks the best epoch
     test_fraction: float = 0.1  # test text: the score in the table
     fit: FitConfig = FitConfig(num_epochs=5, batch_size=64, num_steps=32, lr=1e-2, optimizer="adam", clip=1.0)
-
-    def __post_init__(self) -> None:
-        check_recipe(self)
-
-    def record(self) -> dict[str, Any]:
-        """The recipe as the committed table records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self, per_run=("seed",))  # train_ablation sets each run's seed
 
 
 #: The two tasks (a read-only mapping of frozen recipes); the ablation script and chapter 8 share them.

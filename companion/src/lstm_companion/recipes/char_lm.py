@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
 import torch
 from torch import nn
@@ -39,7 +38,7 @@ from ..models.rnn import RNNScratch
 from ..runtime import get_device, seed_everything
 from ..training.bptt import epochs_before_drop, train_lm_with_lr_drop
 from ..training.cache import load_or_train
-from ..training.config import FitConfig, check_recipe, recipe_record
+from ..training.config import FitConfig, TrainingRecipe
 from ..training.loop import History
 
 __all__ = ["CHAR_LM_KINDS", "CHAR_LM_RECIPES", "CharLMRecipe", "TrainedCharLM", "char_lm"]
@@ -49,7 +48,7 @@ CHAR_LM_KINDS = ("rnn", "lstm")
 
 
 @dataclass(frozen=True)
-class CharLMRecipe:
+class CharLMRecipe(TrainingRecipe):
     """One character LM recipe: the model's size and seed, the corpus split, the training and its one drop."""
 
     num_hiddens: int  # hidden units of the scratch cell
@@ -61,7 +60,7 @@ class CharLMRecipe:
     lr_drop_epochs: int = 10  # ... for at most this many epochs
 
     def __post_init__(self) -> None:
-        check_recipe(self)  # the types and ranges every recipe's fields obey; then what this one needs
+        super().__post_init__()  # the types and ranges every recipe's fields obey; then what this one needs
         if self.fit.patience is None:
             raise ValueError(
                 "CharLMRecipe.fit.patience must be set: the learning rate drops when the validation perplexity stalls"
@@ -74,10 +73,6 @@ class CharLMRecipe:
             raise ValueError("CharLMRecipe.fit.num_updates and fit.max_seconds must be None: the two runs count epochs")
         if not self.lr_drop < 1:
             raise ValueError(f"CharLMRecipe.lr_drop must be in (0, 1), got {self.lr_drop}")
-
-    def record(self) -> dict[str, Any]:
-        """The recipe as its cache key records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self)
 
 
 #: The two recipes (a read-only mapping of frozen recipes): the same model size, split and seed; the LSTM

@@ -55,7 +55,7 @@ from ..measure.forecasting import (
 from ..models.forecaster import LSTMForecaster
 from ..runtime import get_device, model_device, seed_everything
 from ..training.cache import load_or_train
-from ..training.config import FitConfig, check_recipe, recipe_record
+from ..training.config import FitConfig, TrainingRecipe
 from ..training.forecasting import predict_forecaster, train_forecaster
 from ..training.loop import History
 
@@ -75,8 +75,10 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class ForecastSetup:
+class ForecastSetup(TrainingRecipe):
     """One series' rolling-origin layout, the forecasters' size and their training (chapter 13)."""
+
+    PER_RUN = ("seed",)  # cached_forecaster sets each run's seed
 
     history: int  # steps of history each forecast reads
     horizon: int  # steps forecast at once
@@ -88,13 +90,6 @@ class ForecastSetup:
     mase_period: int  # the seasonal naive forecast's lag in MASE's scale
     num_hiddens: int  # the forecaster's LSTM units
     fit: FitConfig  # Adam, the best validation epoch kept; the seed is per run
-
-    def __post_init__(self) -> None:
-        check_recipe(self)
-
-    def record(self) -> dict[str, Any]:
-        """The setup as ``results/forecasting.json`` and the cache key record it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self, per_run=("seed",))  # cached_forecaster sets each run's seed
 
 
 #: Taylor's demand: a week of history (336 half-hours) forecasts the next day (48); weeks 1-9 fit

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -31,7 +30,7 @@ from ..data.polarity import PolarityData
 from ..models.classifier import POOLINGS, SentimentClassifier
 from ..runtime import get_device
 from ..training.cache import load_or_train
-from ..training.config import FitConfig, check_recipe, recipe_record
+from ..training.config import FitConfig, TrainingRecipe
 from ..training.loop import History
 from ..training.supervised import train_classifier
 
@@ -73,8 +72,10 @@ def load_or_train_classifier(
 
 
 @dataclass(frozen=True)
-class SentimentRecipe:
+class SentimentRecipe(TrainingRecipe):
     """Chapter 6's sentence classifier: its vocabulary, its sizes and its training."""
+
+    PER_RUN = ("seed", "dropout_seed")  # fit_for sets both
 
     min_freq: int = 2  # vocabulary: training words seen at least twice
     embed_size: int = 128  # random word embeddings, learned
@@ -89,13 +90,9 @@ class SentimentRecipe:
         return replace(self.fit, seed=check_seed(seed), dropout_seed=seed)
 
     def __post_init__(self) -> None:
-        check_recipe(self)
+        super().__post_init__()
         if self.pooling not in POOLINGS:
             raise ValueError(f"SentimentRecipe.pooling must be one of {POOLINGS}, got {self.pooling!r}")
-
-    def record(self) -> dict[str, Any]:
-        """The recipe as ``results/sentiment.json`` records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self, per_run=("seed", "dropout_seed"))  # fit_for sets them
 
 
 #: Chapter 6's LSTM and BiLSTM (and ``scripts/sentiment_seeds.py``'s).

@@ -50,7 +50,7 @@ from ..data.text import load_time_machine, split_corpus
 from ..measure.metrics import window_perplexity
 from ..models.state import RecurrentState
 from ..models.task_models import TAGGER_CORES, TokenTagger, matched_hidden
-from ..training.config import FitConfig, check_recipe, recipe_record
+from ..training.config import FitConfig, TrainingRecipe
 from ..training.loop import History, fit
 
 __all__ = [
@@ -72,8 +72,10 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class ParityRecipe:
+class ParityRecipe(TrainingRecipe):
     """Running parity (chapter 14): tiny models, short training."""
+
+    PER_RUN = ("seed", "dropout_seed")  # every run sets its seeds
 
     budget: int = 1200  # parameters, embedding and read-out included
     embed_size: int = 8
@@ -83,17 +85,12 @@ class ParityRecipe:
     num_test: int = 512  # validation and test strings per length
     fit: FitConfig = FitConfig(num_epochs=12, batch_size=64, lr=1e-2)  # Adam; the seed is per run
 
-    def __post_init__(self) -> None:
-        check_recipe(self)
-
-    def record(self) -> dict[str, Any]:
-        """The recipe as ``results/xlstm_tasks.json`` records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self, per_run=("seed", "dropout_seed"))  # every run sets its seeds
-
 
 @dataclass(frozen=True)
-class MQARRecipe:
+class MQARRecipe(TrainingRecipe):
     """Multi-query associative recall (chapter 14): the pairs grow, the models stay the same size."""
+
+    PER_RUN = ("seed", "dropout_seed")  # every run sets its seeds
 
     budget: int = 12000  # parameters, embedding and read-out included
     embed_size: int = 32
@@ -104,17 +101,12 @@ class MQARRecipe:
     num_test: int = 512  # validation and test sequences
     fit: FitConfig = FitConfig(num_epochs=20, batch_size=64, lr=3e-3)  # Adam; the seed is per run
 
-    def __post_init__(self) -> None:
-        check_recipe(self)
-
-    def record(self) -> dict[str, Any]:
-        """The recipe as ``results/xlstm_tasks.json`` records it (:func:`~lstm_companion.recipe_record`)."""
-        return recipe_record(self, per_run=("seed", "dropout_seed"))  # every run sets its seeds
-
 
 @dataclass(frozen=True)
-class LMComparisonRecipe:
+class LMComparisonRecipe(TrainingRecipe):
     """The character language model table (chapter 14): matched parameters, matched seconds of updates."""
+
+    PER_RUN = ("lr", "seed", "dropout_seed")  # the rate comes from lrs; every run sets its seeds
 
     budget: int = 60000  # parameters, embedding and read-out included
     embed_size: int = 32
@@ -130,13 +122,9 @@ class LMComparisonRecipe:
     fit: FitConfig = FitConfig(num_epochs=10_000, batch_size=32, clip=1.0, max_seconds=60.0)
 
     def __post_init__(self) -> None:
-        check_recipe(self)
+        super().__post_init__()
         if not self.context < self.window:
             raise ValueError(f"LMComparisonRecipe.context must be < window={self.window}, got {self.context}")
-
-    def record(self) -> dict[str, Any]:
-        """The recipe as ``results/xlstm_lm.json`` records it (``lr`` left out: each core's comes from ``lrs``)."""
-        return recipe_record(self, per_run=("lr", "seed", "dropout_seed"))  # the rate from lrs, the seeds
 
 
 #: Parity's recipe: the script's and the chapter's live slice's.

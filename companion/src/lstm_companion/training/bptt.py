@@ -42,7 +42,7 @@ from .._checks import check_positive_float, check_positive_int, check_tensor, ex
 from ..data.batching import seq_data_iter_random, seq_data_iter_sequential, shard_stream
 from ..models.state import RecurrentState
 from ..runtime import get_device, model_device
-from .config import FitConfig
+from .config import FitConfig, check_fit_config
 from .distributed import carry_state, lm_autocast, unwrap_model
 from .loop import History, fit
 
@@ -178,9 +178,7 @@ def train_lm(
     :class:`History`; the model is left on ``device`` (and, with
     ``restore_best``, holds the weights of its best validation epoch).
     """
-    if not isinstance(config, FitConfig):
-        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
-    config.check()
+    config = check_fit_config(config)
     check_tensor("train_corpus", train_corpus, ndim=1, floating=False)
     if val_corpus is not None:
         check_tensor("val_corpus", val_corpus, ndim=1, floating=False)

@@ -13,7 +13,7 @@ trained-model cache keys.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, is_dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -27,7 +27,7 @@ from .._checks import (
     check_str,
 )
 
-__all__ = ["OPTIMIZERS", "FitConfig", "check_recipe", "recipe_record"]
+__all__ = ["OPTIMIZERS", "FitConfig", "TrainingRecipe", "check_fit_config", "check_recipe", "recipe_record"]
 
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -113,6 +113,14 @@ class FitConfig:
         return asdict(self)
 
 
+def check_fit_config(config: object) -> FitConfig:
+    """``config`` if it is a :class:`FitConfig` whose fields are in range; else raise naming ``config`` or the field."""
+    if not isinstance(config, FitConfig):
+        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
+    config.check()
+    return config
+
+
 def check_recipe(recipe: Any) -> None:
     """Check a recipe, a frozen dataclass holding its :class:`FitConfig` as ``fit``; raise naming ``Class.field``.
 
@@ -188,3 +196,22 @@ def recipe_record(recipe: Any, *, per_run: tuple[str, ...] = ()) -> dict[str, An
     own = {f.name: getattr(recipe, f.name) for f in fields(recipe) if f.name != "fit"}
     fit = {k: v for k, v in recipe.fit.to_dict().items() if k not in per_run}
     return {**{k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}, "fit": fit}
+
+
+class TrainingRecipe:
+    """The base of every recipe: a frozen dataclass holding its :class:`FitConfig` as ``fit``.
+
+    It is checked when built (:func:`check_recipe`; a subclass with more to
+    check calls ``super().__post_init__()`` first) and recorded by
+    :meth:`record` (:func:`recipe_record`, leaving out :attr:`PER_RUN`).
+    """
+
+    #: The FitConfig fields every run of the recipe sets for itself (its seeds, a rate chosen per run).
+    PER_RUN: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        check_recipe(self)
+
+    def record(self) -> dict[str, Any]:
+        """The recipe as ``results/`` files and the trained-model cache keys hold it (:func:`recipe_record`)."""
+        return recipe_record(self, per_run=self.PER_RUN)

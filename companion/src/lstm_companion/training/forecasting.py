@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from ..data.series import ForecastWindows
 from ..models.forecaster import LSTMForecaster, gaussian_nll
 from ..runtime import get_device, model_device
-from .config import FitConfig
+from .config import FitConfig, check_fit_config
 from .loop import History, fit
 from .supervised import epoch_batches
 
@@ -70,9 +70,7 @@ def train_forecaster(
         raise TypeError(f"model must be an LSTMForecaster, got {type(model).__name__}")
     _check_windows("train", train, model)
     _check_windows("val", val, model)
-    if not isinstance(config, FitConfig):
-        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
-    config.check()
+    config = check_fit_config(config)
     if config.batch_size > train.X.shape[0]:
         raise ValueError(f"batch_size must be <= the number of training windows {train.X.shape[0]}")
     dev = get_device(device)

@@ -53,7 +53,7 @@ from tqdm.auto import tqdm
 from .._checks import check_positive_float, exp_or_inf
 from ..models.state import detach_state
 from ..runtime import get_device
-from .config import FitConfig
+from .config import FitConfig, check_fit_config
 
 __all__ = ["History", "fit", "fit_step", "make_optimizer", "grad_norm", "clip_gradients"]
 
@@ -259,9 +259,7 @@ def fit(
         raise TypeError(f"batches must be a function epoch -> minibatches, got {type(batches).__name__}")
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function (model, batch, state) -> (loss, count, state), got {loss_fn!r}")
-    if not isinstance(config, FitConfig):
-        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
-    config.check()
+    config = check_fit_config(config)
     dev = get_device(device)
     model.to(dev)
     if config.dropout_seed is not None:

@@ -24,7 +24,7 @@ from torch.nn import functional as F
 from ..data.tatoeba import PAD_ID, TranslationData
 from ..models.seq2seq import Seq2Seq
 from ..runtime import model_device
-from .config import FitConfig
+from .config import FitConfig, check_fit_config
 from .loop import History, fit
 from .supervised import epoch_batches
 
@@ -59,9 +59,7 @@ def train_seq2seq(
     """
     if not isinstance(data, TranslationData):
         raise TypeError(f"data must be a TranslationData (from load_translation), got {type(data).__name__}")
-    if not isinstance(config, FitConfig):
-        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
-    config.check()
+    config = check_fit_config(config)
     dev = model_device(model)
     gen = config.batch_generator()
 

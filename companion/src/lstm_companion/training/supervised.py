@@ -43,7 +43,7 @@ from ..data.polarity import PolaritySplit, check_polarity_split
 from ..models.classifier import SentimentClassifier, sentiment_accuracy
 from ..models.task_models import PaddedSequenceModel, Tagger
 from ..runtime import get_device
-from .config import FitConfig
+from .config import FitConfig, check_fit_config
 from .loop import History, fit
 
 __all__ = [
@@ -83,9 +83,7 @@ def _check_batch_size(batch_size: int, num_samples: int) -> None:
 
 def _check_config(config: object, num_samples: int, *, budget: bool) -> FitConfig:
     """``config`` checked, its batch size against ``num_samples``; ``budget``: it must set ``num_updates``."""
-    if not isinstance(config, FitConfig):
-        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
-    config.check()
+    config = check_fit_config(config)
     if budget and config.num_updates is None:
         raise ValueError("config.num_updates must be set: this task trains for a budget of updates, not epochs")
     _check_batch_size(config.batch_size, num_samples)
@@ -228,9 +226,7 @@ def train_classifier(
         raise TypeError(f"model must be a SentimentClassifier, got {type(model).__name__}")
     check_polarity_split("train", train)
     check_polarity_split("val", val)
-    if not isinstance(config, FitConfig):
-        raise TypeError(f"config must be a FitConfig, got {type(config).__name__}")
-    config.check()
+    config = check_fit_config(config)
     dev = get_device(device)
     gen = config.batch_generator()
 
